@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rinotify: inotify as a Rust loadable module. `make help` lists the targets.
+
+KVER ?= 7.3
+CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rinotify
+FLAVOUR ?= debug
+BINDGEN ?= $(CACHE)/bindgen/bin/bindgen
+OUT ?= $(CURDIR)/out
+QEMU_TIMEOUT ?= 900
+QEMU_ACCEL ?= tcg
+export KVER RINOTIFY_CACHE := $(CACHE)
+
+# The toolchain the kernel was built with: Debian's rustc for RUSTC and HOSTRUSTC (the
+# proc-macro crates are built by one and loaded by the other), LLVM 22 to match it.
+KBUILD_ARGS = LLVM=-22 RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc BINDGEN=$(BINDGEN)
+
+# KDIR=<a Rust-enabled 7.3 build tree> skips the project's own kernel.
+ifeq ($(origin KDIR),undefined)
+KERNEL = $$(scripts/kernel-build.sh $(FLAVOUR))
+else
+KERNEL = $(KDIR)
+endif
+
+.PHONY: all module deps kernel selftests check run help clean
+
+all: module
+
+help:
+	@echo 'rinotify targets:'
+	@echo '  make              build rinotify.ko against KDIR (default: the cached debug kernel)'
+	@echo '  make deps         install the Debian packages and bindgen this needs (idempotent)'
+	@echo '  make kernel       fetch linux-source-$(KVER) and build the test kernel (FLAVOUR=debug|perf)'
+	@echo '  make selftests    build the static C selftests (64- and 32-bit)'
+	@echo '  make check        boot the debug kernel in QEMU, run every test, report N passed, N failed'
+	@echo '                    T=<prog>[:<test>] runs a subset; EXTRA_TESTS=<dir> adds your own TAP programs'
+	@echo '  make run          boot the test kernel with the module loaded and show it working'
+	@echo '                    (interactive shell when stdin is a terminal)'
+	@echo '  make clean        remove build products (the kernel cache in $(CACHE) stays)'
+	@echo 'Variables: KDIR, CACHE, FLAVOUR, QEMU_TIMEOUT (s), QEMU_ACCEL=tcg|kvm'
+
+deps:
+	@scripts/deps.sh
+
+kernel: deps
+	@scripts/kernel-build.sh $(FLAVOUR) >/dev/null
+
+module: $(if $(filter undefined,$(origin KDIR)),deps)
+	@kdir=$(KERNEL) && $(MAKE) -C "$$kdir" M=$(CURDIR) $(KBUILD_ARGS) modules
+
+selftests: $(if $(filter undefined,$(origin KDIR)),deps)
+	@kdir=$(KERNEL) && ksrc=$$( [ -d "$$kdir/source" ] && readlink -f "$$kdir/source" || echo "$$kdir") && \
+	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=64 && \
+	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=32
+
+check: module selftests
+	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) \
+		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL)
+
+run: module selftests
+	@kdir=$(KERNEL) && scripts/vm.sh run "$$kdir" $(OUT) \
+		CMD="$(CMD)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL)
+
+clean:
+	rm -rf $(OUT) rust/*.o rust/.*.cmd rust/*.d *.o .*.cmd *.ko *.mod *.mod.c *.mod.o \
+		modules.order Module.symvers .module-common.o

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Judge one `make check` VM run: report.sh CONSOLE_LOG TAP_LOG QEMU_EXIT_CODE
+# Counts the selftests' and KUnit's TAP results, lists failures and kernel splats, and
+# ends with the line "N passed, N failed". Exits non-zero on any failure.
+set -uo pipefail
+
+console=$1 tap=$2 qrc=$3
+problems=()
+
+# The serial ports write CR LF line ends.
+sed -i 's/\r$//' "$console" "$tap"
+
+# Results: kselftest-harness lines "ok N name" / "not ok N name" of each program between
+# its RIT-PROG markers, and KUnit's subtest lines "    ok N name" inside RIT-KUNIT.
+summary=$(awk '
+	function fail(what) { failed++; print "FAIL " what }
+	/^RIT-PROG-END / {
+		split($3, rc, "=")
+		if (planned != results) fail(prog ": " results " results for a plan of " planned " (crashed?)")
+		else if (rc[2] != 0 && progfail == 0) fail(prog ": exited with " rc[2] " but reported no failure")
+		prog = ""; next
+	}
+	/^RIT-PROG / { if (prog != "") fail(prog ": did not finish"); prog = $2; planned = 0; results = 0; progfail = 0; next }
+	/^RIT-KUNIT-END/ { kunit = ""; next }
+	/^RIT-KUNIT / { kunit = $2; next }
+	kunit != "" && /^    (not )?ok [0-9]+ / {
+		name = $0; sub(/^ *(not )?ok [0-9]+ /, "", name)
+		if ($1 == "not") fail("kunit " kunit "." name)
+		else if (name ~ /# SKIP/) skipped++
+		else passed++
+		next
+	}
+	prog != "" && /^1\.\.[0-9]+$/ { planned = substr($0, 4) + 0; next }
+	prog != "" && /^(not )?ok [0-9]+ / {
+		results++
+		name = $0; sub(/^(not )?ok [0-9]+ /, "", name)
+		if ($1 == "not") { progfail++; fail(prog ": " name) }
+		else if (name ~ /# SKIP/) skipped++
+		else passed++
+		next
+	}
+	END {
+		if (prog != "") fail(prog ": did not finish")
+		printf "COUNTS %d %d %d\n", passed, failed, skipped
+	}' "$tap")
+counts=$(grep '^COUNTS ' <<<"$summary")
+read -r _ passed failed skipped <<<"$counts"
+while IFS= read -r line; do
+	problems+=("${line#FAIL }")
+done < <(grep '^FAIL ' <<<"$summary")
+
+# The run itself.
+case "$qrc" in
+0) ;;
+124) problems+=("QEMU timed out (raise QEMU_TIMEOUT if the machine is just slow)") ;;
+*) problems+=("QEMU exited with status $qrc") ;;
+esac
+grep -q '^RIT-BEGIN' "$tap" || problems+=("the guest never started /init (see the console log)")
+grep -q '^RIT-INSMOD ok' "$tap" || problems+=("insmod rinotify.ko failed")
+grep -q '^RIT-RMMOD ok' "$tap" || problems+=("rmmod rinotify failed at the end of the tests")
+grep -q '^RIT-DONE' "$tap" || problems+=("the completion marker RIT-DONE is missing: the guest crashed or hung")
+if grep -q '^RIT-KMEMLEAK unavailable' "$tap"; then
+	problems+=("kmemleak is not available in the guest kernel")
+fi
+leaks=$(sed -n '/^RIT-KMEMLEAK$/,/^RIT-KMEMLEAK-END$/p' "$tap" | grep -c 'unreferenced object')
+[ "$leaks" -gt 0 ] && problems+=("kmemleak: $leaks unreferenced objects (see $tap)")
+
+# Kernel splats on the console.
+splat_re='BUG:|WARNING:|KASAN|UBSAN|possible recursive locking|possible circular locking|'
+splat_re+='inconsistent lock state|kmemleak:.*suspected memory leak|refcount_t:|'
+splat_re+='sleeping function called from invalid context|Oops|Kernel panic|general protection fault|'
+splat_re+='Call Trace:|rust_kernel: panicked|INFO: task .* blocked'
+splats=$(grep -aE "$splat_re" "$console" | grep -avE 'kasan: KernelAddressSanitizer initialized' || true)
+if [ -n "$splats" ]; then
+	echo
+	echo "Kernel splats on the console ($console):"
+	sed 's/^/  /' <<<"$splats" | head -n 40
+	problems+=("kernel splat: $(head -n 1 <<<"$splats" | sed 's/^\[[ 0-9.]*\] //')")
+fi
+
+echo
+if [ ${#problems[@]} -gt 0 ]; then
+	echo "Problems:"
+	printf '  %s\n' "${problems[@]}"
+fi
+# Every problem that is not a failed test result counts as a failure too.
+nonresult=$((${#problems[@]} - failed))
+failed=$((failed + nonresult))
+line="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line+=", $skipped skipped"
+echo "$line"
+[ "$failed" -eq 0 ]

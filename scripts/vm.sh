@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the rinotify test VM.
+#   vm.sh check KDIR OUT [TESTS=..] [EXTRA_TESTS=dir] [TIMEOUT=s] [ACCEL=tcg|kvm]
+#   vm.sh run   KDIR OUT [CMD=..] [TIMEOUT=s] [ACCEL=tcg|kvm]
+# check: packs an initramfs (static busybox, rinotify.ko, the selftests, an /init), runs
+# every test in QEMU, streams the TAP output, then judges the run from the console: it
+# exits non-zero on a failed test, a missing completion marker, a QEMU time-out, an
+# insmod/rmmod failure, a kmemleak report or any kernel splat, and prints as its last line
+# "N passed, N failed".
+set -euo pipefail
+
+mode=$1 kdir=$2 out=$3
+shift 3
+TESTS= EXTRA_TESTS= TIMEOUT=900 ACCEL=tcg CMD=
+for kv in "$@"; do
+	case "$kv" in
+	TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=*) declare "$kv" ;;
+	*) echo "vm.sh: unknown argument '$kv'" >&2; exit 2 ;;
+	esac
+done
+here=$(cd "$(dirname "$0")/.." && pwd)
+bzimage="$kdir/arch/x86/boot/bzImage"
+[ -f "$bzimage" ] || { echo "vm.sh: no kernel image at $bzimage" >&2; exit 1; }
+[ -f "$here/rinotify.ko" ] || { echo "vm.sh: rinotify.ko is not built (run make)" >&2; exit 1; }
+
+# --- initramfs -------------------------------------------------------------------------
+root="$out/initramfs"
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc,selftests,extra}
+cp /bin/busybox "$root/bin/busybox"
+cp "$here/qemu/init.sh" "$root/init"
+cp "$here/qemu/demo.sh" "$root/demo.sh"
+cp "$here/rinotify.ko" "$root/rinotify.ko"
+find "$out/selftests" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/selftests/" \;
+if [ -n "$EXTRA_TESTS" ]; then
+	[ -d "$EXTRA_TESTS" ] || { echo "vm.sh: EXTRA_TESTS=$EXTRA_TESTS is not a directory" >&2; exit 2; }
+	find "$EXTRA_TESTS" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/extra/" \;
+fi
+printf 'root:x:0:0:root:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
+
+# --- QEMU ------------------------------------------------------------------------------
+qemu=(qemu-system-x86_64 -m 2G -smp 2 -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz"
+	-no-reboot -display none -monitor none)
+case "$ACCEL" in
+kvm) qemu+=(-accel kvm -cpu host) ;;
+tcg) qemu+=(-accel tcg) ;;
+*) echo "vm.sh: ACCEL must be tcg or kvm" >&2; exit 2 ;;
+esac
+append="console=ttyS0 panic=-1 oops=panic RIT_MODE=$mode"
+
+if [ "$mode" = run ]; then
+	[ -n "$CMD" ] && append+=" RIT_CMD=$(printf '%s' "$CMD" | base64 -w0)"
+	if [ -t 0 ] && [ -z "$CMD" ]; then
+		append+=" RIT_SHELL=1"
+		exec "${qemu[@]}" -serial mon:stdio -append "$append"
+	fi
+	timeout --foreground "$TIMEOUT" "${qemu[@]}" -serial stdio -append "$append" </dev/null
+	exit $?
+fi
+
+[ -n "$TESTS" ] && append+=" RIT_TESTS=$TESTS"
+console="$out/console.log" tap="$out/tap.log"
+: >"$console"
+: >"$tap"
+echo "vm: booting $(basename "$kdir") under $ACCEL (time-out ${TIMEOUT}s); console: $console"
+start=$(date +%s)
+timeout "$TIMEOUT" "${qemu[@]}" -serial "file:$console" -serial "file:$tap" -append "$append" &
+qpid=$!
+tail -n +1 -F "$tap" 2>/dev/null --pid=$qpid | grep -v '^RIT-KMEMLEAK\|^RIT-DONE' || true
+set +e
+wait $qpid
+qrc=$?
+set -e
+echo "vm: QEMU exited with $qrc after $(($(date +%s) - start)) s"
+
+exec "$here/scripts/report.sh" "$console" "$tap" "$qrc"
