@@ -6,4 +6,5 @@
 //! with a safe API, written the way an upstream abstraction would be. The inotify logic in
 //! the rest of the crate uses only these and the `kernel` crate.
 
+mod bindings;
 pub(crate) mod chardev;
