@@ -1,22 +1,428 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! One inotify instance: the state behind one `open()` of `/dev/rinotify`.
+//!
+//! An [`Instance`] is the open file: it owns the fsnotify group and serves the file
+//! operations. The group's data is a [`Listener`], which receives the group's events; it
+//! lives as long as the group, which fsnotify may keep after the file is closed until the
+//! last mark is freed.
 
-use crate::sys::chardev::FileOps;
+use crate::{
+    event::{
+        write_overflow,
+        Event, //
+    },
+    limits::{
+        Accounts,
+        UserCounts,
+        MAX_QUEUED_EVENTS, //
+    },
+    queue::{
+        EventQueue,
+        Pushed,
+        Record, //
+    },
+    sys::{
+        abi::*,
+        chardev::{
+            Borrowed,
+            FileOps, //
+        },
+        fasync::FasyncQueue,
+        fsnotify::{
+            Group,
+            GroupOps,
+            Mark,
+            WatchMark,
+            MARK_FLAG_EXCL_UNLINK,
+            MARK_FLAG_IN_ONESHOT, //
+        },
+        path::WatchTarget,
+    },
+    watch::WatchTable,
+};
 use kernel::{
+    bindings,
     fs::File,
+    ioctl::_IOW,
+    new_mutex,
+    new_spinlock,
     prelude::*,
-    sync::Arc, //
+    rbtree::RBTreeNodeReservation,
+    seq_file::{
+        seq_print,
+        SeqFile, //
+    },
+    sync::{
+        atomic::Relaxed,
+        poll::{
+            PollCondVarBox,
+            PollTable, //
+        },
+        Arc,
+        Mutex,
+        SpinLock, //
+    },
+    uaccess::{
+        UserPtr,
+        UserSlice,
+        UserSliceWriter, //
+    },
 };
 
-/// The state of one open `/dev/rinotify` file, what `inotify_init1()` creates.
-pub(crate) struct Instance {}
+/// The argument of [`RINOTIFY_IOC_ADD_WATCH`] (`struct rinotify_watch`).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct WatchRequest {
+    pathname: u64,
+    mask: u32,
+    reserved: u32,
+}
+
+// SAFETY: Plain integers, no padding: every byte pattern is valid.
+unsafe impl kernel::transmute::FromBytes for WatchRequest {}
+
+/// `inotify_add_watch()`: returns the watch descriptor.
+const RINOTIFY_IOC_ADD_WATCH: u32 = _IOW::<WatchRequest>('I' as u32, 0x80);
+/// `inotify_rm_watch()`: the descriptor is the argument itself.
+const RINOTIFY_IOC_RM_WATCH: u32 = _IOW::<i32>('I' as u32, 0x81);
+
+/// The open-file flags `inotify_init1()` accepts; the others make `open()` fail.
+const O_ACCMODE: u32 = bindings::O_ACCMODE;
+
+/// The part of an instance fsnotify's callbacks reach: the event queue and the watches.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Listener {
+    /// The events waiting to be read. A leaf lock: nothing is called under it.
+    #[pin]
+    queue: SpinLock<EventQueue>,
+    /// Readers and pollers waiting for events.
+    wait: PollCondVarBox,
+    /// Owners that asked for `SIGIO`.
+    fasync: FasyncQueue,
+    /// The watches by descriptor. Taken after [`Instance::update`], never with `queue`.
+    #[pin]
+    watches: Mutex<WatchTable>,
+    /// The user that created the instance, charged for it and its watches.
+    user: Arc<UserCounts>,
+    accounts: Arc<Accounts>,
+}
+
+impl Listener {
+    /// Queues an event, or the overflow record in its place when the queue is full or the
+    /// event cannot be allocated, and wakes the readers if the queue grew.
+    fn queue_event(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) {
+        // Deciding first spares an allocation for events that would be dropped anyway.
+        if let Some(pushed) = self.queue.lock().admit(wd, mask, name) {
+            return self.wake(pushed);
+        }
+        let pushed = match Event::new(wd, mask, cookie, name) {
+            Ok(event) => self.queue.lock().push(event),
+            Err(_) => self.queue.lock().overflow(),
+        };
+        self.wake(pushed);
+    }
+
+    fn wake(&self, pushed: Pushed) {
+        if !matches!(pushed, Pushed::Dropped) {
+            self.wait.notify_all();
+            self.fasync.notify_readable();
+        }
+    }
+}
+
+impl GroupOps for Listener {
+    fn handle_event(&self, mark: &Mark, mask: u32, name: Option<&[u8]>, cookie: u32) {
+        // A mark being detached has no descriptor any more: report nothing for it.
+        let wd = mark.wd();
+        if wd == -1 {
+            return;
+        }
+        // inotify never reported IN_ISDIR with these two.
+        let mask = if mask & (IN_MOVE_SELF | IN_DELETE_SELF) != 0 {
+            mask & !IN_ISDIR
+        } else {
+            mask
+        };
+        self.queue_event(wd, mask, cookie, name);
+        if mark.flags() & MARK_FLAG_IN_ONESHOT != 0 {
+            mark.detach();
+        }
+    }
+
+    fn freeing_mark(&self, mark: &Mark) {
+        let wd = mark.wd();
+        if wd != -1 {
+            self.queue_event(wd, IN_IGNORED, 0, None);
+        }
+        let removed = {
+            let mut watches = self.watches.lock();
+            let removed = watches.remove_mark(mark);
+            mark.clear_wd();
+            removed
+        };
+        self.user.release_watch();
+        // The table's mark reference is put outside the lock: putting may sleep.
+        drop(removed);
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Listener {
+    fn drop(self: Pin<&mut Self>) {
+        self.accounts.release_instance(&self.user);
+    }
+}
+
+/// An inotify instance: one open file of `/dev/rinotify`.
+#[pin_data]
+pub(crate) struct Instance {
+    group: Group<Listener>,
+    /// Serialises adding and updating watches, as inotify's group mutex does: one inode
+    /// gets one watch and one descriptor even if two threads add it at once.
+    #[pin]
+    update: Mutex<()>,
+}
+
+impl Instance {
+    fn listener(&self) -> &Listener {
+        self.group.data()
+    }
+
+    /// `inotify_add_watch()`.
+    fn add_watch(&self, arg: usize) -> Result<isize> {
+        let request: WatchRequest =
+            UserSlice::new(UserPtr::from_addr(arg), size_of::<WatchRequest>()).reader().read()?;
+        let mask = request.mask;
+        // The syscall's checks, in its order (the fd checks are the VFS's here).
+        if mask & !ALL_INOTIFY_BITS != 0 || mask & ALL_INOTIFY_BITS == 0 {
+            return Err(EINVAL);
+        }
+        if mask & IN_MASK_ADD != 0 && mask & IN_MASK_CREATE != 0 {
+            return Err(EINVAL);
+        }
+        if request.reserved != 0 {
+            return Err(EINVAL);
+        }
+        let pathname = usize::try_from(request.pathname).map_err(|_| EFAULT)?;
+        let target = WatchTarget::lookup(
+            UserPtr::from_addr(pathname),
+            mask & IN_DONT_FOLLOW == 0,
+            mask & IN_ONLYDIR != 0,
+        )?;
+        // Always report unmount; directories care about their children.
+        let mut events = IN_UNMOUNT | (mask & IN_ALL_EVENTS);
+        if target.is_dir() {
+            events |= FS_EVENT_ON_CHILD;
+        }
+        let mut flags = 0;
+        if mask & IN_EXCL_UNLINK != 0 {
+            flags |= MARK_FLAG_EXCL_UNLINK;
+        }
+        if mask & IN_ONESHOT != 0 {
+            flags |= MARK_FLAG_IN_ONESHOT;
+        }
+
+        let _update = self.update.lock();
+        let listener = self.listener();
+        if let Some(mark) = self.group.find_mark(&target) {
+            if mask & IN_MASK_CREATE != 0 {
+                return Err(EEXIST);
+            }
+            mark.update(events, flags, mask & IN_MASK_ADD == 0);
+            return Ok(mark.wd() as isize);
+        }
+
+        let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
+        let wd = listener.watches.lock().allocate_wd()?;
+        listener.user.charge_watch()?;
+        let mark = match self.group.add_mark(&target, wd, events, flags) {
+            Ok(mark) => mark,
+            Err(e) => {
+                listener.user.release_watch();
+                return Err(e);
+            }
+        };
+        let dead = listener.watches.lock().insert(mark, node);
+        drop(dead);
+        Ok(wd as isize)
+    }
+
+    /// `inotify_rm_watch()`: the watch goes, and its `IN_IGNORED` is queued before this
+    /// returns.
+    fn rm_watch(&self, wd: i32) -> Result<isize> {
+        let watch = self.listener().watches.lock().remove(wd).ok_or(EINVAL)?;
+        watch.mark.destroy();
+        Ok(0)
+    }
+
+    /// Copies records to `out` as `inotify_read()` does: only whole records, `EINVAL` if the
+    /// first does not fit, blocking for the first unless `nonblock`.
+    fn read(&self, nonblock: bool, mut out: UserSliceWriter) -> Result<usize> {
+        let listener = self.listener();
+        let mut copied = 0;
+        loop {
+            let record = {
+                let mut queue = listener.queue.lock();
+                loop {
+                    match queue.oldest_size() {
+                        Some(size) if size <= out.len() => break queue.pop(),
+                        Some(_) if copied == 0 => return Err(EINVAL),
+                        Some(_) => return Ok(copied),
+                        None if copied > 0 => return Ok(copied),
+                        None if nonblock => return Err(EAGAIN),
+                        None => {
+                            if listener.wait.wait_interruptible(&mut queue) {
+                                return Err(ERESTARTSYS);
+                            }
+                        }
+                    }
+                }
+            };
+            // A record that cannot be copied is lost, as in inotify.
+            let size = match record {
+                Some(Record::Event(event)) => {
+                    event.write_to(&mut out)?;
+                    event.record_size()
+                }
+                Some(Record::Overflow) => {
+                    write_overflow(&mut out)?;
+                    crate::event::HEADER_SIZE
+                }
+                None => 0,
+            };
+            copied += size;
+        }
+    }
+}
+
+/// What open files share: the per-user accounts.
+pub(crate) type InstanceContext = Arc<Accounts>;
 
 #[vtable]
 impl FileOps for Instance {
     type Ptr = Arc<Instance>;
+    type Context = InstanceContext;
 
-    fn open(_file: &File) -> Result<Arc<Instance>> {
-        Ok(Arc::new(Instance {}, GFP_KERNEL)?)
+    fn open(accounts: &Arc<Accounts>, file: &File) -> Result<Arc<Instance>> {
+        // inotify files are read-only: an open for writing is an unknown init flag.
+        if file.flags() & O_ACCMODE != bindings::O_RDONLY {
+            return Err(EINVAL);
+        }
+        let uid = file.cred().euid().into_raw().val;
+        let user = accounts.charge_instance(uid)?;
+        let (listener_user, listener_accounts) = (user.clone(), accounts.clone());
+        let max_events = MAX_QUEUED_EVENTS.load(Relaxed).max(0) as usize;
+        // From here on dropping the listener gives the instance back.
+        let listener = Arc::pin_init(
+            try_pin_init!(Listener {
+                queue <- new_spinlock!(EventQueue::new(max_events), "Listener::queue"),
+                wait: PollCondVarBox::new(c"Listener::wait", kernel::static_lock_class!())?,
+                fasync: FasyncQueue::new(),
+                watches <- new_mutex!(WatchTable::new(), "Listener::watches"),
+                user: listener_user,
+                accounts: listener_accounts,
+            }? Error),
+            GFP_KERNEL,
+        );
+        let listener = match listener {
+            Ok(listener) => listener,
+            Err(e) => {
+                accounts.release_instance(&user);
+                return Err(e);
+            }
+        };
+        let group = Group::new(listener)?;
+        Arc::pin_init(
+            try_pin_init!(Instance {
+                group,
+                update <- new_mutex!((), "Instance::update"),
+            }? Error),
+            GFP_KERNEL,
+        )
+    }
+
+    fn release(this: Arc<Instance>, _file: &File) {
+        let listener = this.listener();
+        // No IN_IGNORED or other event reaches user space any more.
+        listener.queue.lock().shut_down();
+        loop {
+            let watch = listener.watches.lock().pop();
+            match watch {
+                Some(watch) => watch.mark.destroy(),
+                None => break,
+            }
+        }
+    }
+
+    fn read(this: Borrowed<'_, Self>, file: &File, out: UserSliceWriter) -> Result<usize> {
+        let nonblock = file.flags() & kernel::fs::file::flags::O_NONBLOCK != 0;
+        this.read(nonblock, out)
+    }
+
+    fn poll(this: Borrowed<'_, Self>, file: &File, table: PollTable<'_>) -> u32 {
+        let listener = this.listener();
+        table.register_wait(file, &listener.wait);
+        if listener.queue.lock().is_empty() {
+            0
+        } else {
+            bindings::POLLIN | bindings::POLLRDNORM
+        }
+    }
+
+    fn ioctl(this: Borrowed<'_, Self>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        match cmd {
+            RINOTIFY_IOC_ADD_WATCH => this.add_watch(arg),
+            // The descriptor travels in the argument; like the syscall's `int`, its low bits.
+            RINOTIFY_IOC_RM_WATCH => this.rm_watch(arg as u32 as i32),
+            bindings::FIONREAD => {
+                let bytes = this.listener().queue.lock().bytes();
+                let bytes = i32::try_from(bytes).unwrap_or(i32::MAX);
+                UserSlice::new(UserPtr::from_addr(arg), size_of::<i32>()).writer().write(&bytes)?;
+                Ok(0)
+            }
+            #[cfg(CONFIG_CHECKPOINT_RESTORE)]
+            INOTIFY_IOC_SETNEXTWD => {
+                let wd = i32::try_from(arg).ok().filter(|&wd| wd >= 1).ok_or(EINVAL)?;
+                this.listener().watches.lock().set_cursor(wd);
+                Ok(0)
+            }
+            _ => Err(ENOTTY),
+        }
+    }
+
+    fn fasync(this: Borrowed<'_, Self>, fd: i32, file: &File, on: bool) -> Result {
+        this.listener().fasync.update(fd, file, on)
+    }
+
+    fn show_fdinfo(this: Borrowed<'_, Self>, m: &SeqFile, _file: &File) {
+        let watches = this.listener().watches.lock();
+        // Newest first, as fsnotify keeps a group's marks.
+        let mut order = KVec::new();
+        for watch in watches.iter() {
+            if order.push(watch, GFP_KERNEL).is_err() {
+                return;
+            }
+        }
+        order.sort_unstable_by_key(|w| core::cmp::Reverse(w.seq));
+        for watch in order.iter() {
+            let mark: &WatchMark = &watch.mark;
+            let mut mask = mark.mask() & IN_ALL_EVENTS;
+            if mark.flags() & MARK_FLAG_EXCL_UNLINK != 0 {
+                mask |= IN_EXCL_UNLINK;
+            }
+            if mark.flags() & MARK_FLAG_IN_ONESHOT != 0 {
+                mask |= IN_ONESHOT;
+            }
+            // Without export operations inotify prints no file handle, and ends so.
+            seq_print!(
+                m,
+                "inotify wd:{:x} ino:{:x} sdev:{:x} mask:{:x} ignored_mask:0 \n",
+                mark.wd(),
+                mark.ino(),
+                mark.dev(),
+                mask
+            );
+        }
     }
 }

@@ -6,14 +6,48 @@
 //! ioctls stand in for `inotify_add_watch()` and `inotify_rm_watch()`, and `read()` returns
 //! `struct inotify_event` records byte for byte as inotify does. The ABI is
 //! `include/uapi/linux/rinotify.h`.
+//!
+//! # Lock order
+//!
+//! ```text
+//! Instance::update                  (add_watch: find, create or update a watch)
+//!   fsnotify group->mark_mutex      (inside fsnotify_find_mark/add_mark/destroy_mark)
+//!   Listener::watches               (descriptor table)
+//!
+//! Listener::queue                   (event queue; a spinlock)
+//! Accounts::users                   (per-user counters)
+//! ```
+//!
+//! `Listener::queue`, `Listener::watches` and `Accounts::users` are leaves: no other lock is
+//! taken, no fsnotify function called and no user memory touched while one is held, and they
+//! are never held together. fsnotify calls `GroupOps::handle_event` and
+//! `GroupOps::freeing_mark` with none of its locks held but possibly with VFS inode locks
+//! held; they take only the leaves. A mark reference is never put under a lock, since the
+//! last put may sleep.
 
-use kernel::prelude::*;
+use kernel::{
+    prelude::*,
+    sync::Arc, //
+};
 
+mod event;
 mod instance;
+mod limits;
+mod queue;
 mod sys;
+mod watch;
 
 use instance::Instance;
-use sys::chardev::MiscRegistration;
+use limits::Accounts;
+use sys::{
+    chardev::MiscRegistration,
+    fsnotify::{
+        Fsnotify,
+        WATCH_COST, //
+    },
+    kmem::KmemCacheRegistration,
+    sysctl::SysctlRegistration,
+};
 
 module! {
     type: RinotifyModule,
@@ -23,18 +57,34 @@ module! {
     license: "GPL",
 }
 
-/// The loaded module: owns the device node and everything that must outlive every instance.
+/// The loaded module. Its fields are dropped in order at unload, which is the teardown
+/// order: no new files, no sysctls, then every mark and group freed, then the caches.
 #[pin_data]
 struct RinotifyModule {
     /// `/dev/rinotify`, mode 0666: anyone may open it, as anyone may call `inotify_init1()`.
     #[pin]
     device: MiscRegistration<Instance>,
+    _sysctl: SysctlRegistration,
+    _fsnotify: Fsnotify,
+    _event_cache: KmemCacheRegistration,
 }
 
 impl kernel::InPlaceModule for RinotifyModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        limits::init_default_watches(sys::kmem::low_memory_bytes(), WATCH_COST);
         try_pin_init!(Self {
-            device <- MiscRegistration::register(c"rinotify", 0o666),
+            // SAFETY: Events live in the queues of `Listener`s, which fsnotify frees with
+            // their groups; `_fsnotify`, dropped before this, waits for that.
+            _event_cache: unsafe { event::EVENT_CACHE.create(c"rinotify_event_cache")? },
+            // SAFETY: Groups belong to open files, and an open file keeps the module loaded,
+            // so no group exists when the module is dropped.
+            _fsnotify: unsafe { Fsnotify::new()? },
+            _sysctl: SysctlRegistration::register(c"fs/rinotify", &limits::SYSCTLS)?,
+            device <- MiscRegistration::register(
+                c"rinotify",
+                0o666,
+                Arc::pin_init(Accounts::new(), GFP_KERNEL)?,
+            ),
         })
     }
 }

@@ -12,3 +12,9 @@
 const unsigned int RINOTIFY_LOOKUP_FOLLOW = LOOKUP_FOLLOW;
 const unsigned int RINOTIFY_LOOKUP_DIRECTORY = LOOKUP_DIRECTORY;
 const unsigned int RINOTIFY_INOTIFY_IOC_SETNEXTWD = INOTIFY_IOC_SETNEXTWD;
+/* What inotify allocates events with: charged to the listener, never triggering OOM. */
+const gfp_t RINOTIFY_GFP_EVENT = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL;
+const gfp_t RINOTIFY_GFP_KERNEL = GFP_KERNEL;
+/* inotify's mark cache is SLAB_PANIC | SLAB_ACCOUNT; a module reports failure instead. */
+const slab_flags_t RINOTIFY_SLAB_ACCOUNT = SLAB_ACCOUNT;
+const unsigned int RINOTIFY_ALL_INOTIFY_BITS = ALL_INOTIFY_BITS;

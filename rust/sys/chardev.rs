@@ -49,8 +49,11 @@ pub(crate) trait FileOps: Sized {
     /// How the per-file state is owned (e.g. `Arc<Self>`).
     type Ptr: ForeignOwnable + Send + Sync;
 
+    /// What the device shares with every open file, kept by the [`MiscRegistration`].
+    type Context: Send + Sync;
+
     /// Called on `open(2)`; the result becomes the file's private data.
-    fn open(file: &File) -> Result<Self::Ptr>;
+    fn open(context: &Self::Context, file: &File) -> Result<Self::Ptr>;
 
     /// Called on the last `close(2)` of the file.
     fn release(this: Self::Ptr, _file: &File) {
@@ -89,12 +92,14 @@ pub(crate) trait FileOps: Sized {
 /// # Invariants
 ///
 /// `inner` holds a `struct miscdevice` registered with `misc_register()` whose `fops` is
-/// `FileOpsTable::<T>::TABLE`; it is deregistered exactly once, in `drop`.
+/// `FileOpsTable::<T>::TABLE`; it is deregistered exactly once, in `drop`. `inner` is the
+/// first field, so a pointer to it is a pointer to the registration.
+#[repr(C)]
 #[pin_data(PinnedDrop)]
 pub(crate) struct MiscRegistration<T: FileOps> {
     #[pin]
     inner: Opaque<bindings::miscdevice>,
-    _t: PhantomData<T>,
+    context: T::Context,
 }
 
 // SAFETY: `misc_deregister` may be called from any thread.
@@ -103,9 +108,16 @@ unsafe impl<T: FileOps> Send for MiscRegistration<T> {}
 unsafe impl<T: FileOps> Sync for MiscRegistration<T> {}
 
 impl<T: FileOps> MiscRegistration<T> {
-    /// Registers `/dev/<name>` with a dynamic minor; the node gets permissions `mode`.
-    pub(crate) fn register(name: &'static CStr, mode: u16) -> impl PinInit<Self, Error> {
+    /// Registers `/dev/<name>` with a dynamic minor; the node gets permissions `mode`, and
+    /// every file opened on it sees `context`.
+    pub(crate) fn register(
+        name: &'static CStr,
+        mode: u16,
+        context: T::Context,
+    ) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
+            // The context is initialised first: the device is live once registered.
+            context,
             inner <- Opaque::try_ffi_init(move |slot: *mut bindings::miscdevice| {
                 let mut misc: bindings::miscdevice = pin_init::zeroed();
                 misc.minor = bindings::MISC_DYNAMIC_MINOR as c_int;
@@ -119,7 +131,6 @@ impl<T: FileOps> MiscRegistration<T> {
                 // INVARIANT: On success `slot` holds a device registered with our table.
                 to_result(unsafe { bindings::misc_register(slot) })
             }),
-            _t: PhantomData,
         })
     }
 }
@@ -141,9 +152,12 @@ impl<T: FileOps> FileOpsTable<T> {
     ///
     /// Called by `misc_open()` for a file of a [`MiscRegistration<T>`] being opened.
     unsafe extern "C" fn open(_inode: *mut bindings::inode, raw: *mut bindings::file) -> c_int {
+        // SAFETY: `misc_open()` stored our `miscdevice` in the private data, and keeps the
+        // device registered during the call. It is the first field of a `MiscRegistration<T>`.
+        let registration = unsafe { &*(*raw).private_data.cast::<MiscRegistration<T>>() };
         // SAFETY: `raw` is valid for the whole call and no `fdget_pos` region exists yet.
         let file = unsafe { File::from_raw_file(raw) };
-        match T::open(file) {
+        match T::open(&registration.context, file) {
             Ok(ptr) => {
                 // SAFETY: During `->open` the file is not shared yet: its private data and
                 // mode may be written. `misc_open()` left the `miscdevice` pointer there,

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! fsnotify groups and inode marks, from the GPL-exported part of fsnotify's backend API.
+//!
+//! C header: [`include/linux/fsnotify_backend.h`](srctree/include/linux/fsnotify_backend.h).
+//!
+//! A [`Group`] is a listener; its [`GroupOps`] receive the events of every [`Mark`] the group
+//! has on an inode, exactly as fsnotify hands them to inotify. Marks live in the
+//! `rinotify_watch_cache` slab cache.
+//!
+//! Reference counting, which the API below makes impossible to get wrong: a group holds one
+//! reference on itself per [`Group`] value and fsnotify one per mark; a mark holds one
+//! reference per [`WatchMark`] and fsnotify one while it is attached. `fsnotify_get_mark()`
+//! is not exported, so a [`WatchMark`] is never cloned: each comes from the mark's creation
+//! or from [`Group::find_mark`], both of which hand out a reference.
+
+use super::{
+    bindings as fsn,
+    kmem::{
+        CacheBox,
+        Gfp,
+        KmemCache,
+        KmemCacheRegistration, //
+    },
+    path::WatchTarget,
+};
+use core::{
+    marker::PhantomData,
+    ops::Deref,
+    ptr::{
+        addr_of,
+        addr_of_mut,
+        NonNull, //
+    },
+};
+use kernel::{
+    bindings,
+    prelude::*,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc, //
+    },
+    types::Opaque,
+};
+
+/// What a watch can pin, as inotify counts it (`INOTIFY_WATCH_COST`): its mark
+/// (`struct inotify_inode_mark`, an fsnotify mark and a descriptor) and two inodes.
+pub(crate) const WATCH_COST: usize = (core::mem::size_of::<fsn::fsnotify_mark>() + 4)
+    .next_multiple_of(core::mem::align_of::<fsn::fsnotify_mark>())
+    + 2 * core::mem::size_of::<bindings::inode>();
+
+/// Mark flag (`mark->flags`): drop path events on dentries that are already unlinked.
+pub(crate) const MARK_FLAG_EXCL_UNLINK: u32 = fsn::FSNOTIFY_MARK_FLAG_EXCL_UNLINK;
+/// Mark flag (`mark->flags`): inotify's `IN_ONESHOT`.
+pub(crate) const MARK_FLAG_IN_ONESHOT: u32 = fsn::FSNOTIFY_MARK_FLAG_IN_ONESHOT;
+
+/// The mark of one watch: fsnotify's mark and the watch descriptor it reports events with.
+///
+/// # Invariants
+///
+/// `fsn` is initialised by `fsnotify_init_mark()` for a group whose ops are
+/// `OpsTable::<T>::OPS` for the group's `T`, and the object lives in [`MARK_CACHE`].
+#[repr(C)]
+pub(crate) struct Mark {
+    // First, so that a `struct fsnotify_mark *` is a `Mark *`.
+    fsn: Opaque<fsn::fsnotify_mark>,
+    wd: Atomic<i32>,
+    ino: u64,
+    dev: u32,
+}
+
+// SAFETY: fsnotify marks are shared between threads and synchronise themselves; the
+// rinotify fields are an atomic and immutable values.
+unsafe impl Send for Mark {}
+// SAFETY: As above.
+unsafe impl Sync for Mark {}
+
+/// The slab cache of every [`Mark`], `rinotify_watch_cache`.
+static MARK_CACHE: KmemCache<Mark> = KmemCache::new();
+
+impl Mark {
+    /// The watch descriptor, or -1 once the watch is dead.
+    pub(crate) fn wd(&self) -> i32 {
+        self.wd.load(Relaxed)
+    }
+
+    /// Marks the watch dead: its events are not reported any more.
+    pub(crate) fn clear_wd(&self) {
+        self.wd.store(-1, Relaxed);
+    }
+
+    /// Inode number of the watched inode.
+    pub(crate) fn ino(&self) -> u64 {
+        self.ino
+    }
+
+    /// Kernel `dev_t` of the watched inode's superblock.
+    pub(crate) fn dev(&self) -> u32 {
+        self.dev
+    }
+
+    fn raw(&self) -> *mut fsn::fsnotify_mark {
+        self.fsn.get()
+    }
+
+    /// The fsnotify event mask (`mark->mask`).
+    pub(crate) fn mask(&self) -> u32 {
+        // SAFETY: The mark is valid for `&self`; fsnotify changes the field under
+        // `mark->lock` with plain stores, so this is a `READ_ONCE()`.
+        unsafe { addr_of!((*self.raw()).mask).read_volatile() }
+    }
+
+    /// The mark flags (`mark->flags`).
+    pub(crate) fn flags(&self) -> u32 {
+        // SAFETY: As in `mask`.
+        unsafe { addr_of!((*self.raw()).flags).read_volatile() }
+    }
+
+    /// Detaches the mark from its inode and group (`fsnotify_destroy_mark()`); the group's
+    /// [`GroupOps::freeing_mark`] runs before this returns, unless the mark is already dead.
+    pub(crate) fn detach(&self) {
+        // SAFETY: The mark is valid for `&self`, and `group` is set for its whole life.
+        unsafe { fsn::fsnotify_destroy_mark(self.raw(), (*self.raw()).group) };
+    }
+}
+
+/// A reference to a [`Mark`].
+///
+/// # Invariants
+///
+/// Owns one reference to a live [`Mark`].
+pub(crate) struct WatchMark(NonNull<Mark>);
+
+// SAFETY: Mark references may be put from any thread.
+unsafe impl Send for WatchMark {}
+// SAFETY: `&WatchMark` gives only `&Mark`, which is `Sync`.
+unsafe impl Sync for WatchMark {}
+
+impl Deref for WatchMark {
+    type Target = Mark;
+
+    fn deref(&self) -> &Mark {
+        // SAFETY: By the type invariant we hold a reference to a live mark.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl WatchMark {
+    /// Sets the mark's event mask and flags, or adds to them (`replace == false`), as an
+    /// update of an existing inotify watch does.
+    pub(crate) fn update(&self, mask: u32, flags: u32, replace: bool) {
+        let raw = self.raw();
+        // SAFETY: The mark is live; `mark->lock` protects `flags`.
+        unsafe {
+            bindings::spin_lock(addr_of_mut!((*raw).lock));
+            if replace {
+                (*raw).flags &= !(MARK_FLAG_EXCL_UNLINK | MARK_FLAG_IN_ONESHOT);
+            }
+            (*raw).flags |= flags;
+            bindings::spin_unlock(addr_of_mut!((*raw).lock));
+        }
+        let clear = if replace { !mask } else { 0 };
+        // SAFETY: We hold a reference to the mark, as the function requires.
+        unsafe { fsn::fsnotify_modify_mark_mask(raw, mask, clear) };
+    }
+
+    /// Detaches the mark (see [`Mark::detach`]) and drops this reference.
+    pub(crate) fn destroy(self) {
+        self.detach();
+    }
+}
+
+impl Drop for WatchMark {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we own one reference, which this gives back. The
+        // last put frees the mark through `free_mark`, later if it was attached.
+        unsafe { fsn::fsnotify_put_mark(self.raw()) };
+    }
+}
+
+/// What a [`Group`]'s owner does with the events of its marks.
+pub(crate) trait GroupOps: Send + Sync + Sized + 'static {
+    /// An event on the inode of `mark` (inotify's `handle_inode_event`): `name` is the name
+    /// of the child concerned, for events a directory reports about an entry.
+    ///
+    /// Called in the context of the file-system operation, with no fsnotify lock held,
+    /// possibly with the inode's and directory's locks held: sleeping allocation is allowed.
+    fn handle_event(&self, mark: &Mark, mask: u32, name: Option<&[u8]>, cookie: u32);
+
+    /// `mark` is being detached for good: removed, its inode deleted or unmounted, or the
+    /// group is going away. Called exactly once per attached mark, with no fsnotify lock held.
+    fn freeing_mark(&self, mark: &Mark);
+}
+
+/// An fsnotify group whose private data is an `Arc<T>`.
+///
+/// # Invariants
+///
+/// `ptr` is a group allocated with `OpsTable::<T>::OPS` whose `private` is an `Arc<T>` made
+/// by `Arc::into_raw`; this value owns one group reference.
+pub(crate) struct Group<T: GroupOps> {
+    ptr: NonNull<fsn::fsnotify_group>,
+    _t: PhantomData<Arc<T>>,
+}
+
+// SAFETY: Group references may be used and put from any thread.
+unsafe impl<T: GroupOps> Send for Group<T> {}
+// SAFETY: All `&self` methods are fsnotify calls that synchronise themselves.
+unsafe impl<T: GroupOps> Sync for Group<T> {}
+
+impl<T: GroupOps> Group<T> {
+    /// Allocates a group, charged to the caller's memory cgroup, that hands its events to
+    /// `data`; the group keeps `data` alive until it is freed, after its last mark.
+    pub(crate) fn new(data: Arc<T>) -> Result<Self> {
+        // SAFETY: The ops table is `'static`.
+        let group = unsafe {
+            fsn::fsnotify_alloc_group(&OpsTable::<T>::OPS, fsn::FSNOTIFY_GROUP_USER as c_int)
+        };
+        let ptr = NonNull::new(kernel::error::from_err_ptr(group)?).ok_or(ENOMEM)?;
+        // SAFETY: The group is new and not shared yet; `private` is ours.
+        unsafe { private_slot(ptr.as_ptr()).write(Arc::into_raw(data).cast_mut().cast()) };
+        // INVARIANT: The group has our ops and private data, and we own the allocation ref.
+        Ok(Self {
+            ptr,
+            _t: PhantomData,
+        })
+    }
+
+    /// The group's data.
+    pub(crate) fn data(&self) -> &T {
+        // SAFETY: By the type invariant `private` is an `Arc<T>`, alive while the group is,
+        // and we hold a group reference for the lifetime of `&self`.
+        unsafe { &*private_slot(self.ptr.as_ptr()).read().cast::<T>() }
+    }
+
+    /// This group's mark on the target's inode, if it has one.
+    pub(crate) fn find_mark(&self, target: &WatchTarget) -> Option<WatchMark> {
+        // SAFETY: The inode is pinned by `target`; the group is live.
+        let mark = unsafe {
+            fsn::fsnotify_find_mark(
+                target.inode().cast(),
+                fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE as c_uint,
+                self.ptr.as_ptr(),
+            )
+        };
+        // INVARIANT: `fsnotify_find_mark()` returns a reference, which the handle owns. All
+        // marks of our groups are `Mark`s (type invariant of `Mark`).
+        NonNull::new(mark.cast::<Mark>()).map(WatchMark)
+    }
+
+    /// Creates a mark with watch descriptor `wd`, event mask `mask` and mark flags `flags`,
+    /// and attaches it to the target's inode. Fails with `EEXIST` if the group has a mark
+    /// there already.
+    pub(crate) fn add_mark(&self, target: &WatchTarget, wd: i32, mask: u32, flags: u32) -> Result<WatchMark> {
+        let mark = Mark {
+            fsn: Opaque::uninit(),
+            wd: Atomic::new(wd),
+            ino: target.ino(),
+            dev: target.dev(),
+        };
+        let ptr = MARK_CACHE.alloc(mark, Gfp::KERNEL)?.into_raw();
+        let raw = ptr.as_ptr().cast::<fsn::fsnotify_mark>();
+        // SAFETY: `raw` is a fresh mark-sized object; `fsnotify_init_mark()` initialises it
+        // (with one reference, which the handle below owns) and takes a group reference.
+        unsafe {
+            fsn::fsnotify_init_mark(raw, self.ptr.as_ptr());
+            (*raw).mask = mask;
+            (*raw).flags = flags;
+        }
+        // INVARIANT: Initialised for our group, from `MARK_CACHE`.
+        let handle = WatchMark(ptr);
+        // SAFETY: The mark is initialised and unattached; the inode is pinned by `target`.
+        let ret = unsafe {
+            fsn::fsnotify_add_mark(
+                raw,
+                target.inode().cast(),
+                fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE as c_uint,
+                0,
+            )
+        };
+        // On failure dropping the handle frees the unattached mark at once.
+        kernel::error::to_result(ret)?;
+        Ok(handle)
+    }
+}
+
+impl<T: GroupOps> Drop for Group<T> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we own one group reference. The group, and with it
+        // the `Arc<T>`, is freed once its marks are gone as well.
+        unsafe { fsn::fsnotify_put_group(self.ptr.as_ptr()) };
+    }
+}
+
+/// The `private` member of the group's anonymous union.
+///
+/// # Safety
+///
+/// `group` must point at a live group.
+unsafe fn private_slot(group: *mut fsn::fsnotify_group) -> *mut *mut c_void {
+    // SAFETY: Guaranteed by the caller; union members start at the union's address.
+    unsafe { addr_of_mut!((*group).__bindgen_anon_1).cast() }
+}
+
+/// The `fsnotify_ops` of groups with data `T`, and their entry points.
+struct OpsTable<T: GroupOps>(PhantomData<T>);
+
+impl<T: GroupOps> OpsTable<T> {
+    const OPS: fsn::fsnotify_ops = fsn::fsnotify_ops {
+        handle_event: None,
+        handle_inode_event: Some(Self::handle_inode_event),
+        free_group_priv: Some(Self::free_group_priv),
+        freeing_mark: Some(Self::freeing_mark),
+        free_event: None,
+        free_mark: Some(Self::free_mark),
+    };
+
+    /// # Safety
+    ///
+    /// Called by fsnotify for a mark of a group made by [`Group::new`] with data `T`.
+    unsafe fn data<'a>(mark: *mut fsn::fsnotify_mark) -> &'a T {
+        // SAFETY: The mark holds a reference on its group, whose `private` is an `Arc<T>`
+        // that lives as long as the group.
+        unsafe { &*private_slot((*mark).group).read().cast::<T>() }
+    }
+
+    unsafe extern "C" fn handle_inode_event(
+        mark: *mut fsn::fsnotify_mark,
+        mask: u32,
+        _inode: *mut bindings::inode,
+        _dir: *mut bindings::inode,
+        name: *const bindings::qstr,
+        cookie: u32,
+    ) -> c_int {
+        let name = if name.is_null() {
+            None
+        } else {
+            // SAFETY: fsnotify passes a valid name (a snapshot that cannot change during the
+            // call) of `len` bytes.
+            Some(unsafe {
+                core::slice::from_raw_parts(
+                    (*name).name,
+                    (*name).__bindgen_anon_1.__bindgen_anon_1.len as usize,
+                )
+            })
+        };
+        // SAFETY: fsnotify holds the mark alive (SRCU) for the call; it is one of ours.
+        let (data, mark) = unsafe { (Self::data(mark), &*mark.cast::<Mark>()) };
+        data.handle_event(mark, mask, name, cookie);
+        0
+    }
+
+    unsafe extern "C" fn freeing_mark(mark: *mut fsn::fsnotify_mark, _group: *mut fsn::fsnotify_group) {
+        // SAFETY: fsnotify holds a reference to the mark for the call; it is one of ours.
+        let (data, mark) = unsafe { (Self::data(mark), &*mark.cast::<Mark>()) };
+        data.freeing_mark(mark);
+    }
+
+    unsafe extern "C" fn free_mark(mark: *mut fsn::fsnotify_mark) {
+        // SAFETY: The last reference is gone; the mark came from `MARK_CACHE` by
+        // `CacheBox::into_raw` in `add_mark`.
+        drop(unsafe { CacheBox::from_raw(NonNull::new_unchecked(mark.cast::<Mark>()), &MARK_CACHE) });
+    }
+
+    unsafe extern "C" fn free_group_priv(group: *mut fsn::fsnotify_group) {
+        // SAFETY: The group is being freed: nothing uses `private` any more, and it holds
+        // the `Arc<T>` stored by `Group::new`.
+        drop(unsafe { Arc::<T>::from_raw(private_slot(group).read().cast::<T>()) });
+    }
+}
+
+/// fsnotify state of the module: the mark cache. Dropping it (at module unload) waits for
+/// fsnotify to free every mark and group, then destroys the cache.
+pub(crate) struct Fsnotify {
+    _cache: KmemCacheRegistration,
+}
+
+impl Fsnotify {
+    /// Creates the mark cache, `rinotify_watch_cache`.
+    ///
+    /// # Safety
+    ///
+    /// The value must be dropped only once no [`Group`] exists any more (at module unload:
+    /// every file holding a group keeps the module loaded).
+    pub(crate) unsafe fn new() -> Result<Self> {
+        // SAFETY: Marks are freed by fsnotify's reaper; `drop` waits for it, after the last
+        // group is gone (our caller's guarantee), before the registration goes.
+        let cache = unsafe { MARK_CACHE.create(c"rinotify_watch_cache")? };
+        Ok(Self { _cache: cache })
+    }
+}
+
+impl Drop for Fsnotify {
+    fn drop(&mut self) {
+        // SAFETY: Always safe to call; it flushes fsnotify's mark reaper, which frees the last
+        // marks and, with them, the last group references (and so every `T`).
+        unsafe { fsn::fsnotify_wait_marks_destroyed() };
+    }
+}

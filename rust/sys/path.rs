@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Looking up the path a user names, as `inotify_add_watch()` does.
+//!
+//! C headers: [`include/linux/namei.h`](srctree/include/linux/namei.h),
+//! [`include/linux/fs.h`](srctree/include/linux/fs.h).
+
+use super::bindings::{
+    user_path_at,
+    RINOTIFY_LOOKUP_DIRECTORY,
+    RINOTIFY_LOOKUP_FOLLOW, //
+};
+use kernel::{
+    bindings,
+    prelude::*,
+    uaccess::UserPtr, //
+};
+
+/// `S_IFMT` and `S_IFDIR` of `include/uapi/linux/stat.h`.
+const S_IFMT: u16 = 0o170000;
+const S_IFDIR: u16 = 0o040000;
+
+/// An inode the caller named and may read, pinned by a path reference.
+///
+/// # Invariants
+///
+/// `path` holds a reference taken by `user_path_at()`, its dentry is positive, and the
+/// caller had `MAY_READ` permission on its inode at lookup.
+pub(crate) struct WatchTarget {
+    path: bindings::path,
+}
+
+// SAFETY: A path reference may be dropped from any thread.
+unsafe impl Send for WatchTarget {}
+
+impl WatchTarget {
+    /// Resolves the NUL-terminated path at user address `name` relative to the caller's
+    /// working directory, following a trailing symlink if `follow`, requiring a directory if
+    /// `only_dir`, and checks that the caller may read the inode: `inotify_find_inode()`.
+    pub(crate) fn lookup(name: UserPtr, follow: bool, only_dir: bool) -> Result<Self> {
+        let mut flags = 0;
+        if follow {
+            flags |= RINOTIFY_LOOKUP_FOLLOW;
+        }
+        if only_dir {
+            flags |= RINOTIFY_LOOKUP_DIRECTORY;
+        }
+        let mut path: bindings::path = pin_init::zeroed();
+        // SAFETY: `name` is a user pointer, which `user_path_at()` copies from with fault
+        // handling; `path` is valid for writes.
+        kernel::error::to_result(unsafe {
+            user_path_at(bindings::AT_FDCWD, name.as_const_ptr().cast(), flags, &mut path)
+        })?;
+        // INVARIANT: `user_path_at()` succeeded, so `path` holds a reference to a positive
+        // dentry; `Drop` gives it back whatever happens next.
+        let target = Self { path };
+        // `path_permission()` is `static inline`: this is its body.
+        // SAFETY: The path reference pins the mount and the dentry, and so the inode.
+        let ret = unsafe {
+            let idmap = core::ptr::addr_of!((*target.path.mnt).mnt_idmap).read_volatile();
+            bindings::inode_permission(idmap, target.inode(), bindings::MAY_READ as c_int)
+        };
+        kernel::error::to_result(ret)?;
+        Ok(target)
+    }
+
+    /// The inode, for the fsnotify calls of this crate.
+    pub(super) fn inode(&self) -> *mut bindings::inode {
+        // SAFETY: By the type invariant the dentry is pinned and positive.
+        unsafe { (*self.path.dentry).d_inode }
+    }
+
+    /// Whether the inode is a directory.
+    pub(crate) fn is_dir(&self) -> bool {
+        // SAFETY: The inode is pinned; its type never changes.
+        unsafe { (*self.inode()).i_mode & S_IFMT == S_IFDIR }
+    }
+
+    /// The inode number.
+    pub(crate) fn ino(&self) -> u64 {
+        // SAFETY: The inode is pinned; `i_ino` is fixed once the inode is live.
+        unsafe { (*self.inode()).i_ino }
+    }
+
+    /// The kernel `dev_t` of the inode's superblock.
+    pub(crate) fn dev(&self) -> u32 {
+        // SAFETY: The inode and its superblock are pinned; `s_dev` never changes.
+        unsafe { (*(*self.inode()).i_sb).s_dev }
+    }
+}
+
+impl Drop for WatchTarget {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we own a reference to `path`.
+        unsafe { bindings::path_put(&self.path) };
+    }
+}
