@@ -304,6 +304,9 @@ impl FileOps for Instance {
     type Ptr = Arc<Instance>;
     type Context = InstanceContext;
 
+    // An inotify file is an anonymous inode, which no watch can see.
+    const NO_FSNOTIFY_EVENTS: bool = true;
+
     fn open(accounts: &Arc<Accounts>, file: &File) -> Result<Arc<Instance>> {
         // inotify files are read-only: an open for writing is an unknown init flag.
         if file.flags() & O_ACCMODE != bindings::O_RDONLY {

@@ -39,6 +39,8 @@ pub(crate) type Borrowed<'a, T> = <<T as FileOps>::Ptr as ForeignOwnable>::Borro
 // `include/linux/fs.h`: `fmode_t` bits are `__force` casts, which bindgen does not see.
 const FMODE_PREAD: u32 = 1 << 3;
 const FMODE_PWRITE: u32 = 1 << 4;
+const FMODE_NONOTIFY: u32 = 1 << 25;
+const FMODE_NONOTIFY_PERM: u32 = 1 << 26;
 
 /// The operations of a file opened on a [`MiscRegistration`].
 ///
@@ -51,6 +53,10 @@ pub(crate) trait FileOps: Sized {
 
     /// What the device shares with every open file, kept by the [`MiscRegistration`].
     type Context: Send + Sync;
+
+    /// Whether the files are pseudo files, like an inotify instance's anonymous inode: their
+    /// open, reads and close generate no fsnotify events.
+    const NO_FSNOTIFY_EVENTS: bool = false;
 
     /// Called on `open(2)`; the result becomes the file's private data.
     fn open(context: &Self::Context, file: &File) -> Result<Self::Ptr>;
@@ -162,10 +168,15 @@ impl<T: FileOps> FileOpsTable<T> {
                 // SAFETY: During `->open` the file is not shared yet: its private data and
                 // mode may be written. `misc_open()` left the `miscdevice` pointer there,
                 // which nothing needs any more. `pread`/`pwrite` are refused like on an
-                // inotify file (whose `f_op` leaves them out).
+                // inotify file (whose `f_op` leaves them out). `FMODE_NONOTIFY` set here
+                // also silences the open event, which the VFS sends after `->open`.
                 unsafe {
                     (*raw).private_data = ptr.into_foreign();
                     (*raw).f_mode &= !(FMODE_PREAD | FMODE_PWRITE);
+                    if T::NO_FSNOTIFY_EVENTS {
+                        (*raw).f_mode &= !(FMODE_NONOTIFY | FMODE_NONOTIFY_PERM);
+                        (*raw).f_mode |= FMODE_NONOTIFY;
+                    }
                 }
                 0
             }
