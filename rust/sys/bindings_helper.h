@@ -15,6 +15,9 @@ const unsigned int RINOTIFY_INOTIFY_IOC_SETNEXTWD = INOTIFY_IOC_SETNEXTWD;
 /* What inotify allocates events with: charged to the listener, never triggering OOM. */
 const gfp_t RINOTIFY_GFP_EVENT = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL;
 const gfp_t RINOTIFY_GFP_KERNEL = GFP_KERNEL;
-/* inotify's mark cache is SLAB_PANIC | SLAB_ACCOUNT; a module reports failure instead. */
-const slab_flags_t RINOTIFY_SLAB_ACCOUNT = SLAB_ACCOUNT;
+/*
+ * inotify's mark cache is SLAB_PANIC | SLAB_ACCOUNT; a module reports failure instead, and
+ * keeps its caches apart so that /proc/slabinfo shows them under their own names.
+ */
+const slab_flags_t RINOTIFY_SLAB_FLAGS = SLAB_ACCOUNT | SLAB_NO_MERGE;
 const unsigned int RINOTIFY_ALL_INOTIFY_BITS = ALL_INOTIFY_BITS;

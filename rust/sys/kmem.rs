@@ -11,7 +11,7 @@
 use super::bindings::{
     RINOTIFY_GFP_EVENT,
     RINOTIFY_GFP_KERNEL,
-    RINOTIFY_SLAB_ACCOUNT, //
+    RINOTIFY_SLAB_FLAGS, //
 };
 use core::{
     marker::PhantomData,
@@ -77,8 +77,8 @@ impl<T: Send + 'static> KmemCache<T> {
         }
     }
 
-    /// Creates the slab cache, named `name` in `/proc/slabinfo`, charged to the memory cgroup
-    /// of whoever allocates from it.
+    /// Creates the slab cache, named `name` in `/proc/slabinfo` (never merged with another
+    /// cache), charged to the memory cgroup of whoever allocates from it.
     ///
     /// # Safety
     ///
@@ -90,7 +90,7 @@ impl<T: Send + 'static> KmemCache<T> {
         args.align = align_of::<T>() as u32;
         // SAFETY: `name` is a `'static` string; `args` is valid for the call.
         let ptr = unsafe {
-            bindings::__kmem_cache_create_args(name.as_char_ptr(), size, &mut args, RINOTIFY_SLAB_ACCOUNT)
+            bindings::__kmem_cache_create_args(name.as_char_ptr(), size, &mut args, RINOTIFY_SLAB_FLAGS)
         };
         let raw = RawCache(NonNull::new(ptr).ok_or(ENOMEM)?);
         if !self.raw.populate(raw) {

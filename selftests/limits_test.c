@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Differential scenarios: per-user limits (B3, B27, via the backend's own sysctls, set for
+ * the test and restored), RLIMIT_NOFILE, and thousands of watches. The limit scenarios run
+ * their instances in a child with uid/gid 65534, which owns no other instances or watches,
+ * so the counts are exact.
+ */
+#include <string.h>
+#include <sys/resource.h>
+
+#include "scenario.h"
+
+/* Waits out the lazy release of an instance slot (B4), without logging the retries. */
+static void wait_instance_slot(void)
+{
+	int i, fd;
+
+	for (i = 0; i < 10000; i++) {
+		fd = be->init1(0);
+		if (fd >= 0) {
+			close(fd);
+			return;
+		}
+		if (errno != EMFILE)
+			return;
+		usleep(1000);
+	}
+}
+
+static int b3_child(void *arg)
+{
+	int fd[4], i, fails = 0;
+
+	for (i = 0; i < 3; i++) {
+		fd[i] = t_init(0);
+		fails += fd[i] < 0;
+	}
+	fd[3] = t_init(0);
+	fails += !(fd[3] == -1 && errno == EMFILE);
+	/* B2: flags are checked before the limit. */
+	fails += !(t_init(1) == -1 && errno == EINVAL);
+	t_close(fd[1]);
+	wait_instance_slot();
+	fd[1] = t_init(IN_NONBLOCK);
+	fails += fd[1] < 0;
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	for (i = 0; i < 3; i++)
+		t_close(fd[i]);
+	return fails;
+}
+
+/* B3: instance N+1 of a user is EMFILE (N = max_user_instances). */
+TEST_F(scenarios, b3_instance_limit)
+{
+	t_log("max_user_instances := 3");
+	ASSERT_EQ(0, t_sysctl_set("max_user_instances", 3));
+	EXPECT_EQ(0, t_child(1, b3_child, NULL));
+	EXPECT_EQ(0, t_sysctl_restore("max_user_instances"));
+}
+
+static int b3_rlimit_child(void *arg)
+{
+	struct rlimit rl = { 32, 32 };
+	int fails = 0, i, fd, last = -1;
+
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		return 100;
+	while ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		last = fd;
+	t_log("fd table full: %s", errno_name(errno));
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	/* Failing in a loop must not leak (H4). */
+	for (i = 0; i < 100; i++)
+		fails += !(be->init1(IN_CLOEXEC) == -1 && errno == EMFILE);
+	close(last);
+	fd = t_init(0);
+	fails += fd < 0;
+	fails += !(t_add(fd, ".", IN_CREATE) == 1);
+	return fails;
+}
+
+/* B3: a full fd table gives EMFILE. */
+TEST_F(scenarios, b3_rlimit_nofile)
+{
+	EXPECT_EQ(0, t_child(0, b3_rlimit_child, NULL));
+}
+
+static int b27_child(void *arg)
+{
+	int fd = t_init(0), fd2 = t_init(0), fails = 0, wd;
+	char expect[64];
+
+	if (fd < 0 || fd2 < 0)
+		return 100;
+	fails += t_add(fd, "f1", IN_MODIFY) != 1;
+	fails += t_add(fd, "f2", IN_MODIFY) != 2;
+	fails += t_add(fd, "f3", IN_MODIFY) != 3;
+	fails += !(t_add(fd, "f4", IN_MODIFY) == -1 && errno == ENOSPC);
+	/* Updating a watch does not count. */
+	fails += t_add(fd, "f1", IN_ATTRIB) != 1;
+	fails += t_add(fd, "f2", IN_ATTRIB | IN_MASK_ADD) != 2;
+	/* The limit is per user, over all instances. */
+	fails += !(t_add(fd2, "f4", IN_MODIFY) == -1 && errno == ENOSPC);
+	/* rm_watch frees a slot at once. */
+	fails += t_rm(fd, 1) != 0;
+	/* The failed add above used up wd 1 of i2 (cyclic allocation happens first). */
+	fails += t_add(fd2, "f4", IN_MODIFY) != 2;
+	fails += !(t_add(fd, "f5", IN_MODIFY) == -1 && errno == ENOSPC);
+	/* So does IN_IGNORED from a ONESHOT watch. */
+	fails += t_rm(fd2, 2) != 0;
+	wd = t_add(fd, "f5", IN_MODIFY | IN_ONESHOT);
+	fails += wd < 1;
+	fails += !(t_add(fd2, "f1", IN_MODIFY) == -1 && errno == ENOSPC);
+	fails += write_file("f5", 1) != 0;
+	fails += t_add(fd2, "f5", IN_MODIFY) < 1;
+	snprintf(expect, sizeof(expect), "1 IGNORED; %d MODIFY; %d IGNORED", wd, wd);
+	fails += strcmp(t_drain(fd), expect) != 0;
+	fails += strcmp(t_drain(fd2), "2 IGNORED") != 0;
+	/* close() releases all watches of the instance synchronously (B5). */
+	t_close(fd);
+	fd = t_init(0);
+	fails += t_add(fd, "f1", IN_MODIFY) != 1;
+	fails += t_add(fd, "f2", IN_MODIFY) != 2;
+	fails += !(t_add(fd, "f3", IN_MODIFY) == -1 && errno == ENOSPC);
+	t_close(fd);
+	t_close(fd2);
+	return fails;
+}
+
+/* B27/B5: watch N+1 of a user is ENOSPC (N = max_user_watches). */
+TEST_F(scenarios, b27_watch_limit)
+{
+	char name[8];
+	int i;
+
+	for (i = 1; i <= 5; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		MKFILE(name);
+		ASSERT_EQ(0, TS(chmod(name, 0666)));
+	}
+	t_log("max_user_watches := 3");
+	ASSERT_EQ(0, t_sysctl_set("max_user_watches", 3));
+	EXPECT_EQ(0, t_child(1, b27_child, NULL));
+	EXPECT_EQ(0, t_sysctl_restore("max_user_watches"));
+}
+
+/*
+ * B21/B27/B5: 3000 watches: wds 1..3000, events on some, rm of half of them, then close
+ * with 1500 watches left. A longer time-out: this is slow under emulation with KASAN.
+ */
+TEST_F_TIMEOUT(scenarios, many_watches_3000, 180)
+{
+	char name[32];
+	long old = t_sysctl_get("max_user_watches");
+	int fd = t_init(0), i, bad = 0;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, old);
+	/* Not logged: the values differ between machines. */
+	ASSERT_EQ(0, t_sysctl_set("max_user_watches", old + 4000));
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "d%d", i);
+		ASSERT_EQ(0, mkdir(name, 0755));
+	}
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "d%d", i);
+		bad += be->add_watch(fd, name, IN_CREATE) != i + 1;
+	}
+	t_log("3000 add_watch: %d not in order 1..3000", bad);
+	EXPECT_EQ(0, bad);
+	/* The same inodes again: the same wds, nothing new. */
+	for (i = 0, bad = 0; i < 3000; i += 100) {
+		snprintf(name, sizeof(name), "d%d/", i);
+		bad += be->add_watch(fd, name, IN_CREATE | IN_DELETE) != i + 1;
+	}
+	t_log("30 updates: %d with another wd", bad);
+	EXPECT_EQ(0, bad);
+	MKFILE("d0/x");
+	MKFILE("d1500/y");
+	MKFILE("d2999/z");
+	ASSERT_EQ(0, TS(unlink("d0/x")));
+	EXPECT_Q(fd, "1 CREATE x; 1501 CREATE y; 3000 CREATE z; 1 DELETE x");
+	for (i = 2, bad = 0; i <= 3000; i += 2)
+		bad += be->rm_watch(fd, i) != 0;
+	t_log("1500 rm_watch of the even wds: %d failed", bad);
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(1500 * 16, t_fionread(fd));
+	EXPECT_EQ(1500 * 16, t_read(fd, 1500 * 16));
+	for (i = 0, bad = 0; i < t_nev; i++)
+		bad += t_ev[i].wd != 2 * i + 2 || t_ev[i].mask != IN_IGNORED;
+	EXPECT_EQ(1500, t_nev);
+	EXPECT_EQ(0, bad);
+	/* d1 (wd 2) is a new watch, d3 (wd 4) is not watched, d4 (wd 5) still is. */
+	EXPECT_EQ(3001, t_add(fd, "d1", IN_CREATE));
+	MKFILE("d1/a");
+	MKFILE("d3/b");
+	MKFILE("d4/c");
+	EXPECT_Q(fd, "3001 CREATE a; 5 CREATE c");
+	EXPECT_EQ(0, t_close(fd));
+	EXPECT_EQ(0, t_sysctl_restore("max_user_watches"));
+}
+
+TEST_HARNESS_MAIN
