@@ -113,7 +113,8 @@ impl Listener {
     /// event cannot be allocated, and wakes the readers if the queue grew.
     fn queue_event(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) {
         // Deciding first spares an allocation for events that would be dropped anyway.
-        if let Some(pushed) = self.queue.lock().admit(wd, mask, name) {
+        let admitted = self.queue.lock().admit(wd, mask, name);
+        if let Some(pushed) = admitted {
             return self.wake(pushed);
         }
         let pushed = match Event::new(wd, mask, cookie, name) {
