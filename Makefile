@@ -9,7 +9,8 @@ BINDGEN ?= $(CACHE)/bindgen/bin/bindgen
 OUT ?= $(CURDIR)/out
 QEMU_TIMEOUT ?= 900
 QEMU_ACCEL ?= tcg
-export KVER RINOTIFY_CACHE := $(CACHE)
+export KVER
+export RINOTIFY_CACHE := $(CACHE)
 
 # The toolchain the kernel was built with: Debian's rustc for RUSTC and HOSTRUSTC (the
 # proc-macro crates are built by one and loaded by the other), LLVM 22 to match it.
