@@ -23,7 +23,7 @@ else
 KERNEL = $(KDIR)
 endif
 
-.PHONY: all module deps kernel selftests check run help clean
+.PHONY: all module deps kernel selftests check run help clean fmt fmtcheck
 
 all: module
 
@@ -37,6 +37,7 @@ help:
 	@echo '                    T=<prog>[:<test>] runs a subset; EXTRA_TESTS=<dir> adds your own TAP programs'
 	@echo '  make run          boot the test kernel with the module loaded and show it working'
 	@echo '                    (interactive shell when stdin is a terminal)'
+	@echo '  make fmt          format the Rust sources (rustfmt, the kernel tree'"'"'s .rustfmt.toml)'
 	@echo '  make clean        remove build products (the kernel cache in $(CACHE) stays)'
 	@echo 'Variables: KDIR, CACHE, FLAVOUR, QEMU_TIMEOUT (s), QEMU_ACCEL=tcg|kvm'
 
@@ -54,13 +55,24 @@ selftests: $(if $(filter undefined,$(origin KDIR)),deps)
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=64 && \
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=32
 
-check: module selftests
+check: fmtcheck module selftests
 	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) \
 		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL)
 
 run: module selftests
 	@kdir=$(KERNEL) && scripts/vm.sh run "$$kdir" $(OUT) \
 		CMD="$(CMD)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL)
+
+# rustfmt with the kernel's settings; the crate root pulls in every module.
+RUSTFMT = rustfmt --edition 2021 --config newline_style=Unix rust/rinotify_main.rs
+
+fmt:
+	$(RUSTFMT)
+
+fmtcheck:
+	@if command -v rustfmt >/dev/null; then \
+		$(RUSTFMT) --check >/dev/null || { echo "Rust sources are not rustfmt-formatted: run make fmt" >&2; exit 1; }; \
+	else echo "rustfmt not found: formatting not checked"; fi
 
 clean:
 	rm -rf $(OUT) rust/*.o rust/.*.cmd rust/*.d *.o .*.cmd *.ko *.mod *.mod.c *.mod.o \

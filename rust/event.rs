@@ -52,7 +52,12 @@ pub(crate) struct Event {
 impl Event {
     /// Allocates an event, charged to the listener; a name longer than `NAME_MAX` is
     /// truncated (no file system hands one out).
-    pub(crate) fn new(wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) -> Result<CacheBox<Event>, AllocError> {
+    pub(crate) fn new(
+        wd: i32,
+        mask: u32,
+        cookie: u32,
+        name: Option<&[u8]>,
+    ) -> Result<CacheBox<Event>, AllocError> {
         let mut copy = KVec::new();
         if let Some(name) = name {
             copy.extend_from_slice(&name[..name.len().min(NAME_MAX)], GFP_KERNEL_ACCOUNT)?;

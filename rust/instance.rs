@@ -45,8 +45,7 @@ use kernel::{
     bindings,
     fs::File,
     ioctl::_IOW,
-    new_mutex,
-    new_spinlock,
+    new_mutex, new_spinlock,
     prelude::*,
     rbtree::RBTreeNodeReservation,
     seq_file::{
@@ -193,7 +192,9 @@ impl Instance {
     /// `inotify_add_watch()`.
     fn add_watch(&self, arg: usize) -> Result<isize> {
         let request: WatchRequest =
-            UserSlice::new(UserPtr::from_addr(arg), size_of::<WatchRequest>()).reader().read()?;
+            UserSlice::new(UserPtr::from_addr(arg), size_of::<WatchRequest>())
+                .reader()
+                .read()?;
         let mask = request.mask;
         // The syscall's checks, in its order (the fd checks are the VFS's here).
         if mask & !ALL_INOTIFY_BITS != 0 || mask & ALL_INOTIFY_BITS == 0 {
@@ -382,12 +383,17 @@ impl FileOps for Instance {
             bindings::FIONREAD => {
                 let bytes = this.listener().queue.lock().bytes();
                 let bytes = i32::try_from(bytes).unwrap_or(i32::MAX);
-                UserSlice::new(UserPtr::from_addr(arg), size_of::<i32>()).writer().write(&bytes)?;
+                UserSlice::new(UserPtr::from_addr(arg), size_of::<i32>())
+                    .writer()
+                    .write(&bytes)?;
                 Ok(0)
             }
             #[cfg(CONFIG_CHECKPOINT_RESTORE)]
             INOTIFY_IOC_SETNEXTWD => {
-                let wd = i32::try_from(arg).ok().filter(|&wd| wd >= 1).ok_or(EINVAL)?;
+                let wd = i32::try_from(arg)
+                    .ok()
+                    .filter(|&wd| wd >= 1)
+                    .ok_or(EINVAL)?;
                 this.listener().watches.lock().set_cursor(wd);
                 Ok(0)
             }

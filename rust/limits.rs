@@ -140,7 +140,10 @@ impl Accounts {
     pub(crate) fn release_instance(&self, user: &UserCounts) {
         let mut users = self.users.lock();
         if user.instances.fetch_add(-1, Relaxed) == 1 {
-            if let Some(i) = users.iter().position(|u| core::ptr::eq::<UserCounts>(&**u, user)) {
+            if let Some(i) = users
+                .iter()
+                .position(|u| core::ptr::eq::<UserCounts>(&**u, user))
+            {
                 let _ = users.remove(i);
             }
         }

@@ -96,7 +96,9 @@ impl EventQueue {
             // The overflow record is the newest.
             return false;
         }
-        self.newer.as_ref().is_some_and(|e| e.same_as(wd, mask, name))
+        self.newer
+            .as_ref()
+            .is_some_and(|e| e.same_as(wd, mask, name))
     }
 
     /// Decides an event's fate before it is allocated: `Some` if it would not be queued (the
@@ -168,7 +170,10 @@ impl EventQueue {
             return Some(HEADER_SIZE);
         }
         self.turn_over();
-        self.older.as_ref().or(self.newer.as_ref()).map(|e| e.record_size())
+        self.older
+            .as_ref()
+            .or(self.newer.as_ref())
+            .map(|e| e.record_size())
     }
 
     /// Takes the oldest record off the queue.

@@ -17,7 +17,9 @@ pub(crate) mod sysctl;
 /// The inotify ABI constants, from `<linux/inotify.h>` through bindgen.
 pub(crate) mod abi {
     pub(crate) use super::bindings::{
+        FS_EVENT_ON_CHILD,
         IN_ALL_EVENTS,
+        IN_DELETE_SELF,
         IN_DONT_FOLLOW,
         IN_EXCL_UNLINK,
         IN_IGNORED,
@@ -25,12 +27,10 @@ pub(crate) mod abi {
         IN_MASK_ADD,
         IN_MASK_CREATE,
         IN_MOVE_SELF,
-        IN_DELETE_SELF,
         IN_ONESHOT,
         IN_ONLYDIR,
         IN_Q_OVERFLOW,
         IN_UNMOUNT,
-        FS_EVENT_ON_CHILD,
         RINOTIFY_ALL_INOTIFY_BITS as ALL_INOTIFY_BITS,
         RINOTIFY_INOTIFY_IOC_SETNEXTWD as INOTIFY_IOC_SETNEXTWD, //
     };

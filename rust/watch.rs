@@ -22,51 +22,79 @@ pub(crate) struct Watch {
     pub(crate) seq: u64,
 }
 
-/// The watches of an instance, as inotify's idr: descriptors are allocated cyclically from
-/// 1 to `i32::MAX`, so a removed descriptor comes back only after the counter wraps.
-pub(crate) struct WatchTable {
-    watches: RBTree<i32, Watch>,
-    /// Where the search for the next free descriptor starts (`idr_next`), 1 to `2^31`.
+/// Hands out watch descriptors as inotify's `idr_alloc_cyclic(idr, .., 1, 0)` does: the
+/// lowest free one from a cursor up to `i32::MAX`, else the lowest free one from 1; the
+/// cursor then moves past it. A removed descriptor so comes back only after a wrap.
+pub(crate) struct WdAllocator {
+    /// Where the next search starts (`idr_next`), 1 to `2^31`.
     cursor: u32,
-    /// Creation counter for [`Watch::seq`].
-    created: u64,
 }
 
-impl WatchTable {
-    /// An empty table; the first descriptor is 1.
-    pub(crate) fn new() -> Self {
-        Self {
-            watches: RBTree::new(),
-            cursor: 1,
-            created: 0,
-        }
+impl WdAllocator {
+    /// The first descriptor is 1.
+    pub(crate) const fn new() -> Self {
+        Self { cursor: 1 }
     }
 
-    /// Picks the descriptor for a new watch (`idr_alloc_cyclic(idr, .., 1, 0)`): the lowest
-    /// free one from the cursor up, or from 1 if there is none up to `i32::MAX`. Moves the
-    /// cursor past it.
-    pub(crate) fn allocate_wd(&mut self) -> Result<i32> {
-        let wd = self.free_from(self.cursor).or_else(|| self.free_from(1)).ok_or(ENOSPC)?;
+    /// A descriptor for which `in_use` is false, or `None` if all are taken.
+    pub(crate) fn allocate(&mut self, in_use: impl Fn(i32) -> bool) -> Option<i32> {
+        let wd = Self::free_from(self.cursor, &in_use).or_else(|| Self::free_from(1, &in_use))?;
         self.cursor = wd as u32 + 1;
-        Ok(wd)
+        Some(wd)
     }
 
-    fn free_from(&self, start: u32) -> Option<i32> {
+    fn free_from(start: u32, in_use: &impl Fn(i32) -> bool) -> Option<i32> {
         let mut wd = i32::try_from(start).ok()?;
-        while self.watches.get(&wd).is_some() {
+        while in_use(wd) {
             wd = wd.checked_add(1)?;
         }
         Some(wd)
     }
 
-    /// Makes `wd` the next descriptor tried (`INOTIFY_IOC_SETNEXTWD`).
+    /// Makes `wd` (at least 1) the next descriptor tried (`INOTIFY_IOC_SETNEXTWD`).
     pub(crate) fn set_cursor(&mut self, wd: i32) {
         self.cursor = wd.max(1) as u32;
+    }
+}
+
+/// The watches of an instance by descriptor.
+pub(crate) struct WatchTable {
+    watches: RBTree<i32, Watch>,
+    wds: WdAllocator,
+    /// Creation counter for [`Watch::seq`].
+    created: u64,
+}
+
+impl WatchTable {
+    /// An empty table.
+    pub(crate) fn new() -> Self {
+        Self {
+            watches: RBTree::new(),
+            wds: WdAllocator::new(),
+            created: 0,
+        }
+    }
+
+    /// Picks the descriptor for a new watch; `ENOSPC` if every one is taken.
+    pub(crate) fn allocate_wd(&mut self) -> Result<i32> {
+        let watches = &self.watches;
+        self.wds
+            .allocate(|wd| watches.get(&wd).is_some())
+            .ok_or(ENOSPC)
+    }
+
+    /// Makes `wd` the next descriptor tried (`INOTIFY_IOC_SETNEXTWD`).
+    pub(crate) fn set_cursor(&mut self, wd: i32) {
+        self.wds.set_cursor(wd);
     }
 
     /// Adds the watch of `mark` under its descriptor, in the node reserved for it. Returns the
     /// mark if it died before it got here (its `freeing_mark` found no watch to remove).
-    pub(crate) fn insert(&mut self, mark: WatchMark, node: RBTreeNodeReservation<i32, Watch>) -> Option<WatchMark> {
+    pub(crate) fn insert(
+        &mut self,
+        mark: WatchMark,
+        node: RBTreeNodeReservation<i32, Watch>,
+    ) -> Option<WatchMark> {
         let wd = mark.wd();
         if wd == -1 {
             return Some(mark);
@@ -100,5 +128,36 @@ impl WatchTable {
     /// Every watch, in descriptor order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Watch> {
         self.watches.values()
+    }
+}
+
+#[kernel::macros::kunit_tests(rinotify_wd)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cyclic_and_not_reused_before_wrap() {
+        let mut wds = WdAllocator::new();
+        assert_eq!(wds.allocate(|_| false), Some(1));
+        assert_eq!(wds.allocate(|_| false), Some(2));
+        // 1 was removed: it is not handed out again before the cursor wraps.
+        assert_eq!(wds.allocate(|wd| wd == 2), Some(3));
+    }
+
+    #[test]
+    fn skips_descriptors_in_use() {
+        let mut wds = WdAllocator::new();
+        wds.set_cursor(10);
+        assert_eq!(wds.allocate(|wd| (10..13).contains(&wd)), Some(13));
+        assert_eq!(wds.allocate(|_| false), Some(14));
+    }
+
+    #[test]
+    fn wraps_to_the_lowest_free() {
+        let mut wds = WdAllocator::new();
+        wds.set_cursor(i32::MAX);
+        assert_eq!(wds.allocate(|_| false), Some(i32::MAX));
+        assert_eq!(wds.allocate(|wd| wd < 4), Some(4));
+        assert_eq!(wds.allocate(|_| false), Some(5));
     }
 }

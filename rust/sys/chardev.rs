@@ -282,10 +282,22 @@ impl<T: FileOps> FileOpsTable<T> {
         release: Some(Self::release),
         read: if T::HAS_READ { Some(Self::read) } else { None },
         poll: if T::HAS_POLL { Some(Self::poll) } else { None },
-        unlocked_ioctl: if T::HAS_IOCTL { Some(Self::ioctl) } else { None },
+        unlocked_ioctl: if T::HAS_IOCTL {
+            Some(Self::ioctl)
+        } else {
+            None
+        },
         #[cfg(CONFIG_COMPAT)]
-        compat_ioctl: if T::HAS_IOCTL { Some(Self::ioctl) } else { None },
-        fasync: if T::HAS_FASYNC { Some(Self::fasync) } else { None },
+        compat_ioctl: if T::HAS_IOCTL {
+            Some(Self::ioctl)
+        } else {
+            None
+        },
+        fasync: if T::HAS_FASYNC {
+            Some(Self::fasync)
+        } else {
+            None
+        },
         show_fdinfo: if T::HAS_SHOW_FDINFO {
             Some(Self::show_fdinfo)
         } else {

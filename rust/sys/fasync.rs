@@ -37,7 +37,8 @@ impl FasyncQueue {
     /// as for an inotify file.
     pub(crate) fn update(&self, fd: i32, file: &File, on: bool) -> Result {
         // SAFETY: `file` is valid for the call and `head` is our list (type invariant).
-        let ret = unsafe { bindings::fasync_helper(fd, file.as_ptr(), on as c_int, self.head.get()) };
+        let ret =
+            unsafe { bindings::fasync_helper(fd, file.as_ptr(), on as c_int, self.head.get()) };
         if ret < 0 {
             Err(EIO)
         } else {
@@ -49,7 +50,11 @@ impl FasyncQueue {
     pub(crate) fn notify_readable(&self) {
         // SAFETY: `head` is our list; `kill_fasync()` reads it locklessly as designed.
         unsafe {
-            bindings::kill_fasync(self.head.get(), bindings::SIGIO as c_int, bindings::POLL_IN as c_int)
+            bindings::kill_fasync(
+                self.head.get(),
+                bindings::SIGIO as c_int,
+                bindings::POLL_IN as c_int,
+            )
         };
     }
 }

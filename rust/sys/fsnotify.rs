@@ -254,7 +254,13 @@ impl<T: GroupOps> Group<T> {
     /// Creates a mark with watch descriptor `wd`, event mask `mask` and mark flags `flags`,
     /// and attaches it to the target's inode. Fails with `EEXIST` if the group has a mark
     /// there already.
-    pub(crate) fn add_mark(&self, target: &WatchTarget, wd: i32, mask: u32, flags: u32) -> Result<WatchMark> {
+    pub(crate) fn add_mark(
+        &self,
+        target: &WatchTarget,
+        wd: i32,
+        mask: u32,
+        flags: u32,
+    ) -> Result<WatchMark> {
         let mark = Mark {
             fsn: Opaque::uninit(),
             wd: Atomic::new(wd),
@@ -353,7 +359,10 @@ impl<T: GroupOps> OpsTable<T> {
         0
     }
 
-    unsafe extern "C" fn freeing_mark(mark: *mut fsn::fsnotify_mark, _group: *mut fsn::fsnotify_group) {
+    unsafe extern "C" fn freeing_mark(
+        mark: *mut fsn::fsnotify_mark,
+        _group: *mut fsn::fsnotify_group,
+    ) {
         // SAFETY: fsnotify holds a reference to the mark for the call; it is one of ours.
         let (data, mark) = unsafe { (Self::data(mark), &*mark.cast::<Mark>()) };
         data.freeing_mark(mark);
@@ -362,7 +371,9 @@ impl<T: GroupOps> OpsTable<T> {
     unsafe extern "C" fn free_mark(mark: *mut fsn::fsnotify_mark) {
         // SAFETY: The last reference is gone; the mark came from `MARK_CACHE` by
         // `CacheBox::into_raw` in `add_mark`.
-        drop(unsafe { CacheBox::from_raw(NonNull::new_unchecked(mark.cast::<Mark>()), &MARK_CACHE) });
+        drop(unsafe {
+            CacheBox::from_raw(NonNull::new_unchecked(mark.cast::<Mark>()), &MARK_CACHE)
+        });
     }
 
     unsafe extern "C" fn free_group_priv(group: *mut fsn::fsnotify_group) {

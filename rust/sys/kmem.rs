@@ -84,13 +84,21 @@ impl<T: Send + 'static> KmemCache<T> {
     ///
     /// Every object allocated from the cache must be freed before the returned registration
     /// is dropped.
-    pub(crate) unsafe fn create(&'static self, name: &'static CStr) -> Result<KmemCacheRegistration> {
+    pub(crate) unsafe fn create(
+        &'static self,
+        name: &'static CStr,
+    ) -> Result<KmemCacheRegistration> {
         let size = u32::try_from(size_of::<T>()).map_err(|_| EINVAL)?;
         let mut args: bindings::kmem_cache_args = pin_init::zeroed();
         args.align = align_of::<T>() as u32;
         // SAFETY: `name` is a `'static` string; `args` is valid for the call.
         let ptr = unsafe {
-            bindings::__kmem_cache_create_args(name.as_char_ptr(), size, &mut args, RINOTIFY_SLAB_FLAGS)
+            bindings::__kmem_cache_create_args(
+                name.as_char_ptr(),
+                size,
+                &mut args,
+                RINOTIFY_SLAB_FLAGS,
+            )
         };
         let raw = RawCache(NonNull::new(ptr).ok_or(ENOMEM)?);
         if !self.raw.populate(raw) {

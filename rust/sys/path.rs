@@ -49,7 +49,12 @@ impl WatchTarget {
         // SAFETY: `name` is a user pointer, which `user_path_at()` copies from with fault
         // handling; `path` is valid for writes.
         kernel::error::to_result(unsafe {
-            user_path_at(bindings::AT_FDCWD, name.as_const_ptr().cast(), flags, &mut path)
+            user_path_at(
+                bindings::AT_FDCWD,
+                name.as_const_ptr().cast(),
+                flags,
+                &mut path,
+            )
         })?;
         // INVARIANT: `user_path_at()` succeeded, so `path` holds a reference to a positive
         // dentry; `Drop` gives it back whatever happens next.

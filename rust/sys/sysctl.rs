@@ -65,9 +65,13 @@ unsafe impl Sync for SysctlRegistration {}
 
 impl SysctlRegistration {
     /// Registers `table` as the directory `path` under `/proc/sys` (e.g. `"fs/rinotify"`).
-    pub(crate) fn register<const N: usize>(path: &'static CStr, table: &'static SysctlTable<N>) -> Result<Self> {
+    pub(crate) fn register<const N: usize>(
+        path: &'static CStr,
+        table: &'static SysctlTable<N>,
+    ) -> Result<Self> {
         // SAFETY: The path and the table are `'static`, as sysctl requires.
-        let header = unsafe { bindings::register_sysctl_sz(path.as_char_ptr(), table.0.as_ptr(), N) };
+        let header =
+            unsafe { bindings::register_sysctl_sz(path.as_char_ptr(), table.0.as_ptr(), N) };
         if header.is_null() {
             return Err(ENOMEM);
         }
