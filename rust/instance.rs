@@ -69,20 +69,40 @@ use kernel::{
     },
 };
 
-/// The argument of [`RINOTIFY_IOC_ADD_WATCH`] (`struct rinotify_watch`).
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
+/// The argument of [`RINOTIFY_IOC_ADD_WATCH`] (`struct rinotify_watch`): the same 16 bytes
+/// for 32- and 64-bit callers.
 struct WatchRequest {
     pathname: u64,
     mask: u32,
     reserved: u32,
 }
 
-// SAFETY: Plain integers, no padding: every byte pattern is valid.
-unsafe impl kernel::transmute::FromBytes for WatchRequest {}
+impl WatchRequest {
+    const SIZE: usize = 16;
+
+    /// Copies the request in from user address `arg`.
+    fn read_from(arg: usize) -> Result<Self> {
+        let mut raw = [0u8; Self::SIZE];
+        UserSlice::new(UserPtr::from_addr(arg), Self::SIZE)
+            .reader()
+            .read_slice(&mut raw)?;
+        let field = |at: usize| -> [u8; 4] { [raw[at], raw[at + 1], raw[at + 2], raw[at + 3]] };
+        let (low, high) = (u32::from_ne_bytes(field(0)), u32::from_ne_bytes(field(4)));
+        let pathname = if cfg!(target_endian = "little") {
+            u64::from(high) << 32 | u64::from(low)
+        } else {
+            u64::from(low) << 32 | u64::from(high)
+        };
+        Ok(Self {
+            pathname,
+            mask: u32::from_ne_bytes(field(8)),
+            reserved: u32::from_ne_bytes(field(12)),
+        })
+    }
+}
 
 /// `inotify_add_watch()`: returns the watch descriptor.
-const RINOTIFY_IOC_ADD_WATCH: u32 = _IOW::<WatchRequest>('I' as u32, 0x80);
+const RINOTIFY_IOC_ADD_WATCH: u32 = _IOW::<[u8; WatchRequest::SIZE]>('I' as u32, 0x80);
 /// `inotify_rm_watch()`: the descriptor is the argument itself.
 const RINOTIFY_IOC_RM_WATCH: u32 = _IOW::<i32>('I' as u32, 0x81);
 
@@ -191,10 +211,7 @@ impl Instance {
 
     /// `inotify_add_watch()`.
     fn add_watch(&self, arg: usize) -> Result<isize> {
-        let request: WatchRequest =
-            UserSlice::new(UserPtr::from_addr(arg), size_of::<WatchRequest>())
-                .reader()
-                .read()?;
+        let request = WatchRequest::read_from(arg)?;
         let mask = request.mask;
         // The syscall's checks, in its order (the fd checks are the VFS's here).
         if mask & !ALL_INOTIFY_BITS != 0 || mask & ALL_INOTIFY_BITS == 0 {

@@ -73,12 +73,10 @@ impl kernel::InPlaceModule for RinotifyModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         limits::init_default_watches(sys::kmem::low_memory_bytes(), WATCH_COST);
         try_pin_init!(Self {
-            // SAFETY: Events live in the queues of `Listener`s, which fsnotify frees with
-            // their groups; `_fsnotify`, dropped before this, waits for that.
-            _event_cache: unsafe { event::EVENT_CACHE.create(c"rinotify_event_cache")? },
-            // SAFETY: Groups belong to open files, and an open file keeps the module loaded,
-            // so no group exists when the module is dropped.
-            _fsnotify: unsafe { Fsnotify::new()? },
+            // Events live in the queues of `Listener`s, which fsnotify frees with their
+            // groups: `_fsnotify`, dropped before this, waits for that.
+            _event_cache: event::EVENT_CACHE.create(c"rinotify_event_cache")?,
+            _fsnotify: Fsnotify::new()?,
             _sysctl: SysctlRegistration::register(c"fs/rinotify", &limits::SYSCTLS)?,
             device <- MiscRegistration::register(
                 c"rinotify",

@@ -165,18 +165,20 @@ impl<T: FileOps> FileOpsTable<T> {
         let file = unsafe { File::from_raw_file(raw) };
         match T::open(&registration.context, file) {
             Ok(ptr) => {
-                // SAFETY: During `->open` the file is not shared yet: its private data and
-                // mode may be written. `misc_open()` left the `miscdevice` pointer there,
-                // which nothing needs any more. `pread`/`pwrite` are refused like on an
-                // inotify file (whose `f_op` leaves them out). `FMODE_NONOTIFY` set here
-                // also silences the open event, which the VFS sends after `->open`.
+                // `pread`/`pwrite` are refused, as on an inotify file (its `f_op` has none).
+                // `FMODE_NONOTIFY` set here also silences the open event, which the VFS
+                // sends after `->open`.
+                let mut mode = FMODE_PREAD | FMODE_PWRITE;
+                let mut quiet = 0;
+                if T::NO_FSNOTIFY_EVENTS {
+                    mode |= FMODE_NONOTIFY | FMODE_NONOTIFY_PERM;
+                    quiet = FMODE_NONOTIFY;
+                }
+                // SAFETY: During `->open` the file is not shared yet: we may set its mode and
+                // private data (`misc_open()`'s `miscdevice` pointer, not needed any more).
                 unsafe {
+                    (*raw).f_mode = ((*raw).f_mode & !mode) | quiet;
                     (*raw).private_data = ptr.into_foreign();
-                    (*raw).f_mode &= !(FMODE_PREAD | FMODE_PWRITE);
-                    if T::NO_FSNOTIFY_EVENTS {
-                        (*raw).f_mode &= !(FMODE_NONOTIFY | FMODE_NONOTIFY_PERM);
-                        (*raw).f_mode |= FMODE_NONOTIFY;
-                    }
                 }
                 0
             }

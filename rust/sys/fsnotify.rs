@@ -390,17 +390,12 @@ pub(crate) struct Fsnotify {
 }
 
 impl Fsnotify {
-    /// Creates the mark cache, `rinotify_watch_cache`.
-    ///
-    /// # Safety
-    ///
-    /// The value must be dropped only once no [`Group`] exists any more (at module unload:
-    /// every file holding a group keeps the module loaded).
-    pub(crate) unsafe fn new() -> Result<Self> {
-        // SAFETY: Marks are freed by fsnotify's reaper; `drop` waits for it, after the last
-        // group is gone (our caller's guarantee), before the registration goes.
-        let cache = unsafe { MARK_CACHE.create(c"rinotify_watch_cache")? };
-        Ok(Self { _cache: cache })
+    /// Creates the mark cache, `rinotify_watch_cache`. Drop the value at module unload: the
+    /// module's groups belong to open files, which keep the module loaded.
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Self {
+            _cache: MARK_CACHE.create(c"rinotify_watch_cache")?,
+        })
     }
 }
 
