@@ -23,7 +23,7 @@ else
 KERNEL = $(KDIR)
 endif
 
-.PHONY: all module deps kernel selftests check run help clean fmt fmtcheck
+.PHONY: all module deps kernel selftests tools check run help clean fmt fmtcheck
 
 all: module
 
@@ -33,6 +33,7 @@ help:
 	@echo '  make deps         install the Debian packages and bindgen this needs (idempotent)'
 	@echo '  make kernel       fetch linux-source-$(KVER) and build the test kernel (FLAVOUR=debug|perf)'
 	@echo '  make selftests    build the static C selftests (64- and 32-bit)'
+	@echo '  make tools        build tools/ (rinotifywait, for the demo)'
 	@echo '  make check        boot the debug kernel in QEMU, run every test, report N passed, N failed'
 	@echo '                    T=<prog>[:<test>] runs a subset; EXTRA_TESTS=<dir> adds your own TAP programs'
 	@echo '  make run          boot the test kernel with the module loaded and show it working'
@@ -59,7 +60,13 @@ check: fmtcheck module selftests
 	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) \
 		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL)
 
-run: module selftests
+tools: $(OUT)/tools/rinotifywait
+
+$(OUT)/tools/%: tools/%.c include/uapi/linux/rinotify.h
+	@mkdir -p $(@D)
+	$(CC) -static -O2 -Wall -Werror -Iinclude/uapi -o $@ $<
+
+run: module tools
 	@kdir=$(KERNEL) && scripts/vm.sh run "$$kdir" $(OUT) \
 		CMD="$(CMD)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL)
 

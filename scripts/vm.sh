@@ -32,6 +32,7 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc,selftests,extra}
 cp /bin/busybox "$root/bin/busybox"
 cp "$here/qemu/init.sh" "$root/init"
 cp "$here/qemu/demo.sh" "$root/demo.sh"
+[ -d "$out/tools" ] && find "$out/tools" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/bin/" \;
 cp "$here/rinotify.ko" "$root/rinotify.ko"
 find "$out/selftests" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/selftests/" \;
 if [ -n "$EXTRA_TESTS" ]; then
