@@ -106,7 +106,8 @@ const RINOTIFY_IOC_ADD_WATCH: u32 = _IOW::<[u8; WatchRequest::SIZE]>('I' as u32,
 /// `inotify_rm_watch()`: the descriptor is the argument itself.
 const RINOTIFY_IOC_RM_WATCH: u32 = _IOW::<i32>('I' as u32, 0x81);
 
-/// The open-file flags `inotify_init1()` accepts; the others make `open()` fail.
+/// The access-mode bits of the open flags: an instance is opened read-only, as an inotify
+/// file is.
 const O_ACCMODE: u32 = bindings::O_ACCMODE;
 
 /// The part of an instance fsnotify's callbacks reach: the event queue and the watches.
