@@ -369,6 +369,8 @@ impl FileOps for Instance {
         let listener = this.listener();
         // No IN_IGNORED or other event reaches user space any more.
         listener.queue.lock().shut_down();
+        // Not `while let`: its scrutinee's guard would stay locked while the mark is destroyed,
+        // and `freeing_mark` takes the same lock.
         loop {
             let watch = listener.watches.lock().pop();
             match watch {
