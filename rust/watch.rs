@@ -125,6 +125,11 @@ impl WatchTable {
         self.watches.remove(&wd)
     }
 
+    /// Number of watches.
+    pub(crate) fn len(&self) -> usize {
+        self.watches.iter().count()
+    }
+
     /// Every watch, in descriptor order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Watch> {
         self.watches.values()
