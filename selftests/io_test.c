@@ -694,3 +694,78 @@ TEST_F(scenarios, b52_instance_fd_no_events)
 }
 
 TEST_HARNESS_MAIN
+
+/*
+ * B76: concurrent readers of one instance each get distinct whole records, and together
+ * every record exactly once.
+ */
+#define B76_READERS	4
+#define B76_EVENTS	200
+
+struct b76_reader {
+	pthread_t th;
+	int fd;
+	int got[B76_EVENTS];	/* how often each file's event was read */
+	int bad;		/* records that were not one of ours */
+};
+
+static void *b76_read(void *arg)
+{
+	struct b76_reader *r = arg;
+	/* Room for two 32-byte records: readers interleave on a long queue. */
+	char buf[64] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(r->fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *e = (struct inotify_event *)p;
+			int i;
+
+			if (e->len && sscanf(e->name, "f%d", &i) == 1 && i >= 0 && i < B76_EVENTS)
+				r->got[i]++;
+			else
+				r->bad++;
+			p += sizeof(*e) + e->len;
+		}
+	}
+	return NULL;
+}
+
+TEST_F(scenarios, b76_concurrent_readers)
+{
+	static struct b76_reader readers[B76_READERS];
+	int fd, i, k, total = 0, once = 0, bad = 0;
+	char name[16];
+
+	fd = t_init(IN_NONBLOCK);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, t_add(fd, ".", IN_CREATE));
+	for (i = 0; i < B76_EVENTS; i++) {
+		snprintf(name, sizeof(name), "f%03d", i);
+		ASSERT_EQ(0, close(open(name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)));
+	}
+	EXPECT_EQ(B76_EVENTS * 32, t_fionread(fd));
+	memset(readers, 0, sizeof(readers));
+	for (k = 0; k < B76_READERS; k++) {
+		readers[k].fd = fd;
+		ASSERT_EQ(0, pthread_create(&readers[k].th, NULL, b76_read, &readers[k]));
+	}
+	for (k = 0; k < B76_READERS; k++)
+		ASSERT_EQ(0, pthread_join(readers[k].th, NULL));
+	for (i = 0; i < B76_EVENTS; i++) {
+		int n = 0;
+
+		for (k = 0; k < B76_READERS; k++)
+			n += readers[k].got[i];
+		total += n;
+		once += n == 1;
+	}
+	for (k = 0; k < B76_READERS; k++)
+		bad += readers[k].bad;
+	t_log("concurrent readers: %d records, %d read exactly once, %d foreign", total, once, bad);
+	EXPECT_EQ(B76_EVENTS, total);
+	EXPECT_EQ(B76_EVENTS, once);
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, t_fionread(fd));
+	EXPECT_EQ(0, t_close(fd));
+}
