@@ -82,5 +82,6 @@ fmtcheck:
 	else echo "rustfmt not found: formatting not checked"; fi
 
 clean:
-	rm -rf $(OUT) rust/*.o rust/.*.cmd rust/*.d *.o .*.cmd *.ko *.mod *.mod.c *.mod.o \
+	rm -rf $(OUT) rust/*.o rust/.*.cmd rust/*.d rust/sys/*_generated.rs rust/sys/.*.cmd \
+		*.o .*.cmd *.ko *.mod *.mod.c *.mod.o \
 		modules.order Module.symvers .module-common.o
