@@ -30,6 +30,7 @@ use crate::{
         },
         fasync::FasyncQueue,
         fsnotify::{
+            self,
             Group,
             GroupOps,
             Mark,
@@ -367,8 +368,10 @@ impl FileOps for Instance {
 
     fn release(this: Arc<Instance>, _file: &File) {
         let listener = this.listener();
-        // No IN_IGNORED or other event reaches user space any more.
-        listener.queue.lock().shut_down();
+        // No IN_IGNORED or other event reaches user space any more. The queued events are
+        // freed after the spinlock is released.
+        let queued = listener.queue.lock().shut_down();
+        drop(queued);
         // Not `while let`: its scrutinee's guard would stay locked while the mark is destroyed,
         // and `freeing_mark` takes the same lock.
         loop {
@@ -378,6 +381,9 @@ impl FileOps for Instance {
                 None => break,
             }
         }
+        // As `fsnotify_destroy_group()` does: once the marks are freed, dropping `this` puts
+        // the last group reference, so the instance is given back before `close()` returns.
+        fsnotify::wait_marks_destroyed();
     }
 
     fn read(this: Borrowed<'_, Self>, file: &File, out: UserSliceWriter) -> Result<usize> {

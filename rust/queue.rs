@@ -84,10 +84,12 @@ impl EventQueue {
         self.bytes
     }
 
-    /// The instance is closing: drops every record and refuses new ones.
-    pub(crate) fn shut_down(&mut self) {
-        self.shutdown = true;
-        self.clear();
+    /// The instance is closing: refuses new records, and returns the queued ones for the
+    /// caller to free outside its lock.
+    pub(crate) fn shut_down(&mut self) -> EventQueue {
+        let mut closed = EventQueue::new(0);
+        closed.shutdown = true;
+        core::mem::replace(self, closed)
     }
 
     /// Whether an event identical to the newest queued one would be dropped.

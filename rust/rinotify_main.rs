@@ -22,8 +22,8 @@
 //! taken, no fsnotify function called and no user memory touched while one is held, and they
 //! are never held together. fsnotify calls `GroupOps::handle_event` and
 //! `GroupOps::freeing_mark` with none of its locks held but possibly with VFS inode locks
-//! held; they take only the leaves. A mark reference is never put under a lock, since the
-//! last put may sleep.
+//! held; they take only the leaves. A mark reference is never put under a spinlock, since
+//! the last put may sleep.
 
 use kernel::{
     prelude::*,
@@ -73,9 +73,10 @@ impl kernel::InPlaceModule for RinotifyModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         limits::init_default_watches(sys::kmem::low_memory_bytes(), WATCH_COST);
         try_pin_init!(Self {
-            // Events live in the queues of `Listener`s, which fsnotify frees with their
-            // groups: `_fsnotify`, dropped before this, waits for that.
-            _event_cache: event::EVENT_CACHE.create(c"rinotify_event_cache")?,
+            // SAFETY: Events live in the queues of `Listener`s, which fsnotify frees with
+            // their groups; `_fsnotify`, dropped before this, waits for the last of them, and
+            // events are allocated only for live groups.
+            _event_cache: unsafe { event::EVENT_CACHE.create(c"rinotify_event_cache")? },
             _fsnotify: Fsnotify::new()?,
             _sysctl: SysctlRegistration::register(c"fs/rinotify", &limits::SYSCTLS)?,
             device <- MiscRegistration::register(

@@ -220,6 +220,12 @@ impl<T: GroupOps> Group<T> {
             fsn::fsnotify_alloc_group(&OpsTable::<T>::OPS, fsn::FSNOTIFY_GROUP_USER as c_int)
         };
         let ptr = NonNull::new(kernel::error::from_err_ptr(group)?).ok_or(ENOMEM)?;
+        // fsnotify may free the group (calling `free_group_priv`, module code) after the file
+        // that made it is closed, when something else held one of its marks last: the group
+        // keeps the module loaded, and `free_group_priv` lets go. Module exit flushes the
+        // mark reaper, so that call has returned before the module text goes.
+        // SAFETY: We run in a file operation of this module, which holds a module reference.
+        unsafe { bindings::__module_get(this_module()) };
         // SAFETY: The group is new and not shared yet; `private` is ours.
         unsafe { private_slot(ptr.as_ptr()).write(Arc::into_raw(data).cast_mut().cast()) };
         // INVARIANT: The group has our ops and private data, and we own the allocation ref.
@@ -380,7 +386,22 @@ impl<T: GroupOps> OpsTable<T> {
         // SAFETY: The group is being freed: nothing uses `private` any more, and it holds
         // the `Arc<T>` stored by `Group::new`.
         drop(unsafe { Arc::<T>::from_raw(private_slot(group).read().cast::<T>()) });
+        // SAFETY: Gives back the reference `Group::new` took. The reaper, the only caller that
+        // can run once no file of ours is open, is flushed by module exit.
+        unsafe { bindings::module_put(this_module()) };
     }
+}
+
+/// This module's `struct module`.
+fn this_module() -> *mut bindings::module {
+    kernel::module::this_module::<crate::LocalModule>().as_ptr()
+}
+
+/// Waits until fsnotify has freed every mark destroyed so far, and with them their group
+/// references (`fsnotify_wait_marks_destroyed()`). Sleeps.
+pub(crate) fn wait_marks_destroyed() {
+    // SAFETY: Always safe to call from process context.
+    unsafe { fsn::fsnotify_wait_marks_destroyed() };
 }
 
 /// fsnotify state of the module: the mark cache. Dropping it (at module unload) waits for
@@ -390,19 +411,21 @@ pub(crate) struct Fsnotify {
 }
 
 impl Fsnotify {
-    /// Creates the mark cache, `rinotify_watch_cache`. Drop the value at module unload: the
-    /// module's groups belong to open files, which keep the module loaded.
+    /// Creates the mark cache, `rinotify_watch_cache`. Drop the value at module unload:
+    /// every group holds a module reference until it is freed.
     pub(crate) fn new() -> Result<Self> {
-        Ok(Self {
-            _cache: MARK_CACHE.create(c"rinotify_watch_cache")?,
-        })
+        // SAFETY: Marks are freed by fsnotify's reaper once their group's file is closed;
+        // no group exists at module unload (each keeps the module loaded) and `drop` flushes
+        // the reaper before the cache registration goes.
+        let cache = unsafe { MARK_CACHE.create(c"rinotify_watch_cache")? };
+        Ok(Self { _cache: cache })
     }
 }
 
 impl Drop for Fsnotify {
     fn drop(&mut self) {
-        // SAFETY: Always safe to call; it flushes fsnotify's mark reaper, which frees the last
-        // marks and, with them, the last group references (and so every `T`).
-        unsafe { fsn::fsnotify_wait_marks_destroyed() };
+        // Flushes fsnotify's mark reaper, which frees the last marks and, with them, the last
+        // group references (and so every `T`).
+        wait_marks_destroyed();
     }
 }

@@ -57,8 +57,8 @@ unsafe impl Sync for RawCache {}
 /// # Invariants
 ///
 /// Once `raw` is populated it points at a cache created for objects of `T`'s size and
-/// alignment. It stays valid while it has objects: `kmem_cache_destroy()` keeps a cache
-/// that still has objects (see [`KmemCache::create`]).
+/// alignment, which stays valid until [`KmemCacheRegistration`] is dropped; by the safety
+/// contract of [`KmemCache::create`], nothing allocates from it or frees into it afterwards.
 pub(crate) struct KmemCache<T> {
     raw: SetOnce<RawCache>,
     _t: PhantomData<T>,
@@ -80,10 +80,14 @@ impl<T: Send + 'static> KmemCache<T> {
     /// Creates the slab cache, named `name` in `/proc/slabinfo` (never merged with another
     /// cache), charged to the memory cgroup of whoever allocates from it.
     ///
-    /// Drop the registration only once every object is freed (at module unload). Dropping it
-    /// earlier is a bug, but not a memory-safety one: `kmem_cache_destroy()` then warns and
-    /// leaves the cache in place, so the remaining objects stay valid and are freed into it.
-    pub(crate) fn create(&'static self, name: &'static CStr) -> Result<KmemCacheRegistration> {
+    /// # Safety
+    ///
+    /// [`KmemCache::alloc`] must not be called once the returned registration is dropped, and
+    /// every object must be freed before it is.
+    pub(crate) unsafe fn create(
+        &'static self,
+        name: &'static CStr,
+    ) -> Result<KmemCacheRegistration> {
         let size = u32::try_from(size_of::<T>()).map_err(|_| EINVAL)?;
         let mut args: bindings::kmem_cache_args = pin_init::zeroed();
         args.align = align_of::<T>() as u32;
@@ -143,8 +147,8 @@ unsafe impl Sync for KmemCacheRegistration {}
 
 impl Drop for KmemCacheRegistration {
     fn drop(&mut self) {
-        // SAFETY: The cache was created by `KmemCache::create` and is destroyed only here. Had
-        // it objects left, the slab allocator would keep it for them (and warn).
+        // SAFETY: The cache was created by `KmemCache::create` and is destroyed only here; by
+        // its safety contract no object is left and none will be allocated.
         unsafe { bindings::kmem_cache_destroy(self.0) };
     }
 }
