@@ -246,12 +246,17 @@ impl Instance {
 
         let _update = self.update.lock();
         let listener = self.listener();
-        if let Some(mark) = self.group.find_mark(&target) {
+        // A mark whose watch died meanwhile (its descriptor is -1) does not count: as under
+        // inotify's group mutex, the caller then gets a new watch.
+        if let Some(mark) = self.group.find_mark(&target).filter(|m| m.wd() != -1) {
             if mask & IN_MASK_CREATE != 0 {
                 return Err(EEXIST);
             }
             mark.update(events, flags, mask & IN_MASK_ADD == 0);
-            return Ok(mark.wd() as isize);
+            let wd = mark.wd();
+            if wd != -1 {
+                return Ok(wd as isize);
+            }
         }
 
         let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
