@@ -298,9 +298,12 @@ impl Instance {
                         None if copied > 0 => return Ok(copied),
                         None if nonblock => return Err(EAGAIN),
                         None => {
-                            if listener.wait.wait_interruptible(&mut queue) {
+                            // As `inotify_read()`: a queued record wins over a pending
+                            // signal, which is checked only when there is nothing to read.
+                            if kernel::current!().signal_pending() {
                                 return Err(ERESTARTSYS);
                             }
+                            let _ = listener.wait.wait_interruptible(&mut queue);
                         }
                     }
                 }
