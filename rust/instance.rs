@@ -126,6 +126,7 @@ pub(crate) struct Listener {
     watches: Mutex<WatchTable>,
     /// The user that created the instance, charged for it and its watches.
     user: Arc<UserCounts>,
+    /// Where the user's counts live, to give the instance back when the listener goes.
     accounts: Arc<Accounts>,
 }
 
@@ -145,6 +146,7 @@ impl Listener {
         self.wake(pushed);
     }
 
+    /// Wakes readers, pollers and `SIGIO` owners if `pushed` grew the queue.
     fn wake(&self, pushed: Pushed) {
         if !matches!(pushed, Pushed::Dropped) {
             self.wait.notify_all();
@@ -207,6 +209,7 @@ pub(crate) struct Instance {
 }
 
 impl Instance {
+    /// The group's half of the instance.
     fn listener(&self) -> &Listener {
         self.group.data()
     }

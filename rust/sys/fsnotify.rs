@@ -339,6 +339,9 @@ impl<T: GroupOps> OpsTable<T> {
         unsafe { &*private_slot((*mark).group).read().cast::<T>() }
     }
 
+    /// # Safety
+    ///
+    /// Called by fsnotify for a mark of a group made by [`Group::new`] with data `T`.
     unsafe extern "C" fn handle_inode_event(
         mark: *mut fsn::fsnotify_mark,
         mask: u32,
@@ -365,6 +368,9 @@ impl<T: GroupOps> OpsTable<T> {
         0
     }
 
+    /// # Safety
+    ///
+    /// Called by fsnotify for a mark of a group made by [`Group::new`] with data `T`.
     unsafe extern "C" fn freeing_mark(
         mark: *mut fsn::fsnotify_mark,
         _group: *mut fsn::fsnotify_group,
@@ -374,6 +380,9 @@ impl<T: GroupOps> OpsTable<T> {
         data.freeing_mark(mark);
     }
 
+    /// # Safety
+    ///
+    /// Called by fsnotify for a mark of a group made by [`Group::new`] with data `T`.
     unsafe extern "C" fn free_mark(mark: *mut fsn::fsnotify_mark) {
         // SAFETY: The last reference is gone; the mark came from `MARK_CACHE` by
         // `CacheBox::into_raw` in `add_mark`.
@@ -382,6 +391,9 @@ impl<T: GroupOps> OpsTable<T> {
         });
     }
 
+    /// # Safety
+    ///
+    /// Called by fsnotify when a group made by [`Group::new`] with data `T` is freed.
     unsafe extern "C" fn free_group_priv(group: *mut fsn::fsnotify_group) {
         // SAFETY: The group is being freed: nothing uses `private` any more, and it holds
         // the `Arc<T>` stored by `Group::new`.
