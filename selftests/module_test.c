@@ -1,22 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Module-only facts of rinotify, which native inotify cannot be the oracle for: the device
- * node, the module reference held by open files, unloading and loading again.
+ * node and its open modes, the module reference held by open files, unloading and loading
+ * again, the sysctls under /proc/sys/fs/rinotify, the queue bound taken at open, the slab
+ * caches, and the per-user accounting released exactly on close, rm_watch and deletion.
  *
- * Needs RINOTIFY_KO, the path of rinotify.ko in the guest, and root.
+ * Needs RINOTIFY_KO, the path of rinotify.ko in the guest, and root. Tests that change a
+ * sysctl do their checks in a child (or before any ASSERT) and restore it unconditionally.
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+/* The uapi header brings <linux/fcntl.h> (O_* flags), which clashes with glibc's <fcntl.h>. */
+#include <linux/rinotify.h>
 
 #include "kselftest_harness.h"
 
+extern int open(const char *path, int flags, ...);
+
 #define DEVICE "/dev/rinotify"
+#define SYSCTL_DIR "/proc/sys/fs/rinotify/"
+#define NATIVE_SYSCTL_DIR "/proc/sys/fs/inotify/"
+#define NOBODY 65534
+
+static const char *const knobs[] = {
+	"max_user_instances", "max_user_watches", "max_queued_events",
+};
+
+#define NR_KNOBS ARRAY_SIZE(knobs)
 
 static int delete_module(const char *name)
 {
@@ -36,6 +56,202 @@ static int load_module(void)
 	ret = syscall(__NR_finit_module, fd, "", 0);
 	close(fd);
 	return ret;
+}
+
+static long read_long(const char *path)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+/* A rinotify sysctl's value, -1 if it cannot be read. */
+static long sysctl_get(const char *knob)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SYSCTL_DIR "%s", knob);
+	return read_long(path);
+}
+
+/* Writes a value to a rinotify sysctl; returns 0 or the errno of the open or write. */
+static int sysctl_write(const char *knob, const char *value)
+{
+	char path[128];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), SYSCTL_DIR "%s", knob);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (write(fd, value, strlen(value)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static int sysctl_set(const char *knob, long value)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", value);
+	return sysctl_write(knob, buf);
+}
+
+static int add_watch(int fd, const char *path, uint32_t mask)
+{
+	struct rinotify_watch w = { .pathname = (uintptr_t)path, .mask = mask };
+
+	return ioctl(fd, RINOTIFY_IOC_ADD_WATCH, &w);
+}
+
+static int rm_watch(int fd, int wd)
+{
+	return ioctl(fd, RINOTIFY_IOC_RM_WATCH, wd);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/* Opens an instance, retrying for up to 2 s while it fails with EMFILE (lazy release). */
+static int open_retry_emfile(int flags)
+{
+	long end = now_ms() + 2000;
+	int fd;
+
+	for (;;) {
+		fd = open(DEVICE, flags);
+		if (fd >= 0 || errno != EMFILE || now_ms() > end)
+			return fd;
+		usleep(10 * 1000);
+	}
+}
+
+/* Adds a watch, retrying for up to 2 s while it fails with ENOSPC (lazy release). */
+static int add_watch_retry_enospc(int fd, const char *path, uint32_t mask)
+{
+	long end = now_ms() + 2000;
+	int wd;
+
+	for (;;) {
+		wd = add_watch(fd, path, mask);
+		if (wd >= 0 || errno != ENOSPC || now_ms() > end)
+			return wd;
+		usleep(10 * 1000);
+	}
+}
+
+/*
+ * Checks in a forked child, which reports through its exit status: a failed check prints
+ * where and returns 1 from the child function. Used where the parent must restore a sysctl
+ * whatever happens.
+ */
+#define CHILD_CHECK(cond) do {							\
+	if (!(cond)) {								\
+		fprintf(stderr, "# child %s:%d: %s failed (errno %d: %s)\n",	\
+			__FILE__, __LINE__, #cond, errno, strerror(errno));	\
+		return 1;							\
+	}									\
+} while (0)
+
+/*
+ * Runs fn(arg) in a child, as uid/gid `uid` unless it is 0; returns its exit status (0 for
+ * success), or -1 if it did not exit normally.
+ */
+static int run_child(uid_t uid, int (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (uid && (setgid(uid) || setuid(uid)))
+			_exit(100);
+		_exit(fn(arg));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Active objects of a slab cache in /proc/slabinfo, -1 if it is not listed.
+ */
+static long slab_active(const char *cache)
+{
+	char line[512], name[128];
+	long active = -1, n;
+	FILE *f = fopen("/proc/slabinfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %ld", name, &n) == 2 && !strcmp(name, cache))
+			active = n;
+	fclose(f);
+	return active;
+}
+
+/*
+ * Shrinks a slab cache and returns its active objects. Shrinking flushes the per-CPU slabs
+ * (whose free objects SLUB counts as active) and takes the cache's freed objects out of
+ * KASAN's quarantine (they count as active until then), so the count is then exact.
+ */
+static long slab_settled(const char *cache)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0)
+			perror(path);
+		close(fd);
+	}
+	return slab_active(cache);
+}
+
+/*
+ * Polls a slab cache for up to ~5 s until it has at most `max` active objects: marks are
+ * freed by an fsnotify workqueue after an SRCU grace period. Returns the last count.
+ */
+static long slab_wait_at_most(const char *cache, long max)
+{
+	long n = slab_settled(cache);
+
+	for (int i = 0; i < 100 && n > max; i++) {
+		usleep(50 * 1000);
+		n = slab_settled(cache);
+	}
+	return n;
+}
+
+/* rmdir's the subdirectories dir/d0 .. dir/d<n-1> (those that exist) and dir. */
+static void remove_tree(const char *dir, int n, char prefix)
+{
+	char path[128];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%c%d", dir, prefix, i);
+		if (prefix == 'f')
+			unlink(path);
+		else
+			rmdir(path);
+	}
+	rmdir(dir);
 }
 
 TEST(device_node_is_world_openable)
@@ -72,6 +288,432 @@ TEST(unprivileged_user_can_open)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST(sysctls_exist_with_inotify_defaults)
+{
+	struct stat st;
+	char path[128];
+	long native;
+
+	for (size_t i = 0; i < NR_KNOBS; i++) {
+		snprintf(path, sizeof(path), SYSCTL_DIR "%s", knobs[i]);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
+		EXPECT_TRUE(S_ISREG(st.st_mode)) TH_LOG("%s", path);
+		EXPECT_EQ(0644, st.st_mode & 07777) TH_LOG("%s", path);
+		EXPECT_EQ(0, st.st_uid) TH_LOG("%s", path);
+	}
+	/* inotify's defaults. */
+	EXPECT_EQ(128, sysctl_get("max_user_instances"));
+	EXPECT_EQ(16384, sysctl_get("max_queued_events"));
+	/* The same formula as the running kernel's inotify, on the same machine. */
+	native = read_long(NATIVE_SYSCTL_DIR "max_user_watches");
+	ASSERT_LT(0, native);
+	EXPECT_EQ(native, sysctl_get("max_user_watches"));
+}
+
+/* Every check here is an EXPECT, so each sysctl is restored whatever fails. */
+TEST(sysctls_root_writes_and_range_checks)
+{
+	long old[NR_KNOBS];
+
+	for (size_t i = 0; i < NR_KNOBS; i++) {
+		old[i] = sysctl_get(knobs[i]);
+		ASSERT_LE(0, old[i]) TH_LOG("%s", knobs[i]);
+	}
+	for (size_t i = 0; i < NR_KNOBS; i++) {
+		EXPECT_EQ(0, sysctl_set(knobs[i], old[i] + 1)) TH_LOG("%s", knobs[i]);
+		EXPECT_EQ(old[i] + 1, sysctl_get(knobs[i])) TH_LOG("%s", knobs[i]);
+		/* Below the minimum (0): refused, the value stays. */
+		EXPECT_EQ(EINVAL, sysctl_write(knobs[i], "-1")) TH_LOG("%s", knobs[i]);
+		EXPECT_EQ(old[i] + 1, sysctl_get(knobs[i])) TH_LOG("%s", knobs[i]);
+		EXPECT_EQ(0, sysctl_set(knobs[i], old[i])) TH_LOG("%s", knobs[i]);
+		EXPECT_EQ(old[i], sysctl_get(knobs[i])) TH_LOG("%s", knobs[i]);
+	}
+}
+
+static int sysctls_unprivileged_child(void *arg)
+{
+	const long *values = arg;
+	char path[128];
+
+	for (size_t i = 0; i < NR_KNOBS; i++) {
+		snprintf(path, sizeof(path), SYSCTL_DIR "%s", knobs[i]);
+		/* World-readable ... */
+		CHILD_CHECK(read_long(path) == values[i]);
+		/* ... but only root may write. */
+		errno = 0;
+		CHILD_CHECK(open(path, O_WRONLY | O_CLOEXEC) == -1 && errno == EACCES);
+		errno = 0;
+		CHILD_CHECK(open(path, O_RDWR | O_CLOEXEC) == -1 && errno == EACCES);
+	}
+	return 0;
+}
+
+TEST(sysctls_not_writable_by_unprivileged_user)
+{
+	long values[NR_KNOBS];
+
+	for (size_t i = 0; i < NR_KNOBS; i++) {
+		values[i] = sysctl_get(knobs[i]);
+		ASSERT_LE(0, values[i]) TH_LOG("%s", knobs[i]);
+	}
+	EXPECT_EQ(0, run_child(NOBODY, sysctls_unprivileged_child, values));
+	/* Braces: the harness's EXPECT_*() is two statements. */
+	for (size_t i = 0; i < NR_KNOBS; i++) {
+		EXPECT_EQ(values[i], sysctl_get(knobs[i])) TH_LOG("%s", knobs[i]);
+	}
+}
+
+/* Creates dir/f<i> for i in [from, to). */
+static int create_files(const char *dir, int from, int to)
+{
+	char path[128];
+	int fd;
+
+	for (int i = from; i < to; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", dir, i);
+		fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -1;
+		close(fd);
+	}
+	return 0;
+}
+
+/* max_queued_events is sampled when the instance is created, not when events are queued. */
+TEST(queue_bound_is_sampled_at_open)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char dir[] = "/tmp/rinotify-bound-XXXXXX", name[16];
+	long old = sysctl_get("max_queued_events");
+	struct inotify_event *ev;
+	int fd, fd2, err, set, restored, i;
+	ssize_t n;
+
+	ASSERT_LT(4, old);
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	/* Nothing may bail out between setting the bound and restoring it. */
+	set = sysctl_set("max_queued_events", 4);
+	fd = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	err = errno;
+	restored = sysctl_set("max_queued_events", old);
+	ASSERT_EQ(0, set);
+	ASSERT_EQ(0, restored);
+	ASSERT_EQ(old, sysctl_get("max_queued_events"));
+	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(err));
+	/* Opened with the default bound again: it does not overflow at 4. */
+	fd2 = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, fd2);
+
+	ASSERT_EQ(1, add_watch(fd, dir, IN_CREATE));
+	ASSERT_EQ(1, add_watch(fd2, dir, IN_CREATE));
+	ASSERT_EQ(0, create_files(dir, 0, 10));
+
+	/* Four creates, each a 16-byte header and the name "fN" padded to 16, then overflow. */
+	n = read(fd, buf, sizeof(buf));
+	ASSERT_EQ(4 * 32 + 16, n);
+	for (i = 0; i < 4; i++) {
+		ev = (struct inotify_event *)(buf + 32 * i);
+		snprintf(name, sizeof(name), "f%d", i);
+		EXPECT_EQ(1, ev->wd);
+		EXPECT_EQ(IN_CREATE, ev->mask);
+		EXPECT_EQ(0, ev->cookie);
+		EXPECT_EQ(16, ev->len);
+		EXPECT_STREQ(name, ev->name);
+	}
+	ev = (struct inotify_event *)(buf + 4 * 32);
+	EXPECT_EQ(-1, ev->wd);
+	EXPECT_EQ(0x4000, ev->mask);
+	EXPECT_EQ(IN_Q_OVERFLOW, ev->mask);
+	EXPECT_EQ(0, ev->cookie);
+	EXPECT_EQ(0, ev->len);
+	/* One overflow record only, and nothing after it. */
+	EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
+	EXPECT_EQ(EAGAIN, errno);
+
+	/* The instance opened after the restore got all ten. */
+	EXPECT_EQ(10 * 32, read(fd2, buf, sizeof(buf)));
+
+	EXPECT_EQ(0, close(fd));
+	EXPECT_EQ(0, close(fd2));
+	remove_tree(dir, 10, 'f');
+}
+
+#define SLAB_N 100
+#define WATCH_CACHE "rinotify_watch_cache"
+#define EVENT_CACHE "rinotify_event_cache"
+
+TEST(slab_caches_hold_watches_and_events)
+{
+	char dir[] = "/tmp/rinotify-slab-XXXXXX", path[64];
+	long w0, w1, w2, e0, e1, e2;
+	int fd, i;
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	for (i = 0; i < SLAB_N; i++) {
+		snprintf(path, sizeof(path), "%s/d%d", dir, i);
+		ASSERT_EQ(0, mkdir(path, 0700));
+	}
+
+	/* Marks: one object per watch, all freed once the instance is closed. */
+	w0 = slab_settled(WATCH_CACHE);
+	ASSERT_LE(0, w0) TH_LOG("no " WATCH_CACHE " in /proc/slabinfo");
+	fd = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < SLAB_N; i++) {
+		snprintf(path, sizeof(path), "%s/d%d", dir, i);
+		ASSERT_EQ(i + 1, add_watch(fd, path, IN_CREATE));
+	}
+	w1 = slab_active(WATCH_CACHE);
+	EXPECT_LE(w0 + SLAB_N, w1) TH_LOG("%s: %ld before, %ld with %d watches",
+					 WATCH_CACHE, w0, w1, SLAB_N);
+	ASSERT_EQ(0, close(fd));
+	w2 = slab_wait_at_most(WATCH_CACHE, w0);
+	EXPECT_GE(w0, w2) TH_LOG("%s: %ld before, %ld after close", WATCH_CACHE, w0, w2);
+
+	/* Events: one object per queued event, freed unread when the instance is closed. */
+	e0 = slab_settled(EVENT_CACHE);
+	ASSERT_LE(0, e0) TH_LOG("no " EVENT_CACHE " in /proc/slabinfo");
+	fd = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, add_watch(fd, dir, IN_CREATE));
+	ASSERT_EQ(0, create_files(dir, 0, SLAB_N));
+	EXPECT_EQ(0, ioctl(fd, FIONREAD, &i));
+	EXPECT_EQ(SLAB_N * 32, i);
+	e1 = slab_active(EVENT_CACHE);
+	EXPECT_LE(e0 + SLAB_N, e1) TH_LOG("%s: %ld before, %ld with %d events queued",
+					 EVENT_CACHE, e0, e1, SLAB_N);
+	ASSERT_EQ(0, close(fd));
+	e2 = slab_wait_at_most(EVENT_CACHE, e0);
+	EXPECT_GE(e0, e2) TH_LOG("%s: %ld before, %ld after close", EVENT_CACHE, e0, e2);
+	/* ... and the watch with them. */
+	w2 = slab_wait_at_most(WATCH_CACHE, w0);
+	EXPECT_GE(w0, w2) TH_LOG("%s: %ld before, %ld after close", WATCH_CACHE, w0, w2);
+
+	remove_tree(dir, SLAB_N, 'f');
+	remove_tree(dir, SLAB_N, 'd');
+}
+
+static int instances_child(void *arg)
+{
+	int fd[3], dup_fd, i;
+
+	for (i = 0; i < 3; i++) {
+		fd[i] = open(DEVICE, O_RDONLY | O_CLOEXEC);
+		CHILD_CHECK(fd[i] >= 0);
+	}
+	errno = 0;
+	CHILD_CHECK(open(DEVICE, O_RDONLY | O_CLOEXEC) == -1 && errno == EMFILE);
+
+	/* A close that is not the last one of the file releases nothing. */
+	dup_fd = dup(fd[0]);
+	CHILD_CHECK(dup_fd >= 0);
+	CHILD_CHECK(close(fd[0]) == 0);
+	usleep(100 * 1000);
+	errno = 0;
+	CHILD_CHECK(open(DEVICE, O_RDONLY | O_CLOEXEC) == -1 && errno == EMFILE);
+
+	/* The last close releases one instance, exactly one. */
+	CHILD_CHECK(close(dup_fd) == 0);
+	fd[0] = open_retry_emfile(O_RDONLY | O_CLOEXEC);
+	CHILD_CHECK(fd[0] >= 0);
+	errno = 0;
+	CHILD_CHECK(open(DEVICE, O_RDONLY | O_CLOEXEC) == -1 && errno == EMFILE);
+
+	/* Again with another one. */
+	CHILD_CHECK(close(fd[1]) == 0);
+	fd[1] = open_retry_emfile(O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	CHILD_CHECK(fd[1] >= 0);
+	errno = 0;
+	CHILD_CHECK(open(DEVICE, O_RDONLY | O_CLOEXEC) == -1 && errno == EMFILE);
+
+	for (i = 0; i < 3; i++)
+		CHILD_CHECK(close(fd[i]) == 0);
+	return 0;
+}
+
+/* Root sets the limit, a user without other instances opens: its count is exact. */
+TEST(instance_accounting_released_on_close)
+{
+	long old = sysctl_get("max_user_instances");
+	int set, status = -1;
+
+	ASSERT_LT(0, old);
+	set = sysctl_set("max_user_instances", 3);
+	if (!set)
+		status = run_child(NOBODY, instances_child, NULL);
+	EXPECT_EQ(0, sysctl_set("max_user_instances", old));
+	EXPECT_EQ(old, sysctl_get("max_user_instances"));
+	ASSERT_EQ(0, set);
+	EXPECT_EQ(0, status);
+}
+
+/* Reads until `want` bytes are queued or 2 s pass; returns the bytes read. */
+static ssize_t read_nonblock_until(int fd, char *buf, size_t size, size_t want)
+{
+	long end = now_ms() + 2000;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < want && now_ms() <= end) {
+		n = read(fd, buf + got, size - got);
+		if (n < 0 && errno != EAGAIN)
+			return -1;
+		if (n > 0)
+			got += n;
+		else
+			usleep(10 * 1000);
+	}
+	return got;
+}
+
+#define NR_WDIRS 6
+
+static int watches_child(void *arg)
+{
+	char buf[256] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char dir[] = "/tmp/rinotify-wlimit-XXXXXX", path[NR_WDIRS][64];
+	const uint32_t mask = IN_CREATE | IN_DELETE_SELF;
+	struct inotify_event *ev;
+	int fd, wd[NR_WDIRS], i;
+
+	CHILD_CHECK(mkdtemp(dir) != NULL);
+	for (i = 0; i < NR_WDIRS; i++) {
+		snprintf(path[i], sizeof(path[i]), "%s/d%d", dir, i);
+		CHILD_CHECK(mkdir(path[i], 0700) == 0);
+	}
+	fd = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	CHILD_CHECK(fd >= 0);
+
+	for (i = 0; i < 5; i++) {
+		wd[i] = add_watch(fd, path[i], mask);
+		CHILD_CHECK(wd[i] == i + 1);
+	}
+	errno = 0;
+	CHILD_CHECK(add_watch(fd, path[5], mask) == -1 && errno == ENOSPC);
+	/* Updating an existing watch adds none: allowed at the limit. */
+	CHILD_CHECK(add_watch(fd, path[0], mask | IN_MASK_ADD) == wd[0]);
+
+	/* rm_watch frees a slot (the failed add used up wd 6, as inotify's idr does). */
+	CHILD_CHECK(rm_watch(fd, wd[1]) == 0);
+	errno = 0;
+	wd[5] = add_watch_retry_enospc(fd, path[5], mask);
+	CHILD_CHECK(wd[5] > wd[4]);
+	errno = 0;
+	CHILD_CHECK(add_watch(fd, path[1], mask) == -1 && errno == ENOSPC);
+
+	/* So does a watch that dies with its directory: IN_DELETE_SELF, IN_IGNORED. */
+	CHILD_CHECK(rmdir(path[2]) == 0);
+	CHILD_CHECK(read_nonblock_until(fd, buf, sizeof(buf), 3 * 16) == 3 * 16);
+	ev = (struct inotify_event *)buf;
+	CHILD_CHECK(ev[0].wd == wd[1] && ev[0].mask == IN_IGNORED && ev[0].len == 0);
+	CHILD_CHECK(ev[1].wd == wd[2] && ev[1].mask == IN_DELETE_SELF && ev[1].len == 0);
+	CHILD_CHECK(ev[2].wd == wd[2] && ev[2].mask == IN_IGNORED && ev[2].len == 0);
+	errno = 0;
+	wd[1] = add_watch_retry_enospc(fd, path[1], mask);
+	CHILD_CHECK(wd[1] > wd[5]);
+	errno = 0;
+	CHILD_CHECK(add_watch(fd, dir, mask) == -1 && errno == ENOSPC);
+
+	CHILD_CHECK(close(fd) == 0);
+	remove_tree(dir, NR_WDIRS, 'd');
+	return 0;
+}
+
+TEST(watch_accounting_released_by_rm_watch_and_delete)
+{
+	long old = sysctl_get("max_user_watches");
+	int set, status = -1;
+
+	ASSERT_LT(0, old);
+	set = sysctl_set("max_user_watches", 5);
+	if (!set)
+		status = run_child(NOBODY, watches_child, NULL);
+	EXPECT_EQ(0, sysctl_set("max_user_watches", old));
+	EXPECT_EQ(old, sysctl_get("max_user_watches"));
+	ASSERT_EQ(0, set);
+	EXPECT_EQ(0, status);
+}
+
+/* As an inotify fd, an instance is read-only: write() is EBADF, write modes EINVAL. */
+TEST(device_is_read_only_like_an_inotify_fd)
+{
+	int fd;
+
+	errno = 0;
+	EXPECT_EQ(-1, open(DEVICE, O_RDWR | O_CLOEXEC));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, open(DEVICE, O_WRONLY | O_CLOEXEC));
+	EXPECT_EQ(EINVAL, errno);
+	fd = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(-1, write(fd, "x", 1));
+	EXPECT_EQ(EBADF, errno);
+	/* Not seekable, as an anon inode file: pwrite() is ESPIPE before the mode is looked at. */
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(fd, "x", 1, 0));
+	EXPECT_EQ(ESPIPE, errno);
+	EXPECT_EQ(0, close(fd));
+}
+
+#define MANY 200
+
+TEST(many_instances_leave_nothing_behind)
+{
+	char dir[] = "/tmp/rinotify-many-XXXXXX";
+	long max, w0, w1;
+	int fds[128], fd, i, n;
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	max = sysctl_get("max_user_instances");
+	ASSERT_EQ(128, max);
+	w0 = slab_settled(WATCH_CACHE);
+	ASSERT_LE(0, w0);
+
+	for (i = 0; i < MANY; i++) {
+		fd = open_retry_emfile(O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, fd) TH_LOG("open %d: %s", i, strerror(errno));
+		ASSERT_EQ(1, add_watch(fd, dir, IN_CREATE | IN_DELETE));
+		ASSERT_EQ(0, close(fd));
+	}
+	/* Failed opens charge nothing either. */
+	for (i = 0; i < MANY; i++) {
+		ASSERT_EQ(-1, open(DEVICE, O_RDWR | O_CLOEXEC));
+		ASSERT_EQ(EINVAL, errno);
+	}
+
+	/* The sysctl still works (changed and restored, EXPECTs only). */
+	EXPECT_EQ(0, sysctl_set("max_user_instances", max + 1));
+	EXPECT_EQ(max + 1, sysctl_get("max_user_instances"));
+	EXPECT_EQ(0, sysctl_set("max_user_instances", max));
+	EXPECT_EQ(max, sysctl_get("max_user_instances"));
+
+	/* No mark is left ... */
+	w1 = slab_wait_at_most(WATCH_CACHE, w0);
+	EXPECT_GE(w0, w1) TH_LOG("%s: %ld before, %ld after %d instances", WATCH_CACHE,
+				 w0, w1, MANY);
+
+	/* ... and no instance: all 128 of root's coexist again, the 129th is EMFILE. */
+	for (n = 0; n < 128; n++) {
+		fds[n] = open_retry_emfile(O_RDONLY | O_CLOEXEC);
+		if (fds[n] < 0)
+			break;
+	}
+	EXPECT_EQ(128, n) TH_LOG("open %d: %s", n, strerror(errno));
+	errno = 0;
+	fd = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EMFILE, errno);
+	if (fd >= 0)
+		close(fd);
+	/* Braces: the harness's EXPECT_*() is two statements. */
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(0, close(fds[i]));
+	}
+	rmdir(dir);
 }
 
 /* Runs last (the harness keeps file order): it unloads and loads the module again. */
