@@ -9,6 +9,8 @@ BINDGEN ?= $(CACHE)/bindgen/bin/bindgen
 OUT ?= $(CURDIR)/out
 QEMU_TIMEOUT ?= 900
 QEMU_ACCEL ?= tcg
+# Extra RIT_NAME=value variables for the guest's /init and tests.
+VM_ENV ?=
 export KVER
 export RINOTIFY_CACHE := $(CACHE)
 
@@ -58,7 +60,7 @@ selftests: $(if $(filter undefined,$(origin KDIR)),deps)
 
 check: fmtcheck module selftests
 	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) \
-		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL)
+		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)"
 
 tools: $(OUT)/tools/rinotifywait
 
@@ -68,7 +70,7 @@ $(OUT)/tools/%: tools/%.c include/uapi/linux/rinotify.h
 
 run: module tools
 	@kdir=$(KERNEL) && scripts/vm.sh run "$$kdir" $(OUT) \
-		CMD="$(CMD)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL)
+		CMD="$(CMD)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)"
 
 # rustfmt with the kernel's settings; the crate root pulls in every module.
 RUSTFMT = rustfmt --edition 2021 --config newline_style=Unix rust/rinotify_main.rs

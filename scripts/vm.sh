@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot the rinotify test VM.
-#   vm.sh check KDIR OUT [TESTS=..] [EXTRA_TESTS=dir] [TIMEOUT=s] [ACCEL=tcg|kvm]
-#   vm.sh run   KDIR OUT [CMD=..] [TIMEOUT=s] [ACCEL=tcg|kvm]
+#   vm.sh check KDIR OUT [TESTS=..] [EXTRA_TESTS=dir] [TIMEOUT=s] [ACCEL=tcg|kvm] [ENV=..]
+#   vm.sh run   KDIR OUT [CMD=..] [TIMEOUT=s] [ACCEL=tcg|kvm] [ENV=..]
+# ENV='RIT_X=1 RIT_Y=2' hands variables to the guest's /init (and so to the tests) through
+# the kernel command line; names must start with RIT_.
 # check: packs an initramfs (static busybox, rinotify.ko, the selftests, an /init), runs
 # every test in QEMU, streams the TAP output, then judges the run from the console: it
 # exits non-zero on a failed test, a missing completion marker, a QEMU time-out, an
@@ -13,10 +15,10 @@ set -euo pipefail
 
 mode=$1 kdir=$2 out=$3
 shift 3
-TESTS= EXTRA_TESTS= TIMEOUT=900 ACCEL=tcg CMD=
+TESTS= EXTRA_TESTS= TIMEOUT=900 ACCEL=tcg CMD= ENV=
 for kv in "$@"; do
 	case "$kv" in
-	TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=*) declare "$kv" ;;
+	TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=*) declare "$kv" ;;
 	*) echo "vm.sh: unknown argument '$kv'" >&2; exit 2 ;;
 	esac
 done
@@ -52,6 +54,12 @@ tcg) qemu+=(-accel tcg) ;;
 *) echo "vm.sh: ACCEL must be tcg or kvm" >&2; exit 2 ;;
 esac
 append="console=ttyS0 panic=-1 oops=panic RIT_MODE=$mode"
+for kv in $ENV; do
+	case "$kv" in
+	RIT_?*=?*) append+=" $kv" ;;
+	*) echo "vm.sh: ENV entries must look like RIT_NAME=value, not '$kv'" >&2; exit 2 ;;
+	esac
+done
 
 if [ "$mode" = run ]; then
 	[ -n "$CMD" ] && append+=" RIT_CMD=$(printf '%s' "$CMD" | base64 -w0)"
