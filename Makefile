@@ -35,7 +35,7 @@ help:
 	@echo '  make deps         install the Debian packages and bindgen this needs (idempotent)'
 	@echo '  make kernel       fetch linux-source-$(KVER) and build the test kernel (FLAVOUR=debug|perf)'
 	@echo '  make selftests    build the static C selftests (64- and 32-bit)'
-	@echo '  make tools        build tools/ (rinotifywait, for the demo)'
+	@echo '  make tools        build tools/: rinotifywait, librinotify.so (LD_PRELOAD), the errno probe'
 	@echo '  make check        boot the debug kernel in QEMU, run every test, report N passed, N failed'
 	@echo '                    T=<prog>[:<test>] runs a subset; EXTRA_TESTS=<dir> adds your own TAP programs'
 	@echo '  make run          boot the test kernel with the module loaded and show it working'
@@ -58,15 +58,25 @@ selftests: $(if $(filter undefined,$(origin KDIR)),deps)
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=64 && \
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=32
 
-check: fmtcheck module selftests
+check: fmtcheck module selftests tools
 	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) \
 		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)"
 
-tools: $(OUT)/tools/rinotifywait
+tools: $(OUT)/tools/rinotifywait $(OUT)/lib/librinotify.so $(OUT)/clients/errno_probe
 
 $(OUT)/tools/%: tools/%.c include/uapi/linux/rinotify.h
 	@mkdir -p $(@D)
 	$(CC) -static -O2 -Wall -Werror -Iinclude/uapi -o $@ $<
+
+# The preload library and the errno probe are for the host's own dynamically linked
+# programs, which the guest runs from the host's root file system.
+$(OUT)/lib/librinotify.so: tools/preload/librinotify.c include/uapi/linux/rinotify.h
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -fvisibility=hidden -O2 -Wall -Werror -Iinclude/uapi -o $@ $< -ldl
+
+$(OUT)/clients/errno_probe: selftests/clients/errno_probe.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Werror -o $@ $<
 
 run: module tools
 	@kdir=$(KERNEL) && scripts/vm.sh run "$$kdir" $(OUT) \

@@ -1,42 +1,64 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# make run: show the module working in the guest, side by side with native inotify.
+#
+# make run: show the module working. Runs in the guest inside the host's root file system
+# (qemu/hostsh): Debian's own inotifywait watches a directory through /dev/rinotify
+# (LD_PRELOAD=librinotify.so) while a second inotifywait watches it on native inotify; a
+# short workload runs, each step followed by the events rinotify delivered for it, then the
+# two streams side by side.
+set -u
+
+LIB=/opt/rinotify/lib/librinotify.so
+D=/tmp/demo
+
 echo "== rinotify in Linux $(uname -r)"
 grep '^rinotify ' /proc/modules
 ls -l /dev/rinotify
 echo "== /proc/sys/fs/rinotify:"
 grep . /proc/sys/fs/rinotify/*
-grep rinotify /proc/slabinfo | cut -c1-60
-
-if ! command -v rinotifywait >/dev/null; then
-	echo "rinotifywait is not in the guest (make tools)"
+if ! command -v inotifywait >/dev/null; then
+	echo "inotifywait is not installed on the host (make deps installs inotify-tools)"
 	exit 1
 fi
-mkdir -p /tmp/demo/sub
-echo "== watching /tmp/demo and /tmp/demo/sub with rinotify and with native inotify"
-rinotifywait /tmp/demo /tmp/demo/sub >/tmp/rinotify.out &
-r=$!
-rinotifywait -n /tmp/demo /tmp/demo/sub >/tmp/inotify.out &
-n=$!
-sleep 1
-echo "== workload: create, write, rename into a subdirectory, delete"
-(
-	set -x
-	echo hello >/tmp/demo/a
-	cat /tmp/demo/a >/dev/null
-	mv /tmp/demo/a /tmp/demo/sub/b
-	chmod 600 /tmp/demo/sub/b
-	rm /tmp/demo/sub/b
-	rmdir /tmp/demo/sub
-)
-sleep 1
-kill $r $n
-echo "== events, rinotify | native inotify:"
-# busybox has no paste: put the two columns side by side with awk.
-awk 'NR == FNR { r[FNR] = $0; n = FNR; next } { printf "%-42s | %s\n", r[FNR], $0 } END { }' \
-	/tmp/rinotify.out /tmp/inotify.out
-if cmp -s /tmp/rinotify.out /tmp/inotify.out; then
-	echo "== the same $(wc -l </tmp/rinotify.out) events, in the same order"
+
+mkdir -p $D
+cd /tmp
+LD_PRELOAD=$LIB inotifywait -m -r $D >rinotify.out 2>rinotify.err &
+rpid=$!
+inotifywait -m -r $D >native.out 2>native.err &
+npid=$!
+for f in rinotify.err native.err; do
+	until grep -q '^Watches established' $f; do sleep 0.1; done
+done
+echo "== LD_PRELOAD=$LIB inotifywait -m -r $D"
+echo "   (pid $rpid: $(readlink /proc/$rpid/fd/* | grep -c rinotify) descriptor on /dev/rinotify)"
+echo "== and native: inotifywait -m -r $D"
+
+shown=0
+# step COMMAND: run it, then show the events rinotify delivered for it.
+step() {
+	echo "\$ $*"
+	sh -c "$*"
+	sleep 0.5
+	total=$(wc -l <rinotify.out)
+	tail -n +$((shown + 1)) rinotify.out | head -n $((total - shown)) | sed 's/^/      rinotify: /'
+	shown=$total
+}
+step "echo hello >$D/a"
+step "mkdir $D/sub"
+step "mv $D/a $D/sub/b"
+step "chmod 600 $D/sub/b"
+step "rm $D/sub/b"
+step "rmdir $D/sub"
+kill $rpid $npid
+wait 2>/dev/null
+
+echo "== every event, rinotify | native inotify:"
+awk 'NR == FNR { r[FNR] = $0; next } { printf "  %-36s | %s\n", r[FNR], $0 }' \
+	rinotify.out native.out
+if cmp -s rinotify.out native.out; then
+	echo "== the same $(wc -l <rinotify.out) events, in the same order"
 else
 	echo "== the event streams DIFFER"
+	exit 1
 fi

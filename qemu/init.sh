@@ -20,6 +20,25 @@ mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug
 hostname rinotify
 
+# The host's root file system, read-only over virtio-9p (scripts/vm.sh shares it), with the
+# guest's own /proc, /sys and /dev and fresh tmpfs where programs write: the real inotify
+# clients (inotify-tools, coreutils, Python) run from it through hostsh. The project's
+# files go to its /opt/rinotify.
+mount_host_root() {
+	mkdir -p /host
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=262144 hostroot /host ||
+		return 1
+	mount -t proc proc /host/proc &&
+		mount -t sysfs sysfs /host/sys &&
+		mount -t devtmpfs devtmpfs /host/dev &&
+		mount -t tmpfs tmpfs /host/tmp &&
+		mount -t tmpfs tmpfs /host/run &&
+		mount -t tmpfs tmpfs /host/opt &&
+		cp -a /rinotify /host/opt/rinotify
+}
+HOST_ROOT=no
+mount_host_root && HOST_ROOT=yes
+
 OUT=/dev/console
 [ "$RIT_MODE" = check ] && OUT=/dev/ttyS1
 exec >"$OUT" 2>&1 </dev/null
@@ -34,7 +53,7 @@ KMEMLEAK=/sys/kernel/debug/kmemleak
 # Forget what boot leaked so only what the tests leak is reported.
 [ -w $KMEMLEAK ] && echo clear >$KMEMLEAK
 
-echo "RIT-BEGIN $(uname -r)"
+echo "RIT-BEGIN $(uname -r) host-root=$HOST_ROOT"
 if insmod /rinotify.ko; then
 	echo "RIT-INSMOD ok"
 else
@@ -95,17 +114,30 @@ if [ "$RIT_MODE" = check ]; then
 	poweroff_vm
 fi
 
-# run mode
-if [ -n "$RIT_CMD" ]; then
-	echo "$RIT_CMD" | base64 -d >/tmp/cmd.sh
-	sh /tmp/cmd.sh
-	echo "RIT-CMD-END rc=$?"
+# run mode: the user's command, the demo and the shell run in the host's root file system
+# (so inotify-tools, coreutils and the rest are there), busybox if it is not mounted.
+if [ "$HOST_ROOT" = yes ]; then
+	in_guest() { hostsh "$@"; }
+	tmp=/host/tmp
 else
-	sh /demo.sh
+	echo "The host's root file system is not mounted: a busybox environment only."
+	in_guest() { "$@"; }
+	tmp=/tmp
+fi
+if [ -n "$RIT_CMD" ]; then
+	echo "$RIT_CMD" | base64 -d >$tmp/cmd.sh
+	in_guest /bin/sh /tmp/cmd.sh
+	echo "RIT-CMD-END rc=$?"
+elif [ "$HOST_ROOT" = yes ]; then
+	hostsh /bin/sh /opt/rinotify/demo.sh
+else
+	echo "The demo needs the host's root file system (inotify-tools); see the console."
 fi
 if [ "$RIT_SHELL" = 1 ]; then
 	echo "rinotify is loaded; /dev/rinotify is here. Exit the shell to power off."
-	setsid cttyhack sh -l
+	[ "$HOST_ROOT" = yes ] &&
+		echo "Try: LD_PRELOAD=/opt/rinotify/lib/librinotify.so inotifywait -m -r /tmp &"
+	setsid cttyhack sh -c "$([ "$HOST_ROOT" = yes ] && echo hostsh || echo 'sh -l')"
 fi
 echo "RIT-DONE"
 poweroff_vm

@@ -33,9 +33,19 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc,selftests,extra}
 cp /bin/busybox "$root/bin/busybox"
 cp "$here/qemu/init.sh" "$root/init"
-cp "$here/qemu/demo.sh" "$root/demo.sh"
 [ -d "$out/tools" ] && find "$out/tools" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/bin/" \;
 cp "$here/rinotify.ko" "$root/rinotify.ko"
+# /rinotify becomes /opt/rinotify in the host's root file system (qemu/hostsh).
+mkdir -p "$root/rinotify/bin" "$root/rinotify/lib" "$root/rinotify/clients"
+cp "$here/rinotify.ko" "$here/qemu/demo.sh" "$root/rinotify/"
+cp "$here/qemu/hostsh" "$root/bin/hostsh"
+[ -d "$out/tools" ] && find "$out/tools" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/rinotify/bin/" \;
+[ -f "$out/lib/librinotify.so" ] && cp "$out/lib/librinotify.so" "$root/rinotify/lib/"
+cp "$here"/selftests/clients/*.sh "$here"/selftests/clients/*.py "$root/rinotify/clients/"
+[ -x "$out/clients/errno_probe" ] && cp "$out/clients/errno_probe" "$root/rinotify/clients/"
+printf '#!/bin/sh\n# The real-client comparisons run in the host'"'"'s root file system.\nexec hostsh /bin/sh /opt/rinotify/clients/clients_test.sh\n' \
+	>"$root/selftests/clients_test"
+chmod +x "$root/selftests/clients_test"
 find "$out/selftests" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/selftests/" \;
 if [ -n "$EXTRA_TESTS" ]; then
 	[ -d "$EXTRA_TESTS" ] || { echo "vm.sh: EXTRA_TESTS=$EXTRA_TESTS is not a directory" >&2; exit 2; }
@@ -47,7 +57,10 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 
 # --- QEMU ------------------------------------------------------------------------------
 qemu=(qemu-system-x86_64 -m 2G -smp 2 -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz"
-	-no-reboot -display none -monitor none)
+	-no-reboot -display none -monitor none
+	# The host's root file system, read-only: the guest runs real inotify clients from it.
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot)
 case "$ACCEL" in
 kvm) qemu+=(-accel kvm -cpu host) ;;
 tcg) qemu+=(-accel tcg) ;;

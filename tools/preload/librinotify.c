@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * librinotify: run an unmodified inotify program on /dev/rinotify.
+ *
+ *   LD_PRELOAD=/path/to/librinotify.so inotifywait -m /tmp
+ *
+ * The library defines inotify_init(), inotify_init1(), inotify_add_watch() and
+ * inotify_rm_watch() on top of the device; everything else a program does with the file
+ * descriptor (read, poll, epoll, select, FIONREAD, fcntl, close) already works on it, so
+ * nothing else is wrapped. Each call fails with the errno the inotify system call would
+ * give. RINOTIFY_DEBUG=1 logs every redirected call to stderr.
+ *
+ * A descriptor that is not a rinotify instance (a real inotify descriptor the program got
+ * by a raw system call, or any other file) is handed to the C library's own function, so
+ * the program sees exactly what it would without the library.
+ *
+ * What cannot work: programs that make the system calls themselves (syscall(2), Go's
+ * runtime, static binaries) or that look the symbols up in a handle of libc.so.6 rather
+ * than in the global scope (Python's inotify_simple); see README.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+/* <linux/inotify.h> brings <linux/fcntl.h>, which clashes with glibc's <fcntl.h>. */
+#include <linux/rinotify.h>
+
+#define RINOTIFY_DEVICE "/dev/rinotify"
+#define EXPORT __attribute__((visibility("default")))
+
+extern int open(const char *path, int flags, ...);
+
+/* The mask bits inotify_add_watch() accepts (ALL_INOTIFY_BITS of <linux/inotify.h>). */
+#define ALL_INOTIFY_BITS (IN_ALL_EVENTS | IN_UNMOUNT | IN_Q_OVERFLOW | IN_IGNORED | \
+			  IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK | IN_MASK_CREATE | \
+			  IN_MASK_ADD | IN_ISDIR | IN_ONESHOT)
+
+static int debug_enabled(void)
+{
+	static int enabled = -1;
+
+	if (enabled < 0) {
+		const char *v = getenv("RINOTIFY_DEBUG");
+
+		enabled = v && *v && strcmp(v, "0") != 0;
+	}
+	return enabled;
+}
+
+/* Logs one call and its result; keeps errno as the call left it. */
+static void __attribute__((format(printf, 2, 3))) trace(int ret, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	if (!debug_enabled())
+		return;
+	va_start(ap, fmt);
+	fputs("librinotify: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		fprintf(stderr, " = -1 (%s)\n", strerror(saved));
+	else
+		fprintf(stderr, " = %d\n", ret);
+	errno = saved;
+}
+
+/* The next definition of @name after this library's, normally the C library's. */
+static void *next_symbol(const char *name)
+{
+	void *sym = dlsym(RTLD_NEXT, name);
+
+	if (!sym)
+		fprintf(stderr, "librinotify: %s: not found in the C library\n", name);
+	return sym;
+}
+
+EXPORT int inotify_init1(int flags)
+{
+	int fd;
+
+	if (flags & ~(IN_CLOEXEC | IN_NONBLOCK)) {
+		errno = EINVAL;
+		trace(-1, "inotify_init1(%#x)", flags);
+		return -1;
+	}
+	/* IN_CLOEXEC and IN_NONBLOCK are O_CLOEXEC and O_NONBLOCK by definition. */
+	fd = open(RINOTIFY_DEVICE, O_RDONLY | flags);
+	if (fd < 0 && errno != EMFILE && errno != ENFILE && errno != ENOMEM) {
+		/*
+		 * No device (module not loaded) or no access to it: say so, whatever
+		 * RINOTIFY_DEBUG says, and fail the way a kernel without inotify would.
+		 */
+		fprintf(stderr, "librinotify: cannot open " RINOTIFY_DEVICE " (%s): load rinotify.ko, or run without LD_PRELOAD=librinotify.so\n",
+			strerror(errno));
+		errno = ENOSYS;
+	}
+	trace(fd, "inotify_init1(%#x)", flags);
+	return fd;
+}
+
+EXPORT int inotify_init(void)
+{
+	return inotify_init1(0);
+}
+
+EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
+{
+	struct rinotify_watch w = { .pathname = (uintptr_t)pathname, .mask = mask };
+	int (*next)(int, const char *, uint32_t);
+	int wd;
+
+	/*
+	 * inotify_add_watch() checks the mask before it looks at the descriptor; the ioctl
+	 * can only look at the mask once the descriptor has reached the device.
+	 */
+	if (((mask & IN_MASK_ADD) && (mask & IN_MASK_CREATE)) || !(mask & ALL_INOTIFY_BITS)) {
+		errno = EINVAL;
+		wd = -1;
+	} else {
+		wd = ioctl(fd, RINOTIFY_IOC_ADD_WATCH, &w);
+		if (wd < 0 && errno == ENOTTY) {
+			/* Not a rinotify instance: what inotify itself says about it. */
+			next = next_symbol("inotify_add_watch");
+			if (!next) {
+				errno = EINVAL;
+				return -1;
+			}
+			wd = next(fd, pathname, mask);
+		}
+	}
+	/* A path the kernel could not read (EFAULT) is not for us to read either. */
+	if (wd < 0 && errno == EFAULT)
+		trace(wd, "inotify_add_watch(%d, %p, %#x)", fd, (const void *)pathname, mask);
+	else
+		trace(wd, "inotify_add_watch(%d, \"%s\", %#x)", fd, pathname, mask);
+	return wd;
+}
+
+EXPORT int inotify_rm_watch(int fd, int wd)
+{
+	int (*next)(int, int);
+	int ret;
+
+	/* By value; as a long, so no upper bits are left undefined. */
+	ret = ioctl(fd, RINOTIFY_IOC_RM_WATCH, (long)wd);
+	if (ret < 0 && errno == ENOTTY) {
+		next = next_symbol("inotify_rm_watch");
+		if (!next) {
+			errno = EINVAL;
+			return -1;
+		}
+		ret = next(fd, wd);
+	}
+	trace(ret, "inotify_rm_watch(%d, %d)", fd, wd);
+	return ret;
+}
