@@ -78,9 +78,10 @@ $(OUT)/clients/errno_probe: selftests/clients/errno_probe.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Werror -o $@ $<
 
+# CMD is handed over verbatim: neither make nor the shell expands its $ or quotes.
 run: module tools
 	@kdir=$(KERNEL) && scripts/vm.sh run "$$kdir" $(OUT) \
-		CMD="$(CMD)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)"
+		CMD='$(subst ','\'',$(value CMD))' TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)"
 
 # rustfmt with the kernel's settings; the crate root pulls in every module.
 RUSTFMT = rustfmt --edition 2021 --config newline_style=Unix rust/rinotify_main.rs
