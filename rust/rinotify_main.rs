@@ -67,12 +67,29 @@ struct RinotifyModule {
     _sysctl: SysctlRegistration,
     _fsnotify: Fsnotify,
     _event_cache: KmemCacheRegistration,
+    /// Checked first: see [`check_security_policy`].
+    _security: (),
+}
+
+/// Refuses kernels where rinotify would bypass a security policy.
+///
+/// `inotify_add_watch()` asks the LSMs, through `security_path_notify()`, whether the caller
+/// may watch a path; SELinux is the one LSM with that hook (its `watch` permissions). The
+/// function is not exported to modules, so under SELinux rinotify would let users watch
+/// what the policy forbids them to: better not to load.
+fn check_security_policy() -> Result {
+    if cfg!(CONFIG_SECURITY_SELINUX) {
+        pr_err!("this kernel has SELinux, whose watch permissions a module cannot check (security_path_notify() is not exported); not loading\n");
+        return Err(EPERM);
+    }
+    Ok(())
 }
 
 impl kernel::InPlaceModule for RinotifyModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         limits::init_default_watches(sys::kmem::low_memory_bytes(), WATCH_COST);
         try_pin_init!(Self {
+            _security: check_security_policy()?,
             // SAFETY: Events live in the queues of `Listener`s, which fsnotify frees with
             // their groups; `_fsnotify`, dropped before this, waits for the last of them, and
             // events are allocated only for live groups.
