@@ -12,7 +12,10 @@
 const unsigned int RINOTIFY_LOOKUP_FOLLOW = LOOKUP_FOLLOW;
 const unsigned int RINOTIFY_LOOKUP_DIRECTORY = LOOKUP_DIRECTORY;
 const unsigned int RINOTIFY_INOTIFY_IOC_SETNEXTWD = INOTIFY_IOC_SETNEXTWD;
-/* What inotify allocates events with: charged to the listener, never triggering OOM. */
+/*
+ * What inotify allocates events with (inotify_handle_inode_event() in 7.3): charged to the
+ * listener, never triggering OOM, allowed to fail (the event becomes IN_Q_OVERFLOW).
+ */
 const gfp_t RINOTIFY_GFP_EVENT = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL;
 const gfp_t RINOTIFY_GFP_KERNEL = GFP_KERNEL;
 /*
