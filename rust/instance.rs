@@ -342,8 +342,10 @@ impl FileOps for Instance {
     const NO_FSNOTIFY_EVENTS: bool = true;
 
     fn open(accounts: &Arc<Accounts>, file: &File) -> Result<Arc<Instance>> {
-        // inotify files are read-only: an open for writing is an unknown init flag.
-        if file.flags() & O_ACCMODE != bindings::O_RDONLY {
+        // inotify files are read-only: an open for writing is an unknown init flag, and so
+        // is any flag but those `OPEN_FLAGS_OK` lists (see there why each is accepted).
+        let flags = file.flags();
+        if flags & O_ACCMODE != bindings::O_RDONLY || flags & !(O_ACCMODE | OPEN_FLAGS_OK) != 0 {
             return Err(EINVAL);
         }
         let uid = file.cred().euid().into_raw().val;
