@@ -268,12 +268,14 @@ static size_t pick_read_size(struct rng *r, int fionread)
 		0, 1, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 271, 272, 273, 288, 4096,
 	};
 
-	switch (below(r, 8)) {
+	switch (below(r, 10)) {
 	case 0:
 		return fionread > 0 ? fionread - 1 : 0;
 	case 1:
-		return fionread > 0 ? fionread : 16;
 	case 2:
+		return fionread > 0 ? fionread : 16;
+	case 3:
+	case 4:
 		return READBUF;
 	default:
 		return sizes[below(r, sizeof(sizes) / sizeof(sizes[0]))];
@@ -758,7 +760,7 @@ TEST_F_TIMEOUT(fuzz, differential, 7200)
 	uint64_t seed = fuzz_seed();
 	double end = now() + fuzz_seconds() / 2.0;
 	struct round_log *logs;
-	long steps = 0;
+	long steps = 0, ok = 0, reads = 0, errs[256] = { 0 };
 	int round;
 
 	logs = mmap(NULL, 2 * sizeof(*logs), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
@@ -794,9 +796,24 @@ TEST_F_TIMEOUT(fuzz, differential, 7200)
 		ASSERT_EQ(k, logs[0].n) TH_LOG("first divergence at step %d", k);
 		ASSERT_EQ(logs[0].n, logs[1].n);
 		steps += logs[0].n;
+		for (k = 0; k < logs[0].n; k++) {
+			const struct step *st = &logs[0].s[k];
+
+			if (st->ret >= 0 || !st->err)
+				ok++;
+			else if (st->err < 256)
+				errs[st->err]++;
+			if (st->ret > 0 && st->hash && !strncmp(st->desc, "read", 4))
+				reads++;
+		}
 	}
-	printf("# differential: seed %llu, %d rounds, %ld steps on each backend, all equal\n",
-	       (unsigned long long)seed, round, steps);
+	printf("# differential: seed %llu, %d rounds, %ld steps on each backend, all equal:\n"
+	       "#   %ld succeeded (%ld reads with records)", (unsigned long long)seed, round,
+	       steps, ok, reads);
+	for (int e = 0; e < 256; e++)
+		if (errs[e])
+			printf(", %ld %s", errs[e], errno_name(e));
+	printf("\n");
 }
 
 /* --- Chaos: threads on shared instances (rinotify only) ---------------------------------- */
@@ -820,6 +837,8 @@ struct chaos_thread {
 	struct rng r;
 	pthread_t th;
 	int done;
+	/* This thread's /proc/thread-self/fail-nth: now and then an allocation fails. */
+	int nth;
 };
 
 static void chaos_fail(struct chaos *c, const char *fmt, const char *what)
@@ -868,7 +887,7 @@ static void chaos_open(struct chaos *c, struct rng *r)
 		snprintf(buf, sizeof(buf), "%#x", flags);
 		chaos_fail(c, "open(/dev/rinotify, %s) succeeded", buf);
 	}
-	if (fd < 0 && !refused && !(flags & O_ACCMODE) && errno != EMFILE) {
+	if (fd < 0 && !refused && !(flags & O_ACCMODE) && errno != EMFILE && errno != ENOMEM) {
 		snprintf(buf, sizeof(buf), "%#x: %s", flags, errno_name(errno));
 		chaos_fail(c, "open(/dev/rinotify, %s) failed", buf);
 	}
@@ -1047,15 +1066,43 @@ static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 static void *chaos_main(void *arg)
 {
 	struct chaos_thread *ct = arg;
+	char n[16];
+	int len;
 
-	while (!__atomic_load_n(&ct->c->stop, __ATOMIC_SEQ_CST))
+	ct->nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	while (!__atomic_load_n(&ct->c->stop, __ATOMIC_SEQ_CST)) {
+		if (ct->nth >= 0 && chance(&ct->r, 5)) {
+			len = snprintf(n, sizeof(n), "%u", 1 + below(&ct->r, 30));
+			if (pwrite(ct->nth, n, len, 0) == len) {
+				chaos_step(ct->c, ct);
+				if (pwrite(ct->nth, "0", 1, 0) != 1)
+					chaos_fail(ct->c, "cannot disarm fail-nth%s", "");
+				continue;
+			}
+		}
 		chaos_step(ct->c, ct);
+	}
+	if (ct->nth >= 0)
+		close(ct->nth);
 	__atomic_store_n(&ct->done, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
 static void on_signal(int sig)
 {
+}
+
+#define FAILSLAB	"/sys/kernel/debug/failslab"
+
+static void write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, s, strlen(s)) < 0)
+			perror(path);
+		close(fd);
+	}
 }
 
 static int write_knob(const char *knob, long value)
@@ -1147,6 +1194,9 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	ASSERT_EQ(0, mkdir(dir, 0755));
 	ASSERT_EQ(0, chdir(dir));
 	ASSERT_EQ(0, make_tree());
+	/* fail-nth reaches sleeping allocations, quietly (see alloc_test.c). */
+	write_str(FAILSLAB "/ignore-gfp-wait", "N");
+	write_str(FAILSLAB "/verbose", "0");
 	/* A small queue now and then: overflow records under load. */
 	write_knob("max_queued_events", c.seed % 2 ? 16 : queued);
 	for (int k = 0; k < THREADS; k++) {
@@ -1175,6 +1225,7 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	for (int i = 0; i < CHAOS_SLOTS; i++)
 		slot_put(&c, i, -1);
 	write_knob("max_queued_events", queued);
+	write_str(FAILSLAB "/ignore-gfp-wait", "Y");
 	EXPECT_EQ(0, c.failed) TH_LOG("seed %llu: %s", (unsigned long long)c.seed, c.why);
 	printf("# chaos: seed %llu, %d threads, %ld operations, %ld reads checked\n",
 	       (unsigned long long)c.seed, THREADS, c.ops, c.reads);
