@@ -582,6 +582,7 @@ static void run_round(const struct backend *b, uint64_t seed, struct round_log *
 				 : "bad", count, fr);
 			if (blocking && fr <= 0) {
 				/* Would block: the FIONREAD result is the step's. */
+				strcat(st->desc, " would block");
 				RESULT(fr);
 			} else {
 				RESULT(read(fd, buf, count));
@@ -890,6 +891,15 @@ static void chaos_open(struct chaos *c, struct rng *r)
 	if (fd < 0 && !refused && !(flags & O_ACCMODE) && errno != EMFILE && errno != ENOMEM) {
 		snprintf(buf, sizeof(buf), "%#x: %s", flags, errno_name(errno));
 		chaos_fail(c, "open(/dev/rinotify, %s) failed", buf);
+	}
+	if (fd >= 0 && chance(r, 60)) {
+		/* Most instances watch where the file system operations happen. */
+		struct rinotify_watch w = {
+			.pathname = (uintptr_t)dirs[below(r, 4)],
+			.mask = IN_ALL_EVENTS | (chance(r, 20) ? IN_ONESHOT : 0),
+		};
+
+		ioctl(fd, RINOTIFY_IOC_ADD_WATCH, &w);
 	}
 	if (fd >= 0)
 		slot_put(c, below(r, CHAOS_SLOTS), fd);
