@@ -25,7 +25,7 @@ else
 KERNEL = $(KDIR)
 endif
 
-.PHONY: all module deps kernel selftests tools check run help clean fmt fmtcheck
+.PHONY: all module deps kernel selftests tools check fuzz run help clean fmt fmtcheck
 
 all: module
 
@@ -38,6 +38,8 @@ help:
 	@echo '  make tools        build tools/: rinotifywait, librinotify.so (LD_PRELOAD), the errno probe'
 	@echo '  make check        boot the debug kernel in QEMU, run every test, report N passed, N failed'
 	@echo '                    T=<prog>[:<test>] runs a subset; EXTRA_TESTS=<dir> adds your own TAP programs'
+	@echo '  make fuzz         the fuzzer alone (selftests/fuzz_test.c, 64- and 32-bit), judged as make check:'
+	@echo '                    SECONDS=<total, default 60> SEED=<n, default: the time>'
 	@echo '  make run          boot the test kernel with the module loaded and show it working'
 	@echo '                    (interactive shell when stdin is a terminal)'
 	@echo '  make fmt          format the Rust sources (rustfmt, the kernel tree'"'"'s .rustfmt.toml)'
@@ -61,6 +63,18 @@ selftests: $(if $(filter undefined,$(origin KDIR)),deps)
 check: fmtcheck module selftests tools
 	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) \
 		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)"
+
+# make fuzz SECONDS=N SEED=S: N seconds of fuzzing in all, half in the 64-bit program and half
+# in the 32-bit one; the same seed gives the same call sequences.
+SECONDS ?= 60
+SEED ?= $(shell date +%s)
+FUZZ_SEED := $(SEED)
+
+fuzz: fmtcheck module selftests
+	@echo "fuzz: $(SECONDS) s, seed $(FUZZ_SEED) (make fuzz SECONDS=$(SECONDS) SEED=$(FUZZ_SEED) repeats it)"
+	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) \
+		TESTS=fuzz_test,fuzz_test_32 TIMEOUT=$$(($(SECONDS) * 2 + 600)) ACCEL=$(QEMU_ACCEL) \
+		ENV="$(VM_ENV) RIT_FUZZ_SECONDS=$$((($(SECONDS) + 1) / 2)) RIT_FUZZ_SEED=$(FUZZ_SEED)"
 
 tools: $(OUT)/tools/rinotifywait $(OUT)/lib/librinotify.so $(OUT)/clients/errno_probe
 

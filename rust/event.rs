@@ -13,6 +13,7 @@ use crate::sys::{
     kmem::{
         CacheBox,
         Gfp,
+        KmallocBytes,
         KmemCache, //
     },
 };
@@ -27,7 +28,8 @@ pub(crate) const HEADER_SIZE: usize = 16;
 /// Names are padded to a multiple of this with NUL bytes, NUL included (`len` is the
 /// padded size), so that the next record header is aligned.
 const NAME_ALIGN: usize = 16;
-/// `NAME_MAX`: longer names cannot come from a file system.
+/// `NAME_MAX`: no name longer than this fits in the record buffer of [`write_record`], which
+/// writes longer names (a file system may hand out any length) in pieces.
 const NAME_MAX: usize = 255;
 /// The bits of an event mask user space sees (`inotify_mask_to_arg()`).
 const USER_MASK: u32 = IN_ALL_EVENTS | IN_ISDIR | IN_UNMOUNT | IN_IGNORED | IN_Q_OVERFLOW;
@@ -45,23 +47,23 @@ pub(crate) struct Event {
     pub(crate) mask: u32,
     /// Rename cookie, 0 for other events.
     pub(crate) cookie: u32,
-    /// The name of the directory entry concerned, without NUL.
-    pub(crate) name: KVec<u8>,
+    /// The name of the directory entry concerned, without NUL, whole whatever its length:
+    /// inotify copies every byte the file system hands over.
+    pub(crate) name: KmallocBytes,
 }
 
 impl Event {
-    /// Allocates an event, charged to the listener; a name longer than `NAME_MAX` is
-    /// truncated (no file system hands one out).
+    /// Allocates an event and a copy of its name with inotify's event flags
+    /// (`GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL`: it may fail, and never calls the OOM
+    /// killer). inotify makes one `kmalloc()` of header and name; here the fixed part comes
+    /// from `rinotify_event_cache` and the name, if any, from `kmalloc()`.
     pub(crate) fn new(
         wd: i32,
         mask: u32,
         cookie: u32,
         name: Option<&[u8]>,
     ) -> Result<CacheBox<Event>, AllocError> {
-        let mut copy = KVec::new();
-        if let Some(name) = name {
-            copy.extend_from_slice(&name[..name.len().min(NAME_MAX)], GFP_KERNEL_ACCOUNT)?;
-        }
+        let copy = KmallocBytes::copy_from(name.unwrap_or(&[]), Gfp::EVENT)?;
         EVENT_CACHE.alloc(
             Event {
                 next: None,
@@ -81,7 +83,7 @@ impl Event {
         self.mask & IN_IGNORED == 0
             && self.mask == mask
             && self.wd == wd
-            && self.name.as_slice() == name.unwrap_or(&[])
+            && *self.name == *name.unwrap_or(&[])
     }
 
     /// Bytes this event takes in a `read()`.
@@ -115,16 +117,24 @@ pub(crate) fn write_overflow(out: &mut UserSliceWriter) -> Result {
     write_record(out, -1, IN_Q_OVERFLOW, 0, &[])
 }
 
-/// Writes one `struct inotify_event` with one user copy.
+/// Writes one `struct inotify_event`: with one user copy if the name is at most `NAME_MAX`
+/// bytes, else as header, name and padding.
 fn write_record(out: &mut UserSliceWriter, wd: i32, mask: u32, cookie: u32, name: &[u8]) -> Result {
     let len = padded_name_len(name.len());
-    let mut record = [0u8; HEADER_SIZE + NAME_MAX + 1 + NAME_ALIGN];
+    let mut record = [0u8; HEADER_SIZE + NAME_MAX + 1];
     record[0..4].copy_from_slice(&wd.to_ne_bytes());
     record[4..8].copy_from_slice(&mask.to_ne_bytes());
     record[8..12].copy_from_slice(&cookie.to_ne_bytes());
-    record[12..16].copy_from_slice(&(len as u32).to_ne_bytes());
-    record[HEADER_SIZE..HEADER_SIZE + name.len()].copy_from_slice(name);
-    out.write_slice(&record[..HEADER_SIZE + len])
+    let len_field = u32::try_from(len).map_err(|_| EOVERFLOW)?;
+    record[12..16].copy_from_slice(&len_field.to_ne_bytes());
+    if HEADER_SIZE + len <= record.len() {
+        record[HEADER_SIZE..HEADER_SIZE + name.len()].copy_from_slice(name);
+        return out.write_slice(&record[..HEADER_SIZE + len]);
+    }
+    out.write_slice(&record[..HEADER_SIZE])?;
+    out.write_slice(name)?;
+    // The NUL and the padding: 1 to `NAME_ALIGN` zero bytes.
+    out.write_slice(&[0u8; NAME_ALIGN][..len - name.len()])
 }
 
 #[kernel::macros::kunit_tests(rinotify_event)]
@@ -139,5 +149,22 @@ mod tests {
         assert_eq!(record_size(16), 48);
         assert_eq!(record_size(31), 48);
         assert_eq!(record_size(255), 16 + 256);
+        assert_eq!(record_size(256), 16 + 272);
+        assert_eq!(record_size(4095), 16 + 4096);
+    }
+
+    #[test]
+    fn names_are_kept_whole() -> Result {
+        // No file system of the test kernel has names beyond NAME_MAX; the VFS allows them.
+        let long = [b'n'; 300];
+        let event = Event::new(1, 0x100, 0, Some(&long))?;
+        assert_eq!(&*event.name, &long[..]);
+        assert_eq!(event.record_size(), 16 + 304);
+        let short = Event::new(1, 0x100, 0, Some(b"a"))?;
+        assert_eq!(&*short.name, b"a");
+        let none = Event::new(1, 0x100, 0, None)?;
+        assert!(none.name.is_empty());
+        assert_eq!(none.record_size(), 16);
+        Ok(())
     }
 }

@@ -131,19 +131,17 @@ pub(crate) struct Listener {
 }
 
 impl Listener {
-    /// Queues an event, or the overflow record in its place when the queue is full or the
-    /// event cannot be allocated, and wakes the readers if the queue grew.
-    fn queue_event(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) {
-        // Deciding first spares an allocation for events that would be dropped anyway.
-        let admitted = self.queue.lock().admit(wd, mask, name);
-        if let Some(pushed) = admitted {
-            return self.wake(pushed);
-        }
-        let pushed = match Event::new(wd, mask, cookie, name) {
-            Ok(event) => self.queue.lock().push(event),
-            Err(_) => self.queue.lock().overflow(),
+    /// Queues an event, or the overflow record in its place when the queue is full, and wakes
+    /// the readers if the queue grew. As in `inotify_handle_inode_event()`, the event is
+    /// allocated first, even one that is then dropped; if that fails, the overflow record
+    /// is queued in its place and `ENOMEM` returned.
+    fn queue_event(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) -> Result {
+        let (pushed, result) = match Event::new(wd, mask, cookie, name) {
+            Ok(event) => (self.queue.lock().push(event), Ok(())),
+            Err(_) => (self.queue.lock().overflow(), Err(ENOMEM)),
         };
         self.wake(pushed);
+        result
     }
 
     /// Wakes readers, pollers and `SIGIO` owners if `pushed` grew the queue.
@@ -156,11 +154,11 @@ impl Listener {
 }
 
 impl GroupOps for Listener {
-    fn handle_event(&self, mark: &Mark, mask: u32, name: Option<&[u8]>, cookie: u32) {
+    fn handle_event(&self, mark: &Mark, mask: u32, name: Option<&[u8]>, cookie: u32) -> Result {
         // A mark being detached has no descriptor any more: report nothing for it.
         let wd = mark.wd();
         if wd == -1 {
-            return;
+            return Ok(());
         }
         // inotify never reported IN_ISDIR with these two.
         let mask = if mask & (IN_MOVE_SELF | IN_DELETE_SELF) != 0 {
@@ -168,16 +166,20 @@ impl GroupOps for Listener {
         } else {
             mask
         };
-        self.queue_event(wd, mask, cookie, name);
+        // An event lost for want of memory leaves an IN_ONESHOT watch in place, as in
+        // inotify, which returns before removing it.
+        self.queue_event(wd, mask, cookie, name)?;
         if mark.flags() & MARK_FLAG_IN_ONESHOT != 0 {
             mark.detach();
         }
+        Ok(())
     }
 
     fn freeing_mark(&self, mark: &Mark) {
         let wd = mark.wd();
         if wd != -1 {
-            self.queue_event(wd, IN_IGNORED, 0, None);
+            // Lost for want of memory, IN_IGNORED becomes the overflow record.
+            let _ = self.queue_event(wd, IN_IGNORED, 0, None);
         }
         let removed = {
             let mut watches = self.watches.lock();
@@ -340,8 +342,10 @@ impl FileOps for Instance {
     const NO_FSNOTIFY_EVENTS: bool = true;
 
     fn open(accounts: &Arc<Accounts>, file: &File) -> Result<Arc<Instance>> {
-        // inotify files are read-only: an open for writing is an unknown init flag.
-        if file.flags() & O_ACCMODE != bindings::O_RDONLY {
+        // inotify files are read-only: an open for writing is an unknown init flag, and so
+        // is any flag but those `OPEN_FLAGS_OK` lists (see there why each is accepted).
+        let flags = file.flags();
+        if flags & O_ACCMODE != bindings::O_RDONLY || flags & !(O_ACCMODE | OPEN_FLAGS_OK) != 0 {
             return Err(EINVAL);
         }
         let uid = file.cred().euid().into_raw().val;

@@ -103,20 +103,6 @@ impl EventQueue {
             .is_some_and(|e| e.same_as(wd, mask, name))
     }
 
-    /// Decides an event's fate before it is allocated: `Some` if it would not be queued (the
-    /// result is what pushing it would give), `None` if it would.
-    pub(crate) fn admit(&mut self, wd: i32, mask: u32, name: Option<&[u8]>) -> Option<Pushed> {
-        if self.shutdown {
-            Some(Pushed::Dropped)
-        } else if self.len() >= self.max_events {
-            Some(self.overflow())
-        } else if self.newest_is(wd, mask, name) {
-            Some(Pushed::Dropped)
-        } else {
-            None
-        }
-    }
-
     /// Queues `event` the way `fsnotify_insert_event()` does for inotify.
     pub(crate) fn push(&mut self, mut event: CacheBox<Event>) -> Pushed {
         if self.shutdown {
@@ -125,7 +111,7 @@ impl EventQueue {
         if self.len() >= self.max_events {
             return self.overflow();
         }
-        let name = (!event.name.is_empty()).then_some(event.name.as_slice());
+        let name = (!event.name.is_empty()).then_some(&event.name[..]);
         if self.newest_is(event.wd, event.mask, name) {
             return Pushed::Dropped;
         }

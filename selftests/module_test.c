@@ -26,6 +26,7 @@
 #include "kselftest_harness.h"
 
 extern int open(const char *path, int flags, ...);
+extern int fcntl(int fd, int cmd, ...);
 
 #define DEVICE "/dev/rinotify"
 #define SYSCTL_DIR "/proc/sys/fs/rinotify/"
@@ -656,6 +657,61 @@ TEST(device_is_read_only_like_an_inotify_fd)
 	errno = 0;
 	EXPECT_EQ(-1, pwrite(fd, "x", 1, 0));
 	EXPECT_EQ(ESPIPE, errno);
+	EXPECT_EQ(0, close(fd));
+}
+
+/*
+ * open() flags stand for inotify_init1()'s: besides O_RDONLY only O_NONBLOCK (IN_NONBLOCK),
+ * O_CLOEXEC (IN_CLOEXEC), O_LARGEFILE (which the kernel adds by itself on 64-bit) and the
+ * flags that only steer the lookup of the node are accepted; a flag that asks for an I/O
+ * behaviour inotify_init1() cannot give is an unknown init flag: EINVAL.
+ */
+TEST(open_flags_like_inotify_init1)
+{
+	static const struct { int flag; const char *name; } refused[] = {
+		{ O_APPEND, "O_APPEND" }, { FASYNC, "O_ASYNC" }, { O_DIRECT, "O_DIRECT" },
+		{ O_DSYNC, "O_DSYNC" }, { O_SYNC, "O_SYNC" }, { O_NOATIME, "O_NOATIME" },
+	}, accepted[] = {
+		{ 0, "0" }, { O_NONBLOCK, "O_NONBLOCK" }, { O_CLOEXEC, "O_CLOEXEC" },
+		{ O_LARGEFILE, "O_LARGEFILE" }, { O_NOCTTY, "O_NOCTTY" },
+		{ O_NOFOLLOW, "O_NOFOLLOW" }, { O_CREAT, "O_CREAT" }, { O_TRUNC, "O_TRUNC" },
+		{ O_CREAT | O_EXCL, "O_CREAT|O_EXCL" },
+	};
+	int fd, fl;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		errno = 0;
+		fd = open(DEVICE, O_RDONLY | refused[i].flag, 0);
+		EXPECT_EQ(-1, fd) TH_LOG("open(O_RDONLY | %s) succeeded", refused[i].name);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("open(O_RDONLY | %s)", refused[i].name);
+		if (fd >= 0)
+			close(fd);
+	}
+	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		fd = open(DEVICE, O_RDONLY | accepted[i].flag, 0);
+		/* O_CREAT|O_EXCL of an existing node is the VFS's EEXIST. */
+		if (accepted[i].flag & O_EXCL) {
+			EXPECT_EQ(-1, fd);
+			EXPECT_EQ(EEXIST, errno);
+			continue;
+		}
+		ASSERT_LE(0, fd) TH_LOG("open(O_RDONLY | %s): %s", accepted[i].name,
+					strerror(errno));
+		fl = fcntl(fd, F_GETFL);
+		EXPECT_EQ(!!(accepted[i].flag & O_NONBLOCK), !!(fl & O_NONBLOCK));
+		EXPECT_EQ(!!(accepted[i].flag & O_CLOEXEC), fcntl(fd, F_GETFD) == FD_CLOEXEC);
+		EXPECT_EQ(0, fl & (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
+		EXPECT_EQ(0, close(fd));
+	}
+	/* A directory was asked for: the VFS says ENOTDIR before the module is asked. */
+	errno = 0;
+	EXPECT_EQ(-1, open(DEVICE, O_RDONLY | O_DIRECTORY));
+	EXPECT_EQ(ENOTDIR, errno);
+	/* O_ASYNC later, through fcntl(), is what an inotify fd allows. */
+	fd = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, fcntl(fd, F_SETFL, FASYNC | O_NONBLOCK));
+	EXPECT_EQ(FASYNC | O_NONBLOCK, fcntl(fd, F_GETFL) & (FASYNC | O_NONBLOCK));
 	EXPECT_EQ(0, close(fd));
 }
 

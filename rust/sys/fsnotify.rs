@@ -188,7 +188,9 @@ pub(crate) trait GroupOps: Send + Sync + Sized + 'static {
     ///
     /// Called in the context of the file-system operation, with no fsnotify lock held,
     /// possibly with the inode's and directory's locks held: sleeping allocation is allowed.
-    fn handle_event(&self, mark: &Mark, mask: u32, name: Option<&[u8]>, cookie: u32);
+    /// An error (inotify returns `ENOMEM` when it cannot allocate the event) makes fsnotify
+    /// skip the group's other mark for the same operation: the child's, after its parent's.
+    fn handle_event(&self, mark: &Mark, mask: u32, name: Option<&[u8]>, cookie: u32) -> Result;
 
     /// `mark` is being detached for good: removed, its inode deleted or unmounted, or the
     /// group is going away. Called exactly once per attached mark, with no fsnotify lock held.
@@ -364,8 +366,10 @@ impl<T: GroupOps> OpsTable<T> {
         };
         // SAFETY: fsnotify holds the mark alive (SRCU) for the call; it is one of ours.
         let (data, mark) = unsafe { (Self::data(mark), &*mark.cast::<Mark>()) };
-        data.handle_event(mark, mask, name, cookie);
-        0
+        match data.handle_event(mark, mask, name, cookie) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
     }
 
     /// # Safety

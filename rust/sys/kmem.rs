@@ -7,6 +7,8 @@
 //! Linux 7.3's `kernel` crate has no `kmem_cache` abstraction. A [`KmemCache<T>`] is a
 //! `static` that holds objects of one type, is created when the module loads (so it shows
 //! in `/proc/slabinfo` under its name) and destroyed when the module unloads.
+//! [`KmallocBytes`] is a `kmalloc()` byte buffer allocated with GFP flags the crate's
+//! `KVec` cannot take.
 
 use super::bindings::{
     RINOTIFY_GFP_EVENT,
@@ -208,6 +210,71 @@ impl<T: Send + 'static> Drop for CacheBox<T> {
     fn drop(&mut self) {
         // SAFETY: By the type invariant the box owns a live object of `cache`.
         unsafe { self.cache.free(self.ptr) };
+    }
+}
+
+/// A copy of a byte string in memory from `kmalloc()`, allocated with any [`Gfp`] flags:
+/// `kernel::alloc::Flags` has no `__GFP_RETRY_MAYFAIL`, which inotify allocates events with.
+///
+/// # Invariants
+///
+/// If `len` is not 0, `ptr` points at `len` initialised bytes from `kmalloc()` owned by this
+/// value; otherwise it is dangling and nothing is allocated.
+pub(crate) struct KmallocBytes {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: The value owns its bytes; `kfree()` may be called from any thread.
+unsafe impl Send for KmallocBytes {}
+// SAFETY: `&KmallocBytes` only gives `&[u8]`.
+unsafe impl Sync for KmallocBytes {}
+
+impl KmallocBytes {
+    /// No bytes, and no allocation.
+    pub(crate) const fn empty() -> Self {
+        // INVARIANT: `len` is 0.
+        Self {
+            ptr: NonNull::dangling(),
+            len: 0,
+        }
+    }
+
+    /// Copies `bytes` into a new allocation made with `gfp` (none if `bytes` is empty).
+    pub(crate) fn copy_from(bytes: &[u8], gfp: Gfp) -> Result<Self, AllocError> {
+        if bytes.is_empty() {
+            return Ok(Self::empty());
+        }
+        // SAFETY: `__kmalloc_noprof()` may be called with any size and flags.
+        let obj = unsafe { bindings::__kmalloc_noprof(bytes.len(), gfp.0) };
+        let ptr = NonNull::new(obj.cast::<u8>()).ok_or(AllocError)?;
+        // SAFETY: `ptr` is a fresh allocation of `bytes.len()` bytes, which cannot overlap
+        // `bytes`.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.as_ptr(), bytes.len()) };
+        // INVARIANT: `ptr` holds `bytes.len()` initialised bytes from `kmalloc()`.
+        Ok(Self {
+            ptr,
+            len: bytes.len(),
+        })
+    }
+}
+
+impl Deref for KmallocBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        // SAFETY: By the type invariant `ptr` is valid for `len` bytes (or `len` is 0 and a
+        // dangling pointer is allowed).
+        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for KmallocBytes {
+    fn drop(&mut self) {
+        if self.len != 0 {
+            // SAFETY: By the type invariant we own an allocation from `kmalloc()`.
+            unsafe { bindings::kfree(self.ptr.as_ptr().cast()) };
+        }
     }
 }
 

@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Allocation failures, differential: every slab allocation of an operation is made to fail
+ * in turn, with the per-task fault injection syzkaller uses (/proc/thread-self/fail-nth,
+ * CONFIG_FAILSLAB): writing n there makes the n-th slab allocation of this thread fail;
+ * reading back 0 after the call says the failure was injected. n runs from 1 until a call
+ * completes without reaching its n-th allocation, so every allocation the call makes (the
+ * VFS's, fsnotify's, the backend's) has failed once.
+ *
+ * Native inotify and rinotify make different allocations, so what is compared is the set
+ * of distinct outcomes of the walk (return value, errno, and what the queue then holds),
+ * which the scenario trace of the native run records and the rinotify run must reproduce:
+ * each failure is ENOMEM, or a lost event becomes IN_Q_OVERFLOW, exactly as in inotify.
+ * Afterwards nothing may be left: the per-user instance and watch counts are checked
+ * through the limits, the module's slab caches are back to where they were, and the
+ * kmemleak scan at the end of `make check` covers every other allocation.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+
+#define WATCH_CACHE	"rinotify_watch_cache"
+#define EVENT_CACHE	"rinotify_event_cache"
+#define FAILSLAB	"/sys/kernel/debug/failslab"
+/* More than any operation here allocates; a walk that reaches it is a failure. */
+#define MAX_NTH		2000
+#define MAX_OUTCOMES	32
+
+/* The distinct outcomes of one walk. */
+struct outcomes {
+	int n;
+	char s[MAX_OUTCOMES][256];
+};
+
+static void outcome_add(struct outcomes *o, const char *s)
+{
+	for (int i = 0; i < o->n; i++)
+		if (!strcmp(o->s[i], s))
+			return;
+	if (o->n < MAX_OUTCOMES)
+		snprintf(o->s[o->n++], sizeof(o->s[0]), "%s", s);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Logs the outcomes in sorted order: the walk's part of the trace. */
+static void outcomes_log(const char *what, struct outcomes *o)
+{
+	qsort(o->s, o->n, sizeof(o->s[0]), cmp_str);
+	for (int i = 0; i < o->n; i++)
+		t_log("%s: %s", what, o->s[i]);
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/* The fail-nth file of this thread; opened by each test (a forked process). */
+static int nth_fd = -1;
+
+/*
+ * Lets fail-nth reach sleeping allocations too (failslab skips them by default), and
+ * keeps injected failures off the console (no "FAULT_INJECTION" stack dumps).
+ */
+static int failnth_setup(void)
+{
+	if (write_str(FAILSLAB "/ignore-gfp-wait", "N") || write_str(FAILSLAB "/verbose", "0"))
+		return -1;
+	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	return nth_fd < 0 ? -1 : 0;
+}
+
+/* Makes the n-th slab allocation of this thread from now on fail. */
+static void failnth_arm(int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%d", n);
+
+	if (pwrite(nth_fd, buf, len, 0) != len)
+		abort();
+}
+
+/* Whether the armed failure was injected; disarms it. */
+static int failnth_fired(void)
+{
+	char buf[16] = "";
+
+	if (pread(nth_fd, buf, sizeof(buf) - 1, 0) <= 0)
+		abort();
+	if (pwrite(nth_fd, "0", 1, 0) != 1)
+		abort();
+	return atoi(buf) == 0;
+}
+
+/* Names a wd by its role: D (the directory), F (the file), -1 (overflow), ? (other). */
+static const char *role(int wd, int dwd, int fwd)
+{
+	if (wd == -1)
+		return "-1";
+	if (wd == dwd)
+		return "D";
+	if (wd == fwd)
+		return "F";
+	return "?";
+}
+
+/*
+ * Reads the whole queue of the non-blocking instance fd (without tracing) and describes it
+ * as "D ATTRIB f; F ATTRIB", or "-" when it is empty.
+ */
+static void drain(int fd, int dwd, int fwd, char *out, size_t size)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	size_t used = 0;
+	ssize_t n;
+
+	out[0] = 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n; ) {
+			struct inotify_event *e = (struct inotify_event *)p;
+
+			used += snprintf(out + used, size - used, "%s%s %s%s%s", used ? "; " : "",
+					 role(e->wd, dwd, fwd), t_mask(e->mask),
+					 e->len ? " " : "", e->len ? e->name : "");
+			if (used >= size)
+				used = size - 1;
+			p += sizeof(*e) + e->len;
+		}
+	}
+	if (!used)
+		snprintf(out, size, "-");
+}
+
+/* "0" or the errno name of a failed call. */
+static const char *result(long ret, int err)
+{
+	return ret < 0 ? errno_name(err) : "0";
+}
+
+/* Active objects of a slab cache in /proc/slabinfo, -1 if it is not listed. */
+static long slab_active(const char *cache)
+{
+	char line[512], name[128];
+	long active = -1, n;
+	FILE *f = fopen("/proc/slabinfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %ld", name, &n) == 2 && !strcmp(name, cache))
+			active = n;
+	fclose(f);
+	return active;
+}
+
+/*
+ * Active objects after shrinking the cache (which flushes SLUB's per-CPU slabs and KASAN's
+ * quarantine), polled for up to ~5 s until at most max: marks are freed by fsnotify's
+ * reaper after an SRCU grace period.
+ */
+static long slab_settled(const char *cache, long max)
+{
+	char path[128];
+	long n = -1;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
+	for (int i = 0; i < 100; i++) {
+		write_str(path, "1");
+		n = slab_active(cache);
+		if (n <= max)
+			break;
+		usleep(50 * 1000);
+	}
+	return n;
+}
+
+struct baseline {
+	long watches, events;
+};
+
+static void slab_baseline(struct baseline *b)
+{
+	b->watches = be == &backend_rinotify ? slab_settled(WATCH_CACHE, 0) : 0;
+	b->events = be == &backend_rinotify ? slab_settled(EVENT_CACHE, 0) : 0;
+}
+
+/*
+ * Nothing is left once every instance is closed: the caches are back at the baseline, and
+ * the per-user counts let exactly one more instance and one more watch be made when the
+ * limits are set to one (a leaked count would give EMFILE or ENOSPC at once). The results
+ * go to the trace, so native inotify is held to the same.
+ */
+static int nothing_left(struct __test_metadata *_metadata, const struct baseline *b)
+{
+	int fd, fd2, wd;
+
+	if (be == &backend_rinotify) {
+		EXPECT_EQ(b->watches, slab_settled(WATCH_CACHE, b->watches));
+		EXPECT_EQ(b->events, slab_settled(EVENT_CACHE, b->events));
+	}
+	if (t_sysctl_set("max_user_instances", 1) || t_sysctl_set("max_user_watches", 1))
+		return -1;
+	fd = t_init(IN_NONBLOCK);
+	fd2 = t_init(IN_NONBLOCK);
+	if (fd2 >= 0)
+		t_close(fd2);
+	MKFILE("left-a");
+	MKFILE("left-b");
+	wd = t_add(fd, "left-a", IN_ATTRIB);
+	t_add(fd, "left-b", IN_ATTRIB);
+	if (wd > 0)
+		t_rm(fd, wd);
+	t_close(fd);
+	t_sysctl_restore("max_user_instances");
+	t_sysctl_restore("max_user_watches");
+	return 0;
+}
+
+/* Runs `call` with its n-th allocation failing, for n = 1, 2, ... until none fails. */
+#define WALK(n, fired, call)						\
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {		\
+		call;							\
+	}
+
+/* The instance: inotify_init1() / open(). */
+TEST_F(scenarios, alloc_open)
+{
+	struct outcomes o = { 0 };
+	struct baseline b;
+	int n, fired, fd, err;
+	char s[256];
+
+	ASSERT_EQ(0, failnth_setup());
+	slab_baseline(&b);
+	WALK(n, fired, {
+		failnth_arm(n);
+		fd = be->init1(IN_NONBLOCK);
+		err = errno;
+		fired = failnth_fired();
+		snprintf(s, sizeof(s), "init1 %s", fd < 0 ? errno_name(err) : "ok");
+		outcome_add(&o, s);
+		if (fd >= 0)
+			close(fd);
+	});
+	ASSERT_FALSE(fired);
+	outcomes_log("open", &o);
+	ASSERT_EQ(0, nothing_left(_metadata, &b));
+}
+
+/* add_watch of a new inode: the mark, its connector, the descriptor table. */
+TEST_F(scenarios, alloc_add_watch)
+{
+	struct outcomes o = { 0 };
+	struct baseline b;
+	int n, fired, fd, wd, err;
+	char s[256], q[128], path[64];
+	const char *first;
+
+	ASSERT_EQ(0, failnth_setup());
+	slab_baseline(&b);
+	fd = be->init1(IN_NONBLOCK);
+	ASSERT_LE(0, fd);
+	WALK(n, fired, {
+		snprintf(path, sizeof(path), "f%d", n);
+		close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+		failnth_arm(n);
+		wd = be->add_watch(fd, path, IN_ATTRIB);
+		err = errno;
+		fired = failnth_fired();
+		first = wd < 0 ? errno_name(err) : "ok";
+		/* After a failure the same add works, and the watch reports. */
+		if (wd < 0)
+			wd = be->add_watch(fd, path, IN_ATTRIB);
+		err = errno;
+		chmod(path, 0600);
+		drain(fd, -2, wd, q, sizeof(q));
+		snprintf(s, sizeof(s), "add %s, then %s, chmod: %s", first,
+			 wd < 0 ? errno_name(err) : "ok", q);
+		outcome_add(&o, s);
+		if (wd > 0)
+			be->rm_watch(fd, wd);
+		drain(fd, -2, -2, q, sizeof(q));
+	});
+	ASSERT_FALSE(fired);
+	close(fd);
+	outcomes_log("add_watch", &o);
+	ASSERT_EQ(0, nothing_left(_metadata, &b));
+}
+
+/*
+ * Events: D and D/f are watched by one instance; chmod D/f queues "D ATTRIB f", then
+ * "F ATTRIB". When the parent's event cannot be allocated, inotify queues the overflow
+ * record and returns ENOMEM, and fsnotify then skips the child's mark: only "-1 Q_OVERFLOW".
+ */
+TEST_F(scenarios, alloc_event_parent_and_child)
+{
+	struct outcomes o = { 0 };
+	struct baseline b;
+	int n, fired, fd, dwd, fwd, ret, err;
+	char s[256], q[192];
+
+	ASSERT_EQ(0, failnth_setup());
+	slab_baseline(&b);
+	ASSERT_EQ(0, mkdir("d", 0755));
+	MKFILE("d/f");
+	fd = be->init1(IN_NONBLOCK);
+	ASSERT_LE(0, fd);
+	dwd = be->add_watch(fd, "d", IN_ATTRIB);
+	fwd = be->add_watch(fd, "d/f", IN_ATTRIB);
+	ASSERT_LT(0, dwd);
+	ASSERT_LT(0, fwd);
+	WALK(n, fired, {
+		failnth_arm(n);
+		ret = chmod("d/f", n % 2 ? 0600 : 0644);
+		err = errno;
+		fired = failnth_fired();
+		drain(fd, dwd, fwd, q, sizeof(q));
+		snprintf(s, sizeof(s), "chmod %s, queue: %s", result(ret, err), q);
+		outcome_add(&o, s);
+	});
+	ASSERT_FALSE(fired);
+	close(fd);
+	outcomes_log("event", &o);
+	ASSERT_EQ(0, nothing_left(_metadata, &b));
+}
+
+/*
+ * Events with names, and the coalescing of an event that equals the newest queued one:
+ * inotify allocates the event before it compares, so an allocation failure queues the
+ * overflow record even for an event that would have been merged.
+ */
+TEST_F(scenarios, alloc_event_merged)
+{
+	struct outcomes o = { 0 };
+	struct baseline b;
+	int n, fired, fd, dwd, fw, ret, err;
+	char s[256], q[192];
+
+	ASSERT_EQ(0, failnth_setup());
+	slab_baseline(&b);
+	ASSERT_EQ(0, mkdir("d", 0755));
+	fw = open("d/a-rather-long-name-0123456789-0123456789", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ASSERT_LE(0, fw);
+	fd = be->init1(IN_NONBLOCK);
+	ASSERT_LE(0, fd);
+	dwd = be->add_watch(fd, "d", IN_MODIFY);
+	ASSERT_LT(0, dwd);
+	WALK(n, fired, {
+		ASSERT_EQ(1, write(fw, "x", 1));	/* queued: "D MODIFY a-rather..." */
+		failnth_arm(n);
+		ret = write(fw, "x", 1);		/* the same event: merged */
+		err = errno;
+		fired = failnth_fired();
+		drain(fd, dwd, -2, q, sizeof(q));
+		snprintf(s, sizeof(s), "write %s, queue: %s", result(ret < 0 ? -1 : 0, err), q);
+		outcome_add(&o, s);
+	});
+	ASSERT_FALSE(fired);
+	close(fw);
+	close(fd);
+	outcomes_log("merged", &o);
+	ASSERT_EQ(0, nothing_left(_metadata, &b));
+}
+
+/*
+ * IN_ONESHOT: a watch whose event is lost for want of memory stays, as in inotify (it
+ * returns before removing the mark); the next event then arrives and removes it.
+ */
+TEST_F(scenarios, alloc_event_oneshot_watch_stays)
+{
+	struct outcomes o = { 0 };
+	struct baseline b;
+	int n, fired, fd, fwd = -1, ret, err;
+	char s[256], q[96], q2[96];
+
+	ASSERT_EQ(0, failnth_setup());
+	slab_baseline(&b);
+	MKFILE("f");
+	fd = be->init1(IN_NONBLOCK);
+	ASSERT_LE(0, fd);
+	WALK(n, fired, {
+		fwd = be->add_watch(fd, "f", IN_ATTRIB | IN_ONESHOT);
+		ASSERT_LT(0, fwd);
+		failnth_arm(n);
+		ret = chmod("f", n % 2 ? 0600 : 0644);
+		err = errno;
+		fired = failnth_fired();
+		drain(fd, -2, fwd, q, sizeof(q));
+		/* Is the watch still there? */
+		chmod("f", 0640);
+		drain(fd, -2, fwd, q2, sizeof(q2));
+		snprintf(s, sizeof(s), "chmod %s, queue: %s; next chmod: %s",
+			 result(ret, err), q, q2);
+		outcome_add(&o, s);
+		be->rm_watch(fd, fwd);
+		drain(fd, -2, -2, q, sizeof(q));
+	});
+	ASSERT_FALSE(fired);
+	close(fd);
+	outcomes_log("oneshot", &o);
+	ASSERT_EQ(0, nothing_left(_metadata, &b));
+}
+
+/* IN_IGNORED of rm_watch: lost for want of memory, it becomes the overflow record. */
+TEST_F(scenarios, alloc_rm_watch)
+{
+	struct outcomes o = { 0 };
+	struct baseline b;
+	int n, fired, fd, wd, ret, err;
+	char s[256], q[96];
+
+	ASSERT_EQ(0, failnth_setup());
+	slab_baseline(&b);
+	MKFILE("f");
+	fd = be->init1(IN_NONBLOCK);
+	ASSERT_LE(0, fd);
+	WALK(n, fired, {
+		wd = be->add_watch(fd, "f", IN_ATTRIB);
+		ASSERT_LT(0, wd);
+		failnth_arm(n);
+		ret = be->rm_watch(fd, wd);
+		err = errno;
+		fired = failnth_fired();
+		drain(fd, -2, wd, q, sizeof(q));
+		snprintf(s, sizeof(s), "rm_watch %s, queue: %s; then rm_watch %s", result(ret, err),
+			 q, be->rm_watch(fd, wd) ? errno_name(errno) : "0");
+		outcome_add(&o, s);
+		drain(fd, -2, -2, q, sizeof(q));
+	});
+	ASSERT_FALSE(fired);
+	close(fd);
+	outcomes_log("rm_watch", &o);
+	ASSERT_EQ(0, nothing_left(_metadata, &b));
+}
+
+/* read() and close() with events queued and watches live. */
+TEST_F(scenarios, alloc_read_and_close)
+{
+	struct outcomes o = { 0 }, c = { 0 };
+	struct baseline b;
+	int n, fired, fd, wd, ret, err;
+	char s[256], buf[256] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t len;
+
+	ASSERT_EQ(0, failnth_setup());
+	slab_baseline(&b);
+	ASSERT_EQ(0, mkdir("d", 0755));
+	MKFILE("d/f");
+	WALK(n, fired, {
+		fd = be->init1(IN_NONBLOCK);
+		ASSERT_LE(0, fd);
+		wd = be->add_watch(fd, "d", IN_ATTRIB);
+		ASSERT_LT(0, wd);
+		chmod("d/f", n % 2 ? 0600 : 0644);
+		failnth_arm(n);
+		len = read(fd, buf, sizeof(buf));
+		err = errno;
+		fired = failnth_fired();
+		if (len < 0)
+			snprintf(s, sizeof(s), "read %s", errno_name(err));
+		else
+			snprintf(s, sizeof(s), "read %zd", len);
+		outcome_add(&o, s);
+		close(fd);
+	});
+	ASSERT_FALSE(fired);
+	WALK(n, fired, {
+		fd = be->init1(IN_NONBLOCK);
+		ASSERT_LE(0, fd);
+		wd = be->add_watch(fd, "d", IN_ATTRIB);
+		ASSERT_LT(0, wd);
+		ASSERT_LT(0, be->add_watch(fd, "d/f", IN_ATTRIB));
+		chmod("d/f", n % 2 ? 0600 : 0644);
+		failnth_arm(n);
+		ret = close(fd);
+		err = errno;
+		fired = failnth_fired();
+		snprintf(s, sizeof(s), "close %s", result(ret, err));
+		outcome_add(&c, s);
+	});
+	ASSERT_FALSE(fired);
+	outcomes_log("read", &o);
+	outcomes_log("close", &c);
+	ASSERT_EQ(0, nothing_left(_metadata, &b));
+}
+
+TEST_HARNESS_MAIN

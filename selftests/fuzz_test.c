@@ -1,0 +1,1276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The rinotify fuzzer: random and adversarial call sequences, deterministic from a seed
+ * (its own PRNG) and bounded in time. Two tests:
+ *
+ * - fuzz.differential: single-threaded rounds of random steps (instances opened, dup'ed and
+ *   closed; add_watch with random paths, bad and unterminated pathnames, paths longer than
+ *   PATH_MAX, masks with undefined bits; rm_watch of random, dead and reused wds; reads of
+ *   every size around the queued records' boundaries, into bad buffers; FIONREAD,
+ *   SETNEXTWD, random ioctls, fcntl O_NONBLOCK/O_ASYNC flips, poll; file system operations
+ *   that queue events, with names up to NAME_MAX; small queue and watch limits). Each round
+ *   runs once on native inotify and once on rinotify, each in a fresh directory, and every
+ *   step must give the same return value, errno and (for reads) the same records. The first
+ *   divergence is reported with the seed, round and step.
+ * - fuzz.chaos: rinotify only, several threads on a shared table of instances: everything
+ *   above plus fully random ioctl numbers and arguments, bad struct pointers, 64-bit
+ *   pathname values from 32-bit callers, random open flags, concurrent closes, fdinfo reads,
+ *   blocking reads interrupted by signals. Every record read must be well formed; at the
+ *   end, with every instance closed, the module's slab caches and per-user counts must be
+ *   back where they were.
+ *
+ * The kernel is the other judge: `make check` and `make fuzz` fail on any splat (KASAN,
+ * lockdep, kmemleak, WARN). Environment: RIT_FUZZ_SECONDS (the whole run, split between the
+ * two tests; default 6), RIT_FUZZ_SEED (default 1).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+/* The uapi header brings <linux/fcntl.h> (O_* flags), which clashes with glibc's <fcntl.h>. */
+#include <linux/rinotify.h>
+
+#include "kselftest_harness.h"
+#include "backend.h"
+#include "trace.h"
+
+extern int open(const char *path, int flags, ...);
+extern int fcntl(int fd, int cmd, ...);
+
+#define WATCH_CACHE	"rinotify_watch_cache"
+#define EVENT_CACHE	"rinotify_event_cache"
+#define SLOTS		8
+#define STEPS		300
+#define READBUF		(64 * 1024)
+#define NAME_MAX_LEN	255
+
+/* --- PRNG (splitmix64) ------------------------------------------------------------------ */
+
+struct rng {
+	uint64_t s;
+};
+
+static uint64_t rnd(struct rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint32_t below(struct rng *r, uint32_t n)
+{
+	return rnd(r) % n;
+}
+
+static int chance(struct rng *r, int percent)
+{
+	return below(r, 100) < (uint32_t)percent;
+}
+
+/* --- Settings ---------------------------------------------------------------------------- */
+
+static long env_long(const char *name, long dflt)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtol(v, NULL, 0) : dflt;
+}
+
+static long fuzz_seconds(void)
+{
+	long s = env_long("RIT_FUZZ_SECONDS", 6);
+
+	return s < 2 ? 2 : s;
+}
+
+static uint64_t fuzz_seed(void)
+{
+	return env_long("RIT_FUZZ_SEED", 1);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* --- Memory with traps ------------------------------------------------------------------- */
+
+/*
+ * page: a read-write page followed by a PROT_NONE page (none), for strings and buffers that
+ * run off their page; buf: READBUF read-write bytes followed by a PROT_NONE page, so that a
+ * read larger than the buffer faults instead of writing into other memory.
+ */
+struct traps {
+	char *page, *none, *buf;
+	long ps;
+};
+
+static int traps_init(struct traps *t)
+{
+	char *m;
+
+	t->ps = sysconf(_SC_PAGESIZE);
+	m = mmap(NULL, 2 * t->ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED || mprotect(m + t->ps, t->ps, PROT_NONE))
+		return -1;
+	t->page = m;
+	t->none = m + t->ps;
+	m = mmap(NULL, READBUF + t->ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED || mprotect(m + READBUF, t->ps, PROT_NONE))
+		return -1;
+	t->buf = m;
+	return 0;
+}
+
+/* In the kernel's half, or (32-bit) above a compat task's TASK_SIZE. */
+#define KERNEL_ADDRESS	((uintptr_t)(sizeof(void *) == 8 ? 0xffff888000000000ULL : 0xfffff000UL))
+
+/* An address no user mapping can have: below mmap_min_addr, or in the kernel's half. */
+static void *bad_address(struct rng *r)
+{
+	switch (below(r, 3)) {
+	case 0:
+		return NULL;
+	case 1:
+		return (void *)(uintptr_t)(16 + below(r, 4000));
+	default:
+		return (void *)KERNEL_ADDRESS;
+	}
+}
+
+/* Whether a pathname pick_path() made may be printed. */
+static int readable(const char *path, const struct traps *t)
+{
+	return (uintptr_t)path >= 65536 && (uintptr_t)path != KERNEL_ADDRESS &&
+	       path != t->none && path != t->none - 2;
+}
+
+/* --- Names and paths --------------------------------------------------------------------- */
+
+static char long_name[NAME_MAX_LEN + 1];		/* 255 bytes: the longest name */
+static char too_long_name[NAME_MAX_LEN + 2];		/* 256 bytes: ENAMETOOLONG */
+static char too_long_path[PATH_MAX + 64];		/* more than PATH_MAX: ENAMETOOLONG */
+static char mid_name[101];
+
+static void names_init(void)
+{
+	size_t i;
+
+	memset(long_name, 'L', NAME_MAX_LEN);
+	memset(too_long_name, 'T', NAME_MAX_LEN + 1);
+	memset(mid_name, 'm', 100);
+	for (i = 0; i + 2 < sizeof(too_long_path); i += 2)
+		memcpy(too_long_path + i, "./", 2);
+	too_long_path[i] = 0;
+}
+
+static const char *const dirs[] = { ".", "d0", "d0/d1", "d2" };
+static const char *const fixed_paths[] = {
+	".", "d0", "d0/d1", "d2", "d0/f0", "d0/f1", "d2/f2", "f3", "l0", "l1", "ldang",
+	"nonexistent", "", "f3/", "d0/f0/x", "d0/../d2", "/proc/self/exe", "/dev/null",
+};
+
+static const char *pick_name(struct rng *r)
+{
+	static const char *const names[] = {
+		"a", "b", "c", "fifteen-chars-x", "sixteen-chars-xx", "thirty-one-chars-0123456789-xyz",
+	};
+
+	switch (below(r, 10)) {
+	case 0:
+		return long_name;
+	case 1:
+		return mid_name;
+	default:
+		return names[below(r, sizeof(names) / sizeof(names[0]))];
+	}
+}
+
+/* A pathname for add_watch: mostly real paths, sometimes hostile pointers. */
+static const char *pick_path(struct rng *r, struct traps *t, char *scratch, size_t size)
+{
+	switch (below(r, 20)) {
+	case 0:
+		return bad_address(r);
+	case 1:
+		return t->none;
+	case 2:
+		/* "d0" without its NUL, against the PROT_NONE page: EFAULT. */
+		memcpy(t->none - 2, "d0", 2);
+		return t->none - 2;
+	case 3:
+		/* "d0" with its NUL as the page's last byte: fine. */
+		memcpy(t->none - 3, "d0", 3);
+		return t->none - 3;
+	case 4:
+		return too_long_path;
+	case 5:
+		return too_long_name;
+	case 6:
+	case 7:
+		snprintf(scratch, size, "%s/%s", dirs[below(r, 4)], pick_name(r));
+		return scratch;
+	default:
+		return fixed_paths[below(r, sizeof(fixed_paths) / sizeof(fixed_paths[0]))];
+	}
+}
+
+static uint32_t pick_mask(struct rng *r)
+{
+	static const uint32_t flags[] = {
+		IN_ONLYDIR, IN_DONT_FOLLOW, IN_EXCL_UNLINK, IN_MASK_CREATE, IN_MASK_ADD, IN_ONESHOT,
+	};
+	uint32_t mask;
+
+	switch (below(r, 20)) {
+	case 0:
+		return 0;
+	case 1:
+		return rnd(r);
+	case 2:
+		/* A flag alone. */
+		return flags[below(r, 6)];
+	default:
+		mask = chance(r, 30) ? IN_ALL_EVENTS : (uint32_t)rnd(r) & IN_ALL_EVENTS;
+		if (!mask)
+			mask = IN_CREATE;
+		for (int i = 0; i < 6; i++)
+			if (chance(r, 12))
+				mask |= flags[i];
+		/* Now and then a bit inotify does not define. */
+		if (chance(r, 8))
+			mask |= 1u << below(r, 32);
+		return mask;
+	}
+}
+
+/* Read sizes around the boundaries of records: 16 + 0/16/32/48/.../256 bytes. */
+static size_t pick_read_size(struct rng *r, int fionread)
+{
+	static const size_t sizes[] = {
+		0, 1, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 271, 272, 273, 288, 4096,
+	};
+
+	switch (below(r, 10)) {
+	case 0:
+		return fionread > 0 ? fionread - 1 : 0;
+	case 1:
+	case 2:
+		return fionread > 0 ? fionread : 16;
+	case 3:
+	case 4:
+		return READBUF;
+	default:
+		return sizes[below(r, sizeof(sizes) / sizeof(sizes[0]))];
+	}
+}
+
+/*
+ * Hash of records as read, with rename cookies reduced to zero / non-zero (the cookie counter
+ * is global and differs between the two runs).
+ */
+static uint64_t hash_records(const char *buf, ssize_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	ssize_t off = 0;
+
+	while (off + 16 <= n) {
+		const struct inotify_event *e = (const void *)(buf + off);
+		uint32_t f[4] = { e->wd, e->mask, e->cookie != 0, e->len };
+		const unsigned char *p = (const void *)f;
+
+		for (size_t i = 0; i < sizeof(f); i++)
+			h = (h ^ p[i]) * 1099511628211ULL;
+		for (uint32_t i = 0; i < e->len && off + 16 + (ssize_t)i < n; i++)
+			h = (h ^ (unsigned char)e->name[i]) * 1099511628211ULL;
+		off += 16 + e->len;
+	}
+	return h;
+}
+
+/*
+ * Whether n bytes read are whole, well-formed records (B-a1): len a multiple of 16 holding a
+ * NUL-terminated, NUL-padded name, wd -1 only for IN_Q_OVERFLOW, cookies only on renames, no
+ * flag bits.
+ */
+static int records_ok(const char *buf, ssize_t n, char *why, size_t size)
+{
+	const uint32_t user = IN_ALL_EVENTS | IN_ISDIR | IN_UNMOUNT | IN_IGNORED | IN_Q_OVERFLOW;
+	ssize_t off = 0;
+
+	while (off < n) {
+		const struct inotify_event *e = (const void *)(buf + off);
+		size_t nl;
+
+		if (off + 16 > n || e->len % 16 || off + 16 + (ssize_t)e->len > n) {
+			snprintf(why, size, "torn record at %zd of %zd (len %u)", off, n, e->len);
+			return 0;
+		}
+		if (e->mask & ~user || (e->wd == -1) != !!(e->mask & IN_Q_OVERFLOW) ||
+		    (e->cookie && !(e->mask & IN_MOVE))) {
+			snprintf(why, size, "bad record wd %d mask %#x cookie %u", e->wd, e->mask,
+				 e->cookie);
+			return 0;
+		}
+		if (e->len) {
+			nl = strnlen(e->name, e->len);
+			if (nl == 0 || nl == e->len || e->len - nl > 16) {
+				snprintf(why, size, "bad name padding: %zu in %u", nl, e->len);
+				return 0;
+			}
+			for (size_t i = nl; i < e->len; i++)
+				if (e->name[i]) {
+					snprintf(why, size, "non-NUL padding");
+					return 0;
+				}
+		}
+		off += 16 + e->len;
+	}
+	return 1;
+}
+
+/* --- The directory tree a round works in ------------------------------------------------ */
+
+static int make_tree(void)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (mkdir("d0", 0755) || mkdir("d0/d1", 0755) || mkdir("d2", 0755))
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		static const char *const files[] = { "d0/f0", "d0/f1", "d2/f2", "f3" };
+
+		fd = open(files[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -1;
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "d0/%s", long_name);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	if (symlink("d0", "l0") || symlink("f3", "l1") || symlink("nowhere", "ldang"))
+		return -1;
+	return 0;
+}
+
+/* rm -r, without following symlinks. */
+static void remove_tree(const char *path)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	if (system(cmd))
+		fprintf(stderr, "# could not remove %s\n", path);
+}
+
+/*
+ * A file system operation on the tree: the events every watch sees. Returns like a syscall
+ * (the last one made).
+ */
+static long fs_op(struct rng *r, char *desc, size_t size)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	long ret;
+	int fd;
+
+	snprintf(a, sizeof(a), "%s/%s", dirs[below(r, 4)], pick_name(r));
+	snprintf(b, sizeof(b), "%s/%s", dirs[below(r, 4)], pick_name(r));
+	switch (below(r, 10)) {
+	case 0:
+		snprintf(desc, size, "creat %.40s", a);
+		fd = open(a, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		return fd < 0 ? fd : close(fd);
+	case 1:
+		snprintf(desc, size, "write %.40s", a);
+		fd = open(a, O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (fd < 0)
+			return fd;
+		ret = write(fd, "x", 1);
+		close(fd);
+		return ret;
+	case 2:
+		snprintf(desc, size, "read %.40s", a);
+		fd = open(a, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return fd;
+		ret = read(fd, b, 1);
+		close(fd);
+		return ret;
+	case 3:
+		snprintf(desc, size, "unlink %.40s", a);
+		return unlink(a);
+	case 4:
+		snprintf(desc, size, "rename %.40s %.40s", a, b);
+		return rename(a, b);
+	case 5:
+		snprintf(desc, size, "mkdir %.40s", a);
+		return mkdir(a, 0755);
+	case 6:
+		snprintf(desc, size, "rmdir %.40s", a);
+		return rmdir(a);
+	case 7: {
+		static const char *const fixed[] = { "d0/f0", "d0/f1", "d2/f2", "f3", "d0", "d2" };
+		const char *p = fixed[below(r, 6)];
+
+		snprintf(desc, size, "chmod %s", p);
+		return chmod(p, chance(r, 50) ? 0755 : 0700);
+	}
+	case 8: {
+		static const char *const files[] = { "d0/f0", "d0/f1", "d2/f2", "f3" };
+		const char *p = files[below(r, 4)];
+
+		/* A watched file deleted and made again: DELETE_SELF, IGNORED, a new inode. */
+		snprintf(desc, size, "recreate %s", p);
+		unlink(p);
+		fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		return fd < 0 ? fd : close(fd);
+	}
+	default:
+		snprintf(desc, size, "chmod %.40s", a);
+		return chmod(a, 0600);
+	}
+}
+
+/* --- Differential rounds ----------------------------------------------------------------- */
+
+struct step {
+	long ret;
+	int err;
+	uint64_t hash;
+	char desc[96];
+};
+
+struct round_log {
+	int n;
+	struct step s[STEPS];
+};
+
+/* An ioctl number no layer but the file's own answers: not the VFS's generic ones. */
+static unsigned int pick_ioctl_cmd(struct rng *r)
+{
+	unsigned int type, nr, cmd;
+
+	for (;;) {
+		type = chance(r, 50) ? 'I' : below(r, 256);
+		nr = below(r, 256);
+		cmd = _IOC(below(r, 4), type, nr, below(r, 1 << 14));
+		/* tty/FIO* ('T'), file-system ioctls ('f', 'X', 0x94, 0x15), FIBMAP/FIGETBSZ (0). */
+		if (type == 'T' || type == 'f' || type == 'X' || type == 0x94 || type == 0x15 ||
+		    type == 0)
+			continue;
+		/* rinotify's own, which native inotify does not have. */
+		if (type == 'I' && (nr == 0x80 || nr == 0x81))
+			continue;
+		return cmd;
+	}
+}
+
+static unsigned long pick_ioctl_arg(struct rng *r, struct traps *t)
+{
+	switch (below(r, 4)) {
+	case 0:
+		return (unsigned long)t->buf;
+	case 1:
+		return (unsigned long)bad_address(r);
+	case 2:
+		return below(r, 64);
+	default:
+		return (unsigned long)rnd(r);
+	}
+}
+
+/* The step's result: ret (and errno when it is negative), and a hash of any data. */
+#define RESULT(expr) do { errno = 0; st->ret = (long)(expr); st->err = st->ret < 0 ? errno : 0; } while (0)
+
+/*
+ * One round on one backend, in a fresh directory: the steps the PRNG picks, their results
+ * logged. Runs in a child process, which exits when done.
+ */
+static void run_round(const struct backend *b, uint64_t seed, struct round_log *log,
+		      struct traps *t)
+{
+	struct rng r = { seed };
+	int slot[SLOTS], wds[64], nwds = 0, fr = 0;
+	char scratch[PATH_MAX];
+
+	for (int i = 0; i < SLOTS; i++)
+		slot[i] = -1;
+	signal(SIGIO, SIG_IGN);
+	log->n = 0;
+	for (int k = 0; k < STEPS; k++) {
+		struct step *st = &log->s[k];
+		int i = below(&r, SLOTS), fd = slot[i], op = below(&r, 100);
+		const char *path;
+		uint32_t mask;
+		size_t count;
+		char *buf;
+
+		st->hash = 0;
+		st->desc[0] = 0;
+		/* Most operations need an instance: make one in the slot. */
+		if (fd < 0 && op < 70) {
+			int flags = (chance(&r, 70) ? IN_NONBLOCK : 0) | (chance(&r, 50) ? IN_CLOEXEC : 0);
+
+			snprintf(st->desc, sizeof(st->desc), "init1(%#x) -> slot %d", flags, i);
+			RESULT(b->init1(flags));
+			slot[i] = st->ret >= 0 ? st->ret : -1;
+			st->ret = st->ret >= 0 ? 0 : st->ret;
+			log->n = k + 1;
+			continue;
+		}
+		if (op < 25) {
+			path = pick_path(&r, t, scratch, sizeof(scratch));
+			mask = pick_mask(&r);
+			snprintf(st->desc, sizeof(st->desc), "add_watch(slot %d, %.40s, %#x)", i,
+				 readable(path, t) ? path : "<bad pointer>", mask);
+			RESULT(b->add_watch(fd, path, mask));
+			if (st->ret > 0 && nwds < 64)
+				wds[nwds++] = st->ret;
+		} else if (op < 33) {
+			int wd;
+
+			switch (below(&r, 4)) {
+			case 0:
+				wd = (int)rnd(&r);
+				break;
+			case 1:
+				wd = (int)below(&r, 3) - 1;
+				break;
+			default:
+				wd = nwds ? wds[below(&r, nwds)] : 1;
+			}
+			snprintf(st->desc, sizeof(st->desc), "rm_watch(slot %d, %d)", i, wd);
+			RESULT(b->rm_watch(fd, wd));
+		} else if (op < 50) {
+			int blocking = !(fcntl(fd, F_GETFL) & O_NONBLOCK);
+
+			if (ioctl(fd, FIONREAD, &fr))
+				fr = -1;
+			count = pick_read_size(&r, fr);
+			buf = t->buf;
+			switch (below(&r, 12)) {
+			case 0:
+				buf = bad_address(&r);
+				break;
+			case 1:
+				/* The records run into the PROT_NONE page after the buffer. */
+				buf = t->buf + READBUF - 20;
+				break;
+			}
+			snprintf(st->desc, sizeof(st->desc), "read(slot %d, %s, %zu) [fionread %d]", i,
+				 buf == t->buf ? "buf" : buf == t->buf + READBUF - 20 ? "page end"
+				 : "bad", count, fr);
+			if (blocking && fr <= 0) {
+				/* Would block: the FIONREAD result is the step's. */
+				strcat(st->desc, " would block");
+				RESULT(fr);
+			} else {
+				RESULT(read(fd, buf, count));
+				if (st->ret > 0 && buf == t->buf)
+					st->hash = hash_records(buf, st->ret);
+			}
+		} else if (op < 54) {
+			/* Reads of every size from 0 up, until the first record fits. */
+			int blocking = !(fcntl(fd, F_GETFL) & O_NONBLOCK);
+			ssize_t n = -1;
+			size_t sz;
+
+			snprintf(st->desc, sizeof(st->desc), "read sweep(slot %d)", i);
+			if (ioctl(fd, FIONREAD, &fr) || (blocking && fr <= 0)) {
+				RESULT(-2);
+			} else {
+				for (sz = 0; sz <= 16 + NAME_MAX_LEN + 1; sz++) {
+					n = read(fd, t->buf, sz);
+					if (n >= 0 || errno != EINVAL)
+						break;
+				}
+				RESULT(n < 0 ? n : (long)(n * 1000 + sz));
+				if (n > 0)
+					st->hash = hash_records(t->buf, n);
+			}
+		} else if (op < 58) {
+			int *p = chance(&r, 80) ? &fr : bad_address(&r);
+
+			snprintf(st->desc, sizeof(st->desc), "FIONREAD(slot %d%s)", i,
+				 p == &fr ? "" : ", bad pointer");
+			fr = -7;
+			RESULT(ioctl(fd, FIONREAD, p));
+			st->hash = fr;
+		} else if (op < 62) {
+			static const unsigned long args[] = {
+				0, 1, 2, 5, 100, INT_MAX - 1, INT_MAX, (unsigned long)INT_MAX + 1,
+				(unsigned long)-1,
+			};
+			unsigned long arg = chance(&r, 80) ? args[below(&r, 9)] : (unsigned long)rnd(&r);
+
+			snprintf(st->desc, sizeof(st->desc), "SETNEXTWD(slot %d, %#lx)", i, arg);
+			RESULT(ioctl(fd, INOTIFY_IOC_SETNEXTWD, arg));
+		} else if (op < 66) {
+			unsigned int cmd = pick_ioctl_cmd(&r);
+			unsigned long arg = pick_ioctl_arg(&r, t);
+
+			snprintf(st->desc, sizeof(st->desc), "ioctl(slot %d, %#x, %#lx)", i, cmd, arg);
+			RESULT(ioctl(fd, cmd, arg));
+		} else if (op < 70) {
+			static const int setfl[] = { 0, O_NONBLOCK, FASYNC, O_NONBLOCK | FASYNC, O_APPEND,
+						     O_NOATIME, O_DIRECT };
+			int fl = setfl[below(&r, 7)];
+
+			snprintf(st->desc, sizeof(st->desc), "F_SETFL(slot %d, %#x)", i, fl);
+			if (fl & FASYNC)
+				fcntl(fd, F_SETOWN, getpid());
+			RESULT(fcntl(fd, F_SETFL, fl));
+			/* O_LARGEFILE is the device's (README): not compared. */
+			st->hash = fcntl(fd, F_GETFL) & ~O_LARGEFILE;
+		} else if (op < 73) {
+			struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT | POLLPRI };
+
+			snprintf(st->desc, sizeof(st->desc), "poll(slot %d)", i);
+			RESULT(poll(&p, 1, 0));
+			st->hash = p.revents;
+		} else if (op < 75) {
+			snprintf(st->desc, sizeof(st->desc), "write(slot %d)", i);
+			RESULT(write(fd, "x", 1));
+		} else if (op < 78) {
+			int j = below(&r, SLOTS);
+
+			snprintf(st->desc, sizeof(st->desc), "close(slot %d)", j);
+			RESULT(slot[j] < 0 ? -3 : close(slot[j]));
+			slot[j] = -1;
+		} else if (op < 80) {
+			int j = below(&r, SLOTS);
+
+			snprintf(st->desc, sizeof(st->desc), "dup(slot %d) -> slot %d", i, j);
+			if (slot[j] < 0 && fd >= 0) {
+				RESULT(dup(fd));
+				slot[j] = st->ret;
+				st->ret = st->ret >= 0 ? 0 : st->ret;
+			} else {
+				RESULT(-4);
+			}
+		} else {
+			RESULT(fs_op(&r, st->desc, sizeof(st->desc)));
+		}
+		log->n = k + 1;
+	}
+	for (int i = 0; i < SLOTS; i++)
+		if (slot[i] >= 0)
+			close(slot[i]);
+}
+
+/* The sysctls a round sets on its backend, the same for both. */
+static const char *const knobs[] = { "max_queued_events", "max_user_watches" };
+
+static int knob_rw(const struct backend *b, const char *knob, char *val, size_t size, int wr)
+{
+	char path[256];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s", b->sysctl_dir, knob);
+	fd = open(path, (wr ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = wr ? write(fd, val, strlen(val)) : read(fd, val, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	if (!wr)
+		val[n] = 0;
+	return 0;
+}
+
+/* Runs a round on backend b in a child; 0 if the child finished its steps. */
+static int round_on(const struct backend *b, int round, uint64_t seed, struct round_log *log,
+		    struct traps *t, const long limits[2])
+{
+	char dir[128], old[2][32], val[32];
+	int status;
+	pid_t pid;
+
+	snprintf(dir, sizeof(dir), "/tmp/rinotify-fuzz-%s-%d", b->name, round);
+	remove_tree(dir);
+	for (int k = 0; k < 2; k++) {
+		knob_rw(b, knobs[k], old[k], sizeof(old[k]), 0);
+		snprintf(val, sizeof(val), "%ld", limits[k]);
+		knob_rw(b, knobs[k], val, sizeof(val), 1);
+	}
+	pid = fork();
+	if (pid == 0) {
+		if (mkdir(dir, 0755) || chdir(dir) || make_tree())
+			_exit(2);
+		run_round(b, seed, log, t);
+		_exit(0);
+	}
+	status = -1;
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	for (int k = 0; k < 2; k++)
+		knob_rw(b, knobs[k], old[k], sizeof(old[k]), 1);
+	remove_tree(dir);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fprintf(stderr, "# %s run of round %d: wait status %#x\n", b->name, round, status);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static const char *res(char *buf, size_t size, const struct step *s)
+{
+	if (s->ret < 0 && s->err)
+		snprintf(buf, size, "%ld %s", s->ret, errno_name(s->err));
+	else
+		snprintf(buf, size, "%ld (data %#llx)", s->ret, (unsigned long long)s->hash);
+	return buf;
+}
+
+FIXTURE(fuzz) {
+	struct traps t;
+};
+
+FIXTURE_SETUP(fuzz)
+{
+	names_init();
+	ASSERT_EQ(0, traps_init(&self->t));
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+}
+
+/* Each test bounds its own time; the harness's limit only catches a hang. */
+TEST_F_TIMEOUT(fuzz, differential, 7200)
+{
+	uint64_t seed = fuzz_seed();
+	double end = now() + fuzz_seconds() / 2.0;
+	struct round_log *logs;
+	long steps = 0, ok = 0, reads = 0, errs[256] = { 0 };
+	int round;
+
+	logs = mmap(NULL, 2 * sizeof(*logs), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		    -1, 0);
+	ASSERT_TRUE(logs != MAP_FAILED);
+	for (round = 0; round == 0 || now() < end; round++) {
+		struct rng r = { seed * 1000003 + round };
+		uint64_t rseed = rnd(&r);
+		static const long queued[] = { 0, 1, 4, 64, 16384 }, watches[] = { 3, 8192 };
+		long limits[2] = { queued[below(&r, 5)], watches[below(&r, 2)] };
+		char a[64], b[64];
+		int k;
+
+		ASSERT_EQ(0, round_on(&backend_native, round, rseed, &logs[0], &self->t, limits))
+			TH_LOG("seed %llu round %d: the native run did not finish",
+			       (unsigned long long)seed, round);
+		ASSERT_EQ(0, round_on(&backend_rinotify, round, rseed, &logs[1], &self->t, limits))
+			TH_LOG("seed %llu round %d: the rinotify run did not finish",
+			       (unsigned long long)seed, round);
+		for (k = 0; k < logs[0].n && k < logs[1].n; k++) {
+			const struct step *n = &logs[0].s[k], *x = &logs[1].s[k];
+
+			if (n->ret == x->ret && n->err == x->err && n->hash == x->hash)
+				continue;
+			for (int j = k > 8 ? k - 8 : 0; j < k; j++)
+				TH_LOG("  step %d: %s = %s", j, logs[0].s[j].desc,
+				       res(a, sizeof(a), &logs[0].s[j]));
+			TH_LOG("seed %llu round %d step %d (limits %ld %ld): %s: native %s, rinotify %s",
+			       (unsigned long long)seed, round, k, limits[0], limits[1], n->desc,
+			       res(a, sizeof(a), n), res(b, sizeof(b), x));
+			break;
+		}
+		ASSERT_EQ(k, logs[0].n) TH_LOG("first divergence at step %d", k);
+		ASSERT_EQ(logs[0].n, logs[1].n);
+		steps += logs[0].n;
+		for (k = 0; k < logs[0].n; k++) {
+			const struct step *st = &logs[0].s[k];
+
+			if (st->ret >= 0 || !st->err)
+				ok++;
+			else if (st->err < 256)
+				errs[st->err]++;
+			if (st->ret > 0 && st->hash && !strncmp(st->desc, "read", 4))
+				reads++;
+		}
+	}
+	printf("# differential: seed %llu, %d rounds, %ld steps on each backend, all equal:\n"
+	       "#   %ld succeeded (%ld reads with records)", (unsigned long long)seed, round,
+	       steps, ok, reads);
+	for (int e = 0; e < 256; e++)
+		if (errs[e])
+			printf(", %ld %s", errs[e], errno_name(e));
+	printf("\n");
+}
+
+/* --- Chaos: threads on shared instances (rinotify only) ---------------------------------- */
+
+#define THREADS		4
+#define CHAOS_SLOTS	32
+
+struct chaos {
+	int slot[CHAOS_SLOTS];
+	int stop;
+	uint64_t seed;
+	long ops, reads, records;
+	int failed;
+	char why[256];
+	pthread_mutex_t lock;
+};
+
+struct chaos_thread {
+	struct chaos *c;
+	struct traps t;
+	struct rng r;
+	pthread_t th;
+	int done;
+	/* This thread's /proc/thread-self/fail-nth: now and then an allocation fails. */
+	int nth;
+};
+
+static void chaos_fail(struct chaos *c, const char *fmt, const char *what)
+{
+	pthread_mutex_lock(&c->lock);
+	if (!c->failed++)
+		snprintf(c->why, sizeof(c->why), fmt, what);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Puts fd into slot i, closing what was there. */
+static void slot_put(struct chaos *c, int i, int fd)
+{
+	int old = __atomic_exchange_n(&c->slot[i], fd, __ATOMIC_SEQ_CST);
+
+	if (old >= 0)
+		close(old);
+}
+
+static int slot_get(struct chaos *c, int i)
+{
+	return __atomic_load_n(&c->slot[i], __ATOMIC_SEQ_CST);
+}
+
+/* Flags open() of the device must refuse (EINVAL), and flags it must take. */
+static const int refused_flags[] = { O_APPEND, FASYNC, O_DIRECT, O_DSYNC, O_SYNC, O_NOATIME };
+static const int open_flags[] = { O_NONBLOCK, O_CLOEXEC, O_LARGEFILE, O_NOCTTY, O_TRUNC, O_CREAT,
+				  O_NOFOLLOW };
+
+static void chaos_open(struct chaos *c, struct rng *r)
+{
+	int flags = 0, refused = 0, fd;
+	char buf[64];
+
+	for (size_t k = 0; k < sizeof(open_flags) / sizeof(open_flags[0]); k++)
+		if (chance(r, 30))
+			flags |= open_flags[k];
+	if (chance(r, 10)) {
+		refused = refused_flags[below(r, sizeof(refused_flags) / sizeof(refused_flags[0]))];
+		flags |= refused;
+	}
+	if (chance(r, 3))
+		flags |= O_WRONLY + below(r, 2);
+	fd = open(RINOTIFY_DEVICE, flags, 0);
+	if (fd >= 0 && (refused || (flags & O_ACCMODE))) {
+		snprintf(buf, sizeof(buf), "%#x", flags);
+		chaos_fail(c, "open(/dev/rinotify, %s) succeeded", buf);
+	}
+	if (fd < 0 && !refused && !(flags & O_ACCMODE) && errno != EMFILE && errno != ENOMEM) {
+		snprintf(buf, sizeof(buf), "%#x: %s", flags, errno_name(errno));
+		chaos_fail(c, "open(/dev/rinotify, %s) failed", buf);
+	}
+	if (fd >= 0 && chance(r, 60)) {
+		/* Most instances watch where the file system operations happen. */
+		struct rinotify_watch w = {
+			.pathname = (uintptr_t)dirs[below(r, 4)],
+			.mask = IN_ALL_EVENTS | (chance(r, 20) ? IN_ONESHOT : 0),
+		};
+
+		ioctl(fd, RINOTIFY_IOC_ADD_WATCH, &w);
+	}
+	if (fd >= 0)
+		slot_put(c, below(r, CHAOS_SLOTS), fd);
+}
+
+static void chaos_read(struct chaos *c, struct chaos_thread *ct, int fd)
+{
+	struct rng *r = &ct->r;
+	size_t count;
+	char *buf = ct->t.buf, why[128];
+	ssize_t n;
+
+	switch (below(r, 4)) {
+	case 0:
+		count = (size_t)1 << below(r, 31);
+		break;
+	default:
+		count = pick_read_size(r, 300);
+	}
+	switch (below(r, 10)) {
+	case 0:
+		buf = bad_address(r);
+		break;
+	case 1:
+		buf = ct->t.buf + READBUF - 16 * below(r, 20);
+		break;
+	}
+	n = read(fd, buf, count);
+	if (n < 0 || buf != ct->t.buf)
+		return;
+	__atomic_add_fetch(&c->reads, 1, __ATOMIC_RELAXED);
+	if ((size_t)n > count)
+		chaos_fail(c, "read returned more than asked%s", "");
+	else if (!records_ok(buf, n, why, sizeof(why)))
+		chaos_fail(c, "read returned malformed records: %s", why);
+}
+
+static void chaos_step(struct chaos *c, struct chaos_thread *ct)
+{
+	struct rng *r = &ct->r;
+	int i = below(r, CHAOS_SLOTS), fd = slot_get(c, i), j, v;
+	char scratch[PATH_MAX], desc[128];
+	struct rinotify_watch w;
+
+	if (fd < 0) {
+		chaos_open(c, r);
+		return;
+	}
+	switch (below(r, 20)) {
+	case 0:
+		chaos_open(c, r);
+		break;
+	case 1:
+		slot_put(c, i, -1);
+		break;
+	case 2:
+		j = dup(fd);
+		if (j >= 0)
+			slot_put(c, below(r, CHAOS_SLOTS), j);
+		break;
+	case 3:
+	case 4:
+	case 5: {
+		void *arg = &w;
+
+		w.pathname = (uintptr_t)pick_path(r, &ct->t, scratch, sizeof(scratch));
+		if (chance(r, 5))
+			w.pathname = rnd(r);	/* high bits too, from 32-bit callers */
+		w.mask = pick_mask(r);
+		w.reserved = chance(r, 5) ? (uint32_t)rnd(r) : 0;
+		switch (below(r, 12)) {
+		case 0:
+			arg = bad_address(r);
+			break;
+		case 1:
+			/* The struct runs into the PROT_NONE page. */
+			arg = ct->t.none - 8;
+			memcpy(arg, &w, 8);
+			break;
+		}
+		ioctl(fd, RINOTIFY_IOC_ADD_WATCH, arg);
+		break;
+	}
+	case 6:
+		ioctl(fd, RINOTIFY_IOC_RM_WATCH, chance(r, 70) ? below(r, 40) - 2 : (unsigned long)rnd(r));
+		break;
+	case 7: {
+		unsigned int cmd, type;
+
+		do {
+			cmd = chance(r, 50) ? (unsigned int)rnd(r)
+				: _IOC(below(r, 4), 'I', below(r, 256), below(r, 1 << 14));
+			type = _IOC_TYPE(cmd);
+		} while (type == 'X' || type == 'f' || type == 0x94 || type == 0x15);
+		ioctl(fd, cmd, pick_ioctl_arg(r, &ct->t));
+		break;
+	}
+	case 8:
+		ioctl(fd, INOTIFY_IOC_SETNEXTWD,
+		      chance(r, 50) ? (unsigned long)INT_MAX - below(r, 3) : (unsigned long)rnd(r));
+		break;
+	case 9:
+		ioctl(fd, FIONREAD, chance(r, 80) ? (void *)&v : bad_address(r));
+		break;
+	case 10:
+	case 11:
+	case 12:
+		chaos_read(c, ct, fd);
+		break;
+	case 13:
+		if (chance(r, 50))
+			fcntl(fd, F_SETOWN, getpid());
+		if (chance(r, 30))
+			fcntl(fd, F_SETSIG, chance(r, 50) ? 0 : SIGIO);
+		fcntl(fd, F_SETFL, (chance(r, 50) ? O_NONBLOCK : 0) | (chance(r, 50) ? FASYNC : 0));
+		break;
+	case 14: {
+		struct pollfd p[4];
+		struct epoll_event ev = { .events = EPOLLIN };
+		int ep;
+
+		for (int k = 0; k < 4; k++)
+			p[k] = (struct pollfd){ .fd = slot_get(c, below(r, CHAOS_SLOTS)), .events = POLLIN };
+		poll(p, 4, 0);
+		ep = epoll_create1(EPOLL_CLOEXEC);
+		if (ep >= 0) {
+			epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+			epoll_wait(ep, &ev, 1, 0);
+			close(ep);
+		}
+		break;
+	}
+	case 15: {
+		char path[64], buf[4096];
+		int f;
+
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+		f = open(path, O_RDONLY | O_CLOEXEC);
+		if (f >= 0) {
+			while (read(f, buf, sizeof(buf)) > 0)
+				;
+			close(f);
+		}
+		break;
+	}
+	case 16: {
+		/* Many instances at once, each with a watch, closed again. */
+		int fds[16];
+
+		for (int k = 0; k < 16; k++) {
+			fds[k] = open(RINOTIFY_DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+			if (fds[k] >= 0) {
+				w = (struct rinotify_watch){ .pathname = (uintptr_t)"d0",
+							     .mask = IN_ALL_EVENTS };
+				ioctl(fds[k], RINOTIFY_IOC_ADD_WATCH, &w);
+			}
+		}
+		fs_op(r, desc, sizeof(desc));
+		for (int k = 0; k < 16; k++)
+			if (fds[k] >= 0)
+				close(fds[k]);
+		break;
+	}
+	case 17:
+		if (write(fd, "x", 1) >= 0)
+			chaos_fail(c, "write() to an instance succeeded%s", "");
+		break;
+	default:
+		fs_op(r, desc, sizeof(desc));
+	}
+	__atomic_add_fetch(&c->ops, 1, __ATOMIC_RELAXED);
+}
+
+static void *chaos_main(void *arg)
+{
+	struct chaos_thread *ct = arg;
+	char n[16];
+	int len;
+
+	ct->nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	while (!__atomic_load_n(&ct->c->stop, __ATOMIC_SEQ_CST)) {
+		if (ct->nth >= 0 && chance(&ct->r, 5)) {
+			len = snprintf(n, sizeof(n), "%u", 1 + below(&ct->r, 30));
+			if (pwrite(ct->nth, n, len, 0) == len) {
+				chaos_step(ct->c, ct);
+				if (pwrite(ct->nth, "0", 1, 0) != 1)
+					chaos_fail(ct->c, "cannot disarm fail-nth%s", "");
+				continue;
+			}
+		}
+		chaos_step(ct->c, ct);
+	}
+	if (ct->nth >= 0)
+		close(ct->nth);
+	__atomic_store_n(&ct->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void on_signal(int sig)
+{
+}
+
+#define FAILSLAB	"/sys/kernel/debug/failslab"
+
+static void write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, s, strlen(s)) < 0)
+			perror(path);
+		close(fd);
+	}
+}
+
+static int write_knob(const char *knob, long value)
+{
+	char path[128], val[32];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/sys/fs/rinotify/%s", knob);
+	snprintf(val, sizeof(val), "%ld", value);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+static long read_knob(const char *knob)
+{
+	char path[128], val[32] = "";
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/sys/fs/rinotify/%s", knob);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, val, sizeof(val) - 1);
+	close(fd);
+	return n <= 0 ? -1 : strtol(val, NULL, 10);
+}
+
+/* Active objects of a slab cache after shrinking it, polled until at most max (~5 s). */
+static long slab_settled(const char *cache, long max)
+{
+	char path[128], line[512], name[128];
+	long n = -1, v;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
+	for (int i = 0; i < 100; i++) {
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (write(fd, "1", 1) < 0)
+				perror(path);
+			close(fd);
+		}
+		f = fopen("/proc/slabinfo", "re");
+		if (!f)
+			return -1;
+		n = -1;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%127s %ld", name, &v) == 2 && !strcmp(name, cache))
+				n = v;
+		fclose(f);
+		if (n <= max)
+			break;
+		usleep(50 * 1000);
+	}
+	return n;
+}
+
+TEST_F_TIMEOUT(fuzz, chaos, 7200)
+{
+	static struct chaos c;
+	struct chaos_thread ct[THREADS];
+	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART: reads end */
+	long queued = read_knob("max_queued_events"), users = read_knob("max_user_instances");
+	long watches = read_knob("max_user_watches"), w0, e0;
+	struct rinotify_watch w;
+	char dir[64];
+	double end;
+	int fds[8], n;
+
+	ASSERT_LT(0, queued);
+	c.seed = fuzz_seed();
+	pthread_mutex_init(&c.lock, NULL);
+	for (int i = 0; i < CHAOS_SLOTS; i++)
+		c.slot[i] = -1;
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGIO, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	w0 = slab_settled(WATCH_CACHE, 0);
+	e0 = slab_settled(EVENT_CACHE, 0);
+	ASSERT_LE(0, w0);
+	ASSERT_LE(0, e0);
+	snprintf(dir, sizeof(dir), "/tmp/rinotify-chaos");
+	remove_tree(dir);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	ASSERT_EQ(0, chdir(dir));
+	ASSERT_EQ(0, make_tree());
+	/* fail-nth reaches sleeping allocations, quietly (see alloc_test.c). */
+	write_str(FAILSLAB "/ignore-gfp-wait", "N");
+	write_str(FAILSLAB "/verbose", "0");
+	/* A small queue now and then: overflow records under load. */
+	write_knob("max_queued_events", c.seed % 2 ? 16 : queued);
+	for (int k = 0; k < THREADS; k++) {
+		ct[k].c = &c;
+		ct[k].r.s = c.seed * 7919 + k;
+		ct[k].done = 0;
+		ASSERT_EQ(0, traps_init(&ct[k].t));
+		ASSERT_EQ(0, pthread_create(&ct[k].th, NULL, chaos_main, &ct[k]));
+	}
+	end = now() + fuzz_seconds() / 2.0;
+	/* Blocking reads on empty queues are part of the game: signals end them, often. */
+	while (now() < end) {
+		usleep(20 * 1000);
+		for (int k = 0; k < THREADS; k++)
+			pthread_kill(ct[k].th, SIGUSR1);
+	}
+	__atomic_store_n(&c.stop, 1, __ATOMIC_SEQ_CST);
+	/* Blocking reads end with EINTR. */
+	for (int k = 0; k < THREADS; k++) {
+		while (!__atomic_load_n(&ct[k].done, __ATOMIC_SEQ_CST)) {
+			pthread_kill(ct[k].th, SIGUSR1);
+			usleep(10 * 1000);
+		}
+		pthread_join(ct[k].th, NULL);
+	}
+	for (int i = 0; i < CHAOS_SLOTS; i++)
+		slot_put(&c, i, -1);
+	write_knob("max_queued_events", queued);
+	write_str(FAILSLAB "/ignore-gfp-wait", "Y");
+	EXPECT_EQ(0, c.failed) TH_LOG("seed %llu: %s", (unsigned long long)c.seed, c.why);
+	printf("# chaos: seed %llu, %d threads, %ld operations, %ld reads checked\n",
+	       (unsigned long long)c.seed, THREADS, c.ops, c.reads);
+
+	/* Nothing is left: the caches are back, and the per-user counts are zero again. */
+	EXPECT_EQ(w0, slab_settled(WATCH_CACHE, w0));
+	EXPECT_EQ(e0, slab_settled(EVENT_CACHE, e0));
+	write_knob("max_user_instances", 4);
+	write_knob("max_user_watches", 2);
+	for (n = 0; n < 5; n++) {
+		fds[n] = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
+		if (fds[n] < 0)
+			break;
+	}
+	EXPECT_EQ(4, n);
+	EXPECT_EQ(EMFILE, errno);
+	if (n > 0) {
+		static const char *const p[] = { "d0", "d2", "f3" };
+		int wd[3];
+
+		for (int k = 0; k < 3; k++) {
+			w = (struct rinotify_watch){ .pathname = (uintptr_t)p[k], .mask = IN_ATTRIB };
+			wd[k] = ioctl(fds[0], RINOTIFY_IOC_ADD_WATCH, &w);
+		}
+		EXPECT_LT(0, wd[0]);
+		EXPECT_LT(0, wd[1]);
+		EXPECT_EQ(-1, wd[2]);
+		EXPECT_EQ(ENOSPC, errno);
+	}
+	while (n-- > 0)
+		close(fds[n]);
+	write_knob("max_user_instances", users);
+	write_knob("max_user_watches", watches);
+	EXPECT_EQ(0, chdir("/tmp"));
+	remove_tree(dir);
+}
+
+TEST_HARNESS_MAIN
