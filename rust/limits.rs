@@ -13,7 +13,7 @@ use crate::sys::sysctl::{
     SysctlTable, //
 };
 use kernel::{
-    new_mutex,
+    fmt, new_mutex,
     prelude::*,
     sync::{
         atomic::{
@@ -140,6 +140,9 @@ impl Accounts {
     pub(crate) fn release_instance(&self, user: &UserCounts) {
         let mut users = self.users.lock();
         if user.instances.fetch_add(-1, Relaxed) == 1 {
+            // Marks are freed before their group, and the group before its listener gives
+            // the instance back: the user's last instance leaves no watch behind.
+            kernel::warn_on!(user.watches.load(Relaxed) != 0);
             if let Some(i) = users
                 .iter()
                 .position(|u| core::ptr::eq::<UserCounts>(&**u, user))
@@ -147,5 +150,21 @@ impl Accounts {
                 let _ = users.remove(i);
             }
         }
+    }
+
+    /// Writes one line `uid:<uid> instances:<n> watches:<n>` per user that holds an
+    /// instance: the debugfs file `rinotify/users`, empty when nothing is held.
+    pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let users = self.users.lock();
+        for user in users.iter() {
+            writeln!(
+                f,
+                "uid:{} instances:{} watches:{}",
+                user.uid,
+                user.instances.load(Relaxed),
+                user.watches.load(Relaxed)
+            )?;
+        }
+        Ok(())
     }
 }

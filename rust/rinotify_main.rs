@@ -26,6 +26,7 @@
 //! the last put may sleep.
 
 use kernel::{
+    debugfs,
     prelude::*,
     sync::Arc, //
 };
@@ -58,32 +59,40 @@ module! {
 }
 
 /// The loaded module. Its fields are dropped in order at unload, which is the teardown
-/// order: no new files, no sysctls, then every mark and group freed, then the caches.
+/// order: no debugfs file, no new files, no sysctls, then every mark and group freed, then
+/// the caches.
 #[pin_data]
 struct RinotifyModule {
+    /// `/sys/kernel/debug/rinotify/users`, mode 0400: the per-user counts, for tests.
+    #[pin]
+    _users: debugfs::File<Arc<Accounts>>,
     /// `/dev/rinotify`, mode 0666: anyone may open it, as anyone may call `inotify_init1()`.
     #[pin]
     device: MiscRegistration<Instance>,
     _sysctl: SysctlRegistration,
     _fsnotify: Fsnotify,
     _event_cache: KmemCacheRegistration,
+    /// The per-user counts that open files and the debugfs file share.
+    accounts: Arc<Accounts>,
 }
 
 impl kernel::InPlaceModule for RinotifyModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         limits::init_default_watches(sys::kmem::low_memory_bytes(), WATCH_COST);
+        // The file holds the directory; both go when the file is dropped.
+        let debugfs_dir = debugfs::Dir::new(c"rinotify");
         try_pin_init!(Self {
+            accounts: Arc::pin_init(Accounts::new(), GFP_KERNEL)?,
             // SAFETY: Events live in the queues of `Listener`s, which fsnotify frees with
             // their groups; `_fsnotify`, dropped before this, waits for the last of them, and
             // events are allocated only for live groups.
             _event_cache: unsafe { event::EVENT_CACHE.create(c"rinotify_event_cache")? },
             _fsnotify: Fsnotify::new()?,
             _sysctl: SysctlRegistration::register(c"fs/rinotify", &limits::SYSCTLS)?,
-            device <- MiscRegistration::register(
-                c"rinotify",
-                0o666,
-                Arc::pin_init(Accounts::new(), GFP_KERNEL)?,
-            ),
+            device <- MiscRegistration::register(c"rinotify", 0o666, accounts.clone()),
+            _users <- debugfs_dir.read_callback_file(c"users", accounts.clone(), &|accounts, f| {
+                accounts.show(f)
+            }),
         })
     }
 }
