@@ -11,6 +11,8 @@ QEMU_TIMEOUT ?= 900
 QEMU_ACCEL ?= tcg
 # Extra RIT_NAME=value variables for the guest's /init and tests.
 VM_ENV ?=
+# Length of the churn of `make stress`, in seconds.
+SECONDS ?= 60
 export KVER
 export RINOTIFY_CACHE := $(CACHE)
 
@@ -25,7 +27,7 @@ else
 KERNEL = $(KDIR)
 endif
 
-.PHONY: all module deps kernel selftests tools check run help clean fmt fmtcheck
+.PHONY: all module deps kernel selftests tools check stress run help clean fmt fmtcheck
 
 all: module
 
@@ -38,11 +40,12 @@ help:
 	@echo '  make tools        build tools/ (rinotifywait, for the demo)'
 	@echo '  make check        boot the debug kernel in QEMU, run every test, report N passed, N failed'
 	@echo '                    T=<prog>[:<test>] runs a subset; EXTRA_TESTS=<dir> adds your own TAP programs'
+	@echo '  make stress       the stress test alone for SECONDS (default 60) in the debug kernel'
 	@echo '  make run          boot the test kernel with the module loaded and show it working'
 	@echo '                    (interactive shell when stdin is a terminal)'
 	@echo '  make fmt          format the Rust sources (rustfmt, the kernel tree'"'"'s .rustfmt.toml)'
 	@echo '  make clean        remove build products (the kernel cache in $(CACHE) stays)'
-	@echo 'Variables: KDIR, CACHE, FLAVOUR, QEMU_TIMEOUT (s), QEMU_ACCEL=tcg|kvm'
+	@echo 'Variables: KDIR, CACHE, FLAVOUR, QEMU_TIMEOUT (s), QEMU_ACCEL=tcg|kvm, SECONDS, VM_ENV'
 
 deps:
 	@scripts/deps.sh
@@ -61,6 +64,12 @@ selftests: $(if $(filter undefined,$(origin KDIR)),deps)
 check: fmtcheck module selftests
 	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) \
 		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)"
+
+# The stress test alone, SECONDS long (make check runs it for 10 s).
+stress: fmtcheck module selftests
+	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) \
+		TESTS=stress_test TIMEOUT=$$(($(SECONDS) + $(QEMU_TIMEOUT))) \
+		ACCEL=$(QEMU_ACCEL) ENV="RIT_STRESS_SECONDS=$(SECONDS) $(VM_ENV)"
 
 tools: $(OUT)/tools/rinotifywait
 

@@ -433,7 +433,8 @@ static void *remover(void *arg)
 		COUNT(rms);
 		if (rm_watch(fd, 1 + rnd(&s) % 48) && fd >= 0 && errno != EINVAL && errno != EBADF)
 			failure("rm_watch: %s", strerror(errno));
-		if (rnd(&s) % 32 == 0)
+		/* A tight loop here would starve the churners of CPU under emulation. */
+		if (rnd(&s) % 4 == 0)
 			usleep(1000);
 	}
 	return NULL;
@@ -1022,78 +1023,119 @@ TEST_F_TIMEOUT(stress, module_exit_under_load, 600)
 
 /* ---- wd reuse ------------------------------------------------------------------------ */
 
+/*
+ * Adders create watches (IN_MASK_CREATE: every success is a new watch) on a few files with
+ * INOTIFY_IOC_SETNEXTWD pointing at the lowest wds, removers remove low wds blindly. A wd
+ * is taken by one watch at a time, so when add_watch hands out wd w, the IN_IGNORED of
+ * every earlier watch with descriptor w must be queued already: after draining the queue,
+ * the IN_IGNOREDs seen for w are at least the watches with w handed out before.
+ */
+#define RACE_FILES	6
+#define RACE_ADDS	3000
+#define RACE_WDS	32
+
 struct race {
 	const struct backend *be;
 	int fd;
-	volatile int go;
+	pthread_mutex_t lock;
+	long handed[RACE_WDS], ignored[RACE_WDS];
+	int bad, stop;
 };
 
-static void *race_rm(void *arg)
+/* Reads what is queued and counts the IN_IGNOREDs by wd; under r->lock. */
+static void race_drain(struct race *r)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n, off;
+
+	while ((n = read(r->fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n;) {
+			const struct inotify_event *ev = (const void *)(buf + off);
+
+			if (ev->mask == IN_IGNORED && ev->wd >= 1 && ev->wd < RACE_WDS)
+				r->ignored[ev->wd]++;
+			if (ev->mask == IN_Q_OVERFLOW)
+				r->bad += 1000;
+			off += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+static void *race_adder(void *arg)
 {
 	struct race *r = arg;
+	unsigned int s = 0x1234567u + (uintptr_t)&s;
+	char path[128];
+	int i, wd;
 
-	while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE))
-		;
-	r->be->rm_watch(r->fd, 1);
+	for (i = 0; i < RACE_ADDS; i++) {
+		snprintf(path, sizeof(path), "%s/r%u", base, rnd(&s) % RACE_FILES);
+		ioctl(r->fd, INOTIFY_IOC_SETNEXTWD, 1 + rnd(&s) % 3);
+		wd = r->be->add_watch(r->fd, path, IN_MODIFY | IN_MASK_CREATE);
+		if (wd < 1 || wd >= RACE_WDS)
+			continue;
+		pthread_mutex_lock(&r->lock);
+		race_drain(r);
+		if (r->ignored[wd] < r->handed[wd])
+			r->bad++;
+		r->handed[wd]++;
+		pthread_mutex_unlock(&r->lock);
+	}
 	return NULL;
 }
 
-/* Returns the iterations that saw the old wd handed out before its IN_IGNORED. */
-static int wd_race(const struct backend *be, int iterations, int *reused)
+static void *race_remover(void *arg)
 {
-	char buf[256] __attribute__((aligned(__alignof__(struct inotify_event))));
-	char fa[128], fb[128];
-	struct race r = { .be = be };
-	int bad = 0, i, wd;
-	pthread_t t;
-	ssize_t n;
+	struct race *r = arg;
+	unsigned int s = 0x7654321u + (uintptr_t)&s;
 
-	snprintf(fa, sizeof(fa), "%s/fa", base);
-	snprintf(fb, sizeof(fb), "%s/fb", base);
-	close(open(fa, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-	close(open(fb, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED))
+		r->be->rm_watch(r->fd, 1 + rnd(&s) % (RACE_FILES + 3));
+	return NULL;
+}
+
+/* Returns the times a wd came back before the IN_IGNORED of its previous watch, or -1. */
+static int wd_race(const struct backend *be, long *handed)
+{
+	struct race r = { .be = be, .lock = PTHREAD_MUTEX_INITIALIZER };
+	pthread_t add[3], rm[2];
+	char path[128];
+	int i;
+
+	for (i = 0; i < RACE_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/r%d", base, i);
+		close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	}
 	r.fd = be->init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (r.fd < 0)
 		return -1;
-	*reused = 0;
-	for (i = 0; i < iterations; i++) {
-		if (ioctl(r.fd, INOTIFY_IOC_SETNEXTWD, 1) || be->add_watch(r.fd, fa, IN_MODIFY) != 1)
-			return -1;
-		r.go = 0;
-		pthread_create(&t, NULL, race_rm, &r);
-		__atomic_store_n(&r.go, 1, __ATOMIC_RELEASE);
-		ioctl(r.fd, INOTIFY_IOC_SETNEXTWD, 1);
-		wd = be->add_watch(r.fd, fb, IN_MODIFY);
-		if (wd == 1) {
-			const struct inotify_event *ev = (const void *)buf;
-
-			/* The old watch's IN_IGNORED must be queued already. */
-			(*reused)++;
-			n = read(r.fd, buf, sizeof(buf));
-			if (n < (ssize_t)sizeof(*ev) || ev->wd != 1 || ev->mask != IN_IGNORED)
-				bad++;
-		}
-		pthread_join(t, NULL);
-		while (read(r.fd, buf, sizeof(buf)) > 0)
-			;
-		be->rm_watch(r.fd, wd);
-		while (read(r.fd, buf, sizeof(buf)) > 0)
-			;
-	}
+	for (i = 0; i < 2; i++)
+		pthread_create(&rm[i], NULL, race_remover, &r);
+	for (i = 0; i < 3; i++)
+		pthread_create(&add[i], NULL, race_adder, &r);
+	for (i = 0; i < 3; i++)
+		pthread_join(add[i], NULL);
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < 2; i++)
+		pthread_join(rm[i], NULL);
 	close(r.fd);
-	return bad;
+	*handed = 0;
+	for (i = 0; i < RACE_WDS; i++)
+		*handed += r.handed[i];
+	return r.bad;
 }
 
 TEST_F_TIMEOUT(stress, wd_not_reused_before_ignored, 300)
 {
-	int reused, bad;
+	long handed;
+	int bad;
 
 	make_tree();
-	bad = wd_race(&backend_native, 1000, &reused);
-	TH_LOG("native: wd 1 reused in %d of 1000 races, %d before IN_IGNORED", reused, bad);
+	bad = wd_race(&backend_native, &handed);
+	TH_LOG("native: wds handed out %ld times, %d before the old IN_IGNORED", handed, bad);
 	EXPECT_EQ(0, bad);
-	bad = wd_race(&backend_rinotify, 1000, &reused);
-	TH_LOG("rinotify: wd 1 reused in %d of 1000 races, %d before IN_IGNORED", reused, bad);
+	bad = wd_race(&backend_rinotify, &handed);
+	TH_LOG("rinotify: wds handed out %ld times, %d before the old IN_IGNORED", handed, bad);
 	EXPECT_EQ(0, bad);
 	remove_tree();
 }
