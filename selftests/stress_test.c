@@ -8,8 +8,9 @@
  *   rmdir of watched directories, mount and umount of a tmpfs on a watched directory;
  * - watchers (2 processes, root and nobody): several instances shared by threads that add
  *   and remove watches (also with INOTIFY_IOC_SETNEXTWD, so descriptors are reused), read
- *   and poll from two threads, close and reopen instances while events are in flight, dup
- *   them and fork children that use the duplicate;
+ *   and poll from two threads (and block in read on another instance), close and reopen
+ *   instances while events are in flight, dup them and fork children that use the
+ *   duplicate, read their fdinfo, FIONREAD, and switch O_ASYNC;
  * - a sysctl changer: max_queued_events, max_user_watches, max_user_instances under load;
  * - the main process tries rmmod throughout (refused: it holds an instance open).
  *
@@ -50,7 +51,11 @@
 #include "backend.h"
 
 extern int open(const char *path, int flags, ...);
+extern int fcntl(int fd, int cmd, ...);
 extern int inotify_init1(int flags);
+#ifndef O_ASYNC
+#define O_ASYNC FASYNC
+#endif
 /* <sys/mount.h> brings <fcntl.h> too. */
 extern int mount(const char *source, const char *target, const char *type,
 		 unsigned long flags, const void *data);
@@ -75,7 +80,7 @@ extern int umount2(const char *target, int flags);
 struct shared {
 	volatile int stop;
 	long adds, add_ok, rms, reads, records, overflows, closes, forks, sysctl_writes;
-	long churn_ops, mounts, rmmod_refused, users_reads;
+	long churn_ops, mounts, rmmod_refused, users_reads, probes, blocking_reads;
 	/* Unexpected results: one line each, the first NR_ERRS kept. */
 	int nerr;
 	char err[NR_ERRS][160];
@@ -487,6 +492,74 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+/*
+ * Reads the instances' fdinfo (watch lines), asks FIONREAD, and switches O_ASYNC (SIGIO,
+ * ignored here) on and off, all while the others add, remove, read and close.
+ */
+static void *prober(void *arg)
+{
+	unsigned int s = watcher_seed * 19 + 5;
+	char path[64], buf[4096];
+	int fd, n, flags;
+
+	while (!sh->stop) {
+		fd = load_fd(rnd(&s) % NR_INST);
+		if (fd < 0) {
+			usleep(1000);
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+		n = open(path, O_RDONLY | O_CLOEXEC);
+		if (n >= 0) {
+			while (read(n, buf, sizeof(buf)) > 0)
+				;
+			close(n);
+		}
+		n = 0;
+		if (ioctl(fd, FIONREAD, &n)) {
+			if (errno != EBADF)
+				failure("FIONREAD: %s", strerror(errno));
+		} else if (n < 0 || n % 16) {
+			failure("FIONREAD: %d", n);
+		}
+		flags = fcntl(fd, F_GETFL);
+		if (flags >= 0 && fcntl(fd, F_SETOWN, getpid()) == 0)
+			fcntl(fd, F_SETFL, flags ^ O_ASYNC);
+		COUNT(probes);
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/* Blocks in read() on a blocking duplicate; interrupted by a signal at the end. */
+static void *blocking_reader(void *arg)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	long overflows = 0;
+	ssize_t n;
+	int fd = (int)(uintptr_t)arg, nrec;
+
+	while (!sh->stop) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno != EINTR)
+				failure("blocking read: %s", strerror(errno));
+			continue;
+		}
+		nrec = check_records(buf, n, &overflows);
+		if (nrec <= 0)
+			failure("blocking read = %zd: malformed records", n);
+		else
+			__atomic_fetch_add(&sh->records, nrec, __ATOMIC_RELAXED);
+		COUNT(blocking_reads);
+	}
+	return NULL;
+}
+
+static void on_signal(int sig)
+{
+}
+
 /* A forked child uses a duplicate of an instance (a shared file), then exits. */
 static void fork_user(int fd, unsigned int *s)
 {
@@ -526,33 +599,66 @@ static void *closer(void *arg)
 			continue;
 		}
 		fd = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0 && errno != EMFILE)
-			failure("open: %s", strerror(errno));
-		old = __atomic_exchange_n(&inst[i], fd, __ATOMIC_RELAXED);
-		if (old >= 0) {
-			close(old);
-			COUNT(closes);
+		if (fd < 0) {
+			if (errno != EMFILE)
+				failure("open: %s", strerror(errno));
+			continue;
 		}
+		old = load_fd(i);
+		if (old < 0) {
+			__atomic_store_n(&inst[i], fd, __ATOMIC_RELAXED);
+			continue;
+		}
+		/*
+		 * The new instance takes the old one's place under the same fd number (the old
+		 * file is closed), so that the other threads never use an fd that some other
+		 * file got meanwhile.
+		 */
+		if (dup2(fd, old) < 0)
+			failure("dup2: %s", strerror(errno));
+		close(fd);
+		COUNT(closes);
 	}
 	return NULL;
 }
 
 static void watcher(int id)
 {
-	pthread_t t[6];
-	int i, nt = 0;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int i, nt = 0, blocking;
+	pthread_t t[8];
 
 	watcher_seed = 0x85ebca6bu * (id + 1);
+	signal(SIGIO, SIG_IGN);
+	sigaction(SIGUSR1, &sa, NULL);
 	for (i = 0; i < NR_INST; i++)
 		inst[i] = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* One more instance, blocking, read by a thread that sleeps in read(). */
+	blocking = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	if (blocking < 0)
+		failure("open: %s", strerror(errno));
+	for (i = 0; i < 3; i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/c%d", base, i);
+		add_watch(blocking, path, IN_ALL_EVENTS);
+	}
+	pthread_create(&t[nt++], NULL, blocking_reader, (void *)(uintptr_t)blocking);
+	pthread_create(&t[nt++], NULL, prober, NULL);
 	pthread_create(&t[nt++], NULL, adder, (void *)1);
 	pthread_create(&t[nt++], NULL, adder, (void *)2);
 	pthread_create(&t[nt++], NULL, remover, NULL);
 	pthread_create(&t[nt++], NULL, reader, (void *)1);
 	pthread_create(&t[nt++], NULL, reader, (void *)2);
 	pthread_create(&t[nt++], NULL, closer, NULL);
-	for (i = 0; i < nt; i++)
+	/* Wakes the blocked reader until it has seen the stop. */
+	while (pthread_tryjoin_np(t[0], NULL)) {
+		pthread_kill(t[0], SIGUSR1);
+		usleep(10 * 1000);
+	}
+	for (i = 1; i < nt; i++)
 		pthread_join(t[i], NULL);
+	close(blocking);
 	/* Close with events and watches in place. */
 	for (i = 0; i < NR_INST; i++)
 		if (inst[i] >= 0)
@@ -582,7 +688,7 @@ static void sysctl_changer(void)
 		if (write_str(path, val))
 			failure("write %s %s: %s", path, val, strerror(errno));
 		COUNT(sysctl_writes);
-		usleep(10 * 1000);
+		usleep(30 * 1000);
 	}
 }
 
@@ -598,7 +704,7 @@ static void users_reader(void)
 		else if (malformed)
 			failure("malformed " USERS ": %.100s", buf);
 		COUNT(users_reads);
-		usleep(20 * 1000);
+		usleep(50 * 1000);
 	}
 }
 
@@ -883,10 +989,11 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 
 	TH_LOG("churn: %ld ops, %ld mounts; sysctl writes %ld; rmmod refused %ld times",
 	       sh->churn_ops, sh->mounts, sh->sysctl_writes, sh->rmmod_refused);
-	TH_LOG("watchers: %ld add_watch (%ld ok), %ld rm_watch, %ld reads, %ld records "
-	       "(%ld overflows), %ld closes, %ld forks; %ld reads of " USERS,
-	       sh->adds, sh->add_ok, sh->rms, sh->reads, sh->records, sh->overflows,
-	       sh->closes, sh->forks, sh->users_reads);
+	TH_LOG("watchers: %ld add_watch (%ld ok), %ld rm_watch, %ld reads + %ld blocking, "
+	       "%ld records (%ld overflows), %ld closes, %ld forks, %ld fdinfo/FIONREAD/O_ASYNC; "
+	       "%ld reads of " USERS,
+	       sh->adds, sh->add_ok, sh->rms, sh->reads, sh->blocking_reads, sh->records,
+	       sh->overflows, sh->closes, sh->forks, sh->probes, sh->users_reads);
 	for (i = 0; i < sh->nerr && i < NR_ERRS; i++)
 		TH_LOG("unexpected: %s", sh->err[i]);
 	EXPECT_EQ(0, sh->nerr);
