@@ -15,7 +15,8 @@
 //!   Listener::watches               (descriptor table)
 //!
 //! Listener::queue                   (event queue; a spinlock)
-//! Accounts::users                   (per-user counters)
+//! Accounts::users                   (per-user counters; the debugfs file formats them
+//!                                    into its seq_file buffer under this lock)
 //! ```
 //!
 //! `Listener::queue`, `Listener::watches` and `Accounts::users` are leaves: no other lock is
