@@ -8,13 +8,20 @@
 //! instance. inotify counts in ucounts, which are not exported to modules; these counters
 //! are the module's own and, unlike ucounts, do not follow user namespaces.
 
-use crate::sys::sysctl::{
-    IntSysctl,
-    SysctlTable, //
+use crate::sys::{
+    debugfs::Show,
+    sysctl::{
+        IntSysctl,
+        SysctlTable, //
+    },
 };
 use kernel::{
-    fmt, new_mutex,
+    new_mutex,
     prelude::*,
+    seq_file::{
+        seq_print,
+        SeqFile, //
+    },
     sync::{
         atomic::{
             Atomic,
@@ -151,20 +158,21 @@ impl Accounts {
             }
         }
     }
+}
 
-    /// Writes one line `uid:<uid> instances:<n> watches:<n>` per user that holds an
-    /// instance: the debugfs file `rinotify/users`, empty when nothing is held.
-    pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Show for Accounts {
+    /// One line `uid:<uid> instances:<n> watches:<n>` per user that holds an instance: the
+    /// debugfs file `rinotify/users`, empty when nothing is held.
+    fn show(&self, m: &SeqFile) {
         let users = self.users.lock();
         for user in users.iter() {
-            writeln!(
-                f,
-                "uid:{} instances:{} watches:{}",
+            seq_print!(
+                m,
+                "uid:{} instances:{} watches:{}\n",
                 user.uid,
                 user.instances.load(Relaxed),
                 user.watches.load(Relaxed)
-            )?;
+            );
         }
-        Ok(())
     }
 }

@@ -27,7 +27,6 @@
 //! the last put may sleep.
 
 use kernel::{
-    debugfs,
     prelude::*,
     sync::Arc, //
 };
@@ -43,6 +42,7 @@ use instance::Instance;
 use limits::Accounts;
 use sys::{
     chardev::MiscRegistration,
+    debugfs::DebugfsFile,
     fsnotify::{
         Fsnotify,
         WATCH_COST, //
@@ -65,8 +65,7 @@ module! {
 #[pin_data]
 struct RinotifyModule {
     /// `/sys/kernel/debug/rinotify/users`, mode 0400: the per-user counts, for tests.
-    #[pin]
-    _users: debugfs::File<Arc<Accounts>>,
+    _users: DebugfsFile<Accounts>,
     /// `/dev/rinotify`, mode 0666: anyone may open it, as anyone may call `inotify_init1()`.
     #[pin]
     device: MiscRegistration<Instance>,
@@ -80,8 +79,6 @@ struct RinotifyModule {
 impl kernel::InPlaceModule for RinotifyModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         limits::init_default_watches(sys::kmem::low_memory_bytes(), WATCH_COST);
-        // The file holds the directory; both go when the file is dropped.
-        let debugfs_dir = debugfs::Dir::new(c"rinotify");
         try_pin_init!(Self {
             accounts: Arc::pin_init(Accounts::new(), GFP_KERNEL)?,
             // SAFETY: Events live in the queues of `Listener`s, which fsnotify frees with
@@ -91,9 +88,7 @@ impl kernel::InPlaceModule for RinotifyModule {
             _fsnotify: Fsnotify::new()?,
             _sysctl: SysctlRegistration::register(c"fs/rinotify", &limits::SYSCTLS)?,
             device <- MiscRegistration::register(c"rinotify", 0o666, accounts.clone()),
-            _users <- debugfs_dir.read_callback_file(c"users", accounts.clone(), &|accounts, f| {
-                accounts.show(f)
-            }),
+            _users: DebugfsFile::new(c"rinotify", c"users", accounts.clone()),
         })
     }
 }

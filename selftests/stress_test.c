@@ -24,6 +24,8 @@
  * module_exit_under_load: insmod/rmmod cycles, each unloading as soon as the last instance
  * (watching inodes that another process deletes meanwhile) is closed.
  *
+ * debugfs_file_pins_module: an open debugfs file of the module refuses rmmod.
+ *
  * wd_not_reused_before_ignored: after rm_watch and INOTIFY_IOC_SETNEXTWD, a concurrent
  * add_watch gets the old descriptor only once the old watch's IN_IGNORED is queued (native
  * inotify and rinotify).
@@ -1126,6 +1128,36 @@ TEST_F_TIMEOUT(stress, module_exit_under_load, 600)
 	       EXIT_CYCLES, retries);
 	EXPECT_STREQ("", users_settled());
 	remove_tree();
+}
+
+/*
+ * An open file of the module's debugfs directory pins the module like /dev/rinotify does:
+ * with the 7.3 kernel::debugfs abstraction (no .owner in its file_operations) rmmod
+ * succeeded here, and the close() below then made debugfs read the unloaded module's
+ * file_operations.
+ */
+TEST_F(stress, debugfs_file_pins_module)
+{
+	char buf[256];
+	int fd, r, err;
+
+	ASSERT_TRUE(module_loaded());
+	fd = open(USERS, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	r = delete_module("rinotify");
+	err = errno;
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(EWOULDBLOCK, err);
+	EXPECT_LE(0, read(fd, buf, sizeof(buf)));
+	EXPECT_EQ(0, close(fd));
+	if (r == 0) {
+		ASSERT_EQ(0, load_module());
+	} else {
+		/* Unloads once closed, and comes back. */
+		EXPECT_LE(0, unload_module());
+		ASSERT_EQ(0, load_module());
+	}
+	ASSERT_TRUE(module_loaded());
 }
 
 /* ---- wd reuse ------------------------------------------------------------------------ */
