@@ -25,6 +25,7 @@
  * (watching inodes that another process deletes meanwhile) is closed.
  *
  * debugfs_file_pins_module: an open debugfs file of the module refuses rmmod.
+ * sysctl_file_open_across_rmmod: an open sysctl file does not, and fails safely after it.
  *
  * wd_not_reused_before_ignored: after rm_watch and INOTIFY_IOC_SETNEXTWD, a concurrent
  * add_watch gets the old descriptor only once the old watch's IN_IGNORED is queued (native
@@ -1158,6 +1159,32 @@ TEST_F(stress, debugfs_file_pins_module)
 		ASSERT_EQ(0, load_module());
 	}
 	ASSERT_TRUE(module_loaded());
+}
+
+/*
+ * A sysctl file does not pin the module (sysctl files of modules never do): the unload
+ * unregisters the table, and the open file then fails its reads and closes safely.
+ */
+TEST_F(stress, sysctl_file_open_across_rmmod)
+{
+	char buf[64];
+	int fd, r;
+
+	ASSERT_TRUE(module_loaded());
+	fd = open(SYSCTL_DIR "max_user_watches", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_LT(0, read(fd, buf, sizeof(buf)));
+	r = unload_module();
+	EXPECT_LE(0, r);
+	errno = 0;
+	EXPECT_EQ(-1, pread(fd, buf, sizeof(buf), 0));
+	TH_LOG("read of a sysctl of the unloaded module: %s", strerror(errno));
+	EXPECT_EQ(-1, pwrite(fd, "100", 3, 0));
+	EXPECT_EQ(0, close(fd));
+	if (!module_loaded())
+		ASSERT_EQ(0, load_module());
+	ASSERT_TRUE(module_loaded());
+	EXPECT_LT(0, read_long(SYSCTL_DIR "max_user_watches"));
 }
 
 /* ---- wd reuse ------------------------------------------------------------------------ */
