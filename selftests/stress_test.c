@@ -84,6 +84,7 @@ struct shared {
 	volatile int stop;
 	long adds, add_ok, rms, reads, records, overflows, closes, forks, sysctl_writes;
 	long churn_ops, mounts, rmmod_refused, users_reads, probes, blocking_reads;
+	long interrupted_reads, signals;
 	/* Unexpected results: one line each, the first NR_ERRS kept. */
 	int nerr;
 	char err[NR_ERRS][160];
@@ -390,6 +391,7 @@ static void churner(int id)
 
 static int inst[NR_INST];
 static unsigned int watcher_seed;
+static pthread_t blocked_reader;
 
 static int load_fd(int i)
 {
@@ -418,7 +420,10 @@ static void *adder(void *arg)
 		fd = load_fd(rnd(&s) % NR_INST);
 		random_path(&s, path, sizeof(path), 1);
 		mask = (rnd(&s) & IN_ALL_EVENTS) | IN_CREATE | flags[rnd(&s) % 8];
-		if (rnd(&s) % 16 == 0 && ioctl(fd, INOTIFY_IOC_SETNEXTWD, 1 + rnd(&s) % 4) &&
+		/* Low descriptors come back; near INT_MAX the allocator wraps. */
+		if (rnd(&s) % 16 == 0 &&
+		    ioctl(fd, INOTIFY_IOC_SETNEXTWD,
+			  rnd(&s) % 8 ? 1 + rnd(&s) % 4 : INT32_MAX - rnd(&s) % 3) &&
 		    errno != EBADF)
 			failure("SETNEXTWD: %s", strerror(errno));
 		COUNT(adds);
@@ -528,6 +533,9 @@ static void *prober(void *arg)
 		flags = fcntl(fd, F_GETFL);
 		if (flags >= 0 && fcntl(fd, F_SETOWN, getpid()) == 0)
 			fcntl(fd, F_SETFL, flags ^ O_ASYNC);
+		/* Interrupts the blocked reader often (EINTR: no SA_RESTART). */
+		if (rnd(&s) % 16 == 0)
+			pthread_kill(blocked_reader, SIGUSR1);
 		COUNT(probes);
 		usleep(2000);
 	}
@@ -547,6 +555,8 @@ static void *blocking_reader(void *arg)
 		if (n < 0) {
 			if (errno != EINTR)
 				failure("blocking read: %s", strerror(errno));
+			else
+				COUNT(interrupted_reads);
 			continue;
 		}
 		nrec = check_records(buf, n, &overflows);
@@ -561,6 +571,7 @@ static void *blocking_reader(void *arg)
 
 static void on_signal(int sig)
 {
+	COUNT(signals);
 }
 
 /* A forked child uses a duplicate of an instance (a shared file), then exits. */
@@ -647,6 +658,7 @@ static void watcher(int id)
 		add_watch(blocking, path, IN_ALL_EVENTS);
 	}
 	pthread_create(&t[nt++], NULL, blocking_reader, (void *)(uintptr_t)blocking);
+	blocked_reader = t[0];
 	pthread_create(&t[nt++], NULL, prober, NULL);
 	pthread_create(&t[nt++], NULL, adder, (void *)1);
 	pthread_create(&t[nt++], NULL, adder, (void *)2);
@@ -992,10 +1004,12 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 
 	TH_LOG("churn: %ld ops, %ld mounts; sysctl writes %ld; rmmod refused %ld times",
 	       sh->churn_ops, sh->mounts, sh->sysctl_writes, sh->rmmod_refused);
-	TH_LOG("watchers: %ld add_watch (%ld ok), %ld rm_watch, %ld reads + %ld blocking, "
+	TH_LOG("watchers: %ld add_watch (%ld ok), %ld rm_watch, %ld reads + %ld blocking "
+	       "(%ld interrupted by %ld signals), "
 	       "%ld records (%ld overflows), %ld closes, %ld forks, %ld fdinfo/FIONREAD/O_ASYNC; "
 	       "%ld reads of " USERS,
-	       sh->adds, sh->add_ok, sh->rms, sh->reads, sh->blocking_reads, sh->records,
+	       sh->adds, sh->add_ok, sh->rms, sh->reads, sh->blocking_reads,
+	       sh->interrupted_reads, sh->signals, sh->records,
 	       sh->overflows, sh->closes, sh->forks, sh->probes, sh->users_reads);
 	for (i = 0; i < sh->nerr && i < NR_ERRS; i++)
 		TH_LOG("unexpected: %s", sh->err[i]);
