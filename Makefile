@@ -11,6 +11,8 @@ QEMU_TIMEOUT ?= 900
 QEMU_ACCEL ?= tcg
 # Extra RIT_NAME=value variables for the guest's /init and tests.
 VM_ENV ?=
+# Length of `make stress` and `make fuzz`, in seconds.
+SECONDS ?= 60
 export KVER
 export RINOTIFY_CACHE := $(CACHE)
 
@@ -25,7 +27,7 @@ else
 KERNEL = $(KDIR)
 endif
 
-.PHONY: all module deps kernel selftests tools check fuzz run help clean fmt fmtcheck
+.PHONY: all module deps kernel selftests tools check fuzz stress run help clean fmt fmtcheck
 
 all: module
 
@@ -40,11 +42,12 @@ help:
 	@echo '                    T=<prog>[:<test>] runs a subset; EXTRA_TESTS=<dir> adds your own TAP programs'
 	@echo '  make fuzz         the fuzzer alone (selftests/fuzz_test.c, 64- and 32-bit), judged as make check:'
 	@echo '                    SECONDS=<total, default 60> SEED=<n, default: the time>'
+	@echo '  make stress       the stress test alone for SECONDS (default 60) in the debug kernel'
 	@echo '  make run          boot the test kernel with the module loaded and show it working'
 	@echo '                    (interactive shell when stdin is a terminal)'
 	@echo '  make fmt          format the Rust sources (rustfmt, the kernel tree'"'"'s .rustfmt.toml)'
 	@echo '  make clean        remove build products (the kernel cache in $(CACHE) stays)'
-	@echo 'Variables: KDIR, CACHE, FLAVOUR, QEMU_TIMEOUT (s), QEMU_ACCEL=tcg|kvm'
+	@echo 'Variables: KDIR, CACHE, FLAVOUR, QEMU_TIMEOUT (s), QEMU_ACCEL=tcg|kvm, SECONDS, VM_ENV'
 
 deps:
 	@scripts/deps.sh
@@ -66,7 +69,6 @@ check: fmtcheck module selftests tools
 
 # make fuzz SECONDS=N SEED=S: N seconds of fuzzing in all, half in the 64-bit program and half
 # in the 32-bit one; the same seed gives the same call sequences.
-SECONDS ?= 60
 SEED ?= $(shell date +%s)
 FUZZ_SEED := $(SEED)
 
@@ -75,6 +77,12 @@ fuzz: fmtcheck module selftests
 	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) \
 		TESTS=fuzz_test,fuzz_test_32 TIMEOUT=$$(($(SECONDS) * 2 + 600)) ACCEL=$(QEMU_ACCEL) \
 		ENV="$(VM_ENV) RIT_FUZZ_SECONDS=$$((($(SECONDS) + 1) / 2)) RIT_FUZZ_SEED=$(FUZZ_SEED)"
+
+# The stress test alone, SECONDS long (make check runs it for 10 s).
+stress: fmtcheck module selftests
+	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) \
+		TESTS=stress_test TIMEOUT=$$(($(SECONDS) + $(QEMU_TIMEOUT))) \
+		ACCEL=$(QEMU_ACCEL) ENV="RIT_STRESS_SECONDS=$(SECONDS) $(VM_ENV)"
 
 tools: $(OUT)/tools/rinotifywait $(OUT)/lib/librinotify.so $(OUT)/clients/errno_probe
 

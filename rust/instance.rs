@@ -40,7 +40,11 @@ use crate::{
         },
         path::WatchTarget,
     },
-    watch::WatchTable,
+    watch::{
+        Removal,
+        Watch,
+        WatchTable, //
+    },
 };
 use kernel::{
     bindings,
@@ -280,10 +284,15 @@ impl Instance {
     }
 
     /// `inotify_rm_watch()`: the watch goes, and its `IN_IGNORED` is queued before this
-    /// returns.
+    /// returns. As in inotify, the descriptor is freed only by `freeing_mark`, after
+    /// `IN_IGNORED` is queued: a concurrent `add_watch` cannot get it back before that.
     fn rm_watch(&self, wd: i32) -> Result<isize> {
-        let watch = self.listener().watches.lock().remove(wd).ok_or(EINVAL)?;
-        watch.mark.destroy();
+        let removal = self.listener().watches.lock().take_for_removal(wd);
+        match removal.ok_or(EINVAL)? {
+            Removal::Destroy(mark) => mark.destroy(),
+            // As inotify's second `fsnotify_destroy_mark()` of a dying mark: nothing to do.
+            Removal::InProgress => {}
+        }
         Ok(0)
     }
 
@@ -392,7 +401,11 @@ impl FileOps for Instance {
         loop {
             let watch = listener.watches.lock().pop();
             match watch {
-                Some(watch) => watch.mark.destroy(),
+                Some(Watch {
+                    mark: Some(mark), ..
+                }) => mark.destroy(),
+                // No other file operation runs during release: nobody else destroys it.
+                Some(_) => {}
                 None => break,
             }
         }
@@ -459,8 +472,12 @@ impl FileOps for Instance {
             if table.len() > wanted {
                 continue;
             }
+            // A watch being removed is not listed, as inotify's detached mark is not.
             for watch in table.iter() {
-                let mark: &WatchMark = &watch.mark;
+                let Some(mark) = &watch.mark else {
+                    continue;
+                };
+                let mark: &WatchMark = mark;
                 let mut mask = mark.mask() & IN_ALL_EVENTS;
                 if mark.flags() & MARK_FLAG_EXCL_UNLINK != 0 {
                     mask |= IN_EXCL_UNLINK;

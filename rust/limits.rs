@@ -8,13 +8,20 @@
 //! instance. inotify counts in ucounts, which are not exported to modules; these counters
 //! are the module's own and, unlike ucounts, do not follow user namespaces.
 
-use crate::sys::sysctl::{
-    IntSysctl,
-    SysctlTable, //
+use crate::sys::{
+    debugfs::Show,
+    sysctl::{
+        IntSysctl,
+        SysctlTable, //
+    },
 };
 use kernel::{
     new_mutex,
     prelude::*,
+    seq_file::{
+        seq_print,
+        SeqFile, //
+    },
     sync::{
         atomic::{
             Atomic,
@@ -140,12 +147,32 @@ impl Accounts {
     pub(crate) fn release_instance(&self, user: &UserCounts) {
         let mut users = self.users.lock();
         if user.instances.fetch_add(-1, Relaxed) == 1 {
+            // Marks are freed before their group, and the group before its listener gives
+            // the instance back: the user's last instance leaves no watch behind.
+            kernel::warn_on!(user.watches.load(Relaxed) != 0);
             if let Some(i) = users
                 .iter()
                 .position(|u| core::ptr::eq::<UserCounts>(&**u, user))
             {
                 let _ = users.remove(i);
             }
+        }
+    }
+}
+
+impl Show for Accounts {
+    /// One line `uid:<uid> instances:<n> watches:<n>` per user that holds an instance: the
+    /// debugfs file `rinotify/users`, empty when nothing is held.
+    fn show(&self, m: &SeqFile) {
+        let users = self.users.lock();
+        for user in users.iter() {
+            seq_print!(
+                m,
+                "uid:{} instances:{} watches:{}\n",
+                user.uid,
+                user.instances.load(Relaxed),
+                user.watches.load(Relaxed)
+            );
         }
     }
 }

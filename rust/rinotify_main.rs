@@ -15,7 +15,8 @@
 //!   Listener::watches               (descriptor table)
 //!
 //! Listener::queue                   (event queue; a spinlock)
-//! Accounts::users                   (per-user counters)
+//! Accounts::users                   (per-user counters; the debugfs file formats them
+//!                                    into its seq_file buffer under this lock)
 //! ```
 //!
 //! `Listener::queue`, `Listener::watches` and `Accounts::users` are leaves: no other lock is
@@ -41,6 +42,7 @@ use instance::Instance;
 use limits::Accounts;
 use sys::{
     chardev::MiscRegistration,
+    debugfs::DebugfsFile,
     fsnotify::{
         Fsnotify,
         WATCH_COST, //
@@ -58,15 +60,20 @@ module! {
 }
 
 /// The loaded module. Its fields are dropped in order at unload, which is the teardown
-/// order: no new files, no sysctls, then every mark and group freed, then the caches.
+/// order: no debugfs file, no new files, no sysctls, then every mark and group freed, then
+/// the caches.
 #[pin_data]
 struct RinotifyModule {
+    /// `/sys/kernel/debug/rinotify/users`, mode 0400: the per-user counts, for tests.
+    _users: DebugfsFile<Accounts>,
     /// `/dev/rinotify`, mode 0666: anyone may open it, as anyone may call `inotify_init1()`.
     #[pin]
     device: MiscRegistration<Instance>,
     _sysctl: SysctlRegistration,
     _fsnotify: Fsnotify,
     _event_cache: KmemCacheRegistration,
+    /// The per-user counts that open files and the debugfs file share.
+    accounts: Arc<Accounts>,
     /// Checked first: see [`check_security_policy`].
     _security: (),
 }
@@ -90,17 +97,15 @@ impl kernel::InPlaceModule for RinotifyModule {
         limits::init_default_watches(sys::kmem::low_memory_bytes(), WATCH_COST);
         try_pin_init!(Self {
             _security: check_security_policy()?,
+            accounts: Arc::pin_init(Accounts::new(), GFP_KERNEL)?,
             // SAFETY: Events live in the queues of `Listener`s, which fsnotify frees with
             // their groups; `_fsnotify`, dropped before this, waits for the last of them, and
             // events are allocated only for live groups.
             _event_cache: unsafe { event::EVENT_CACHE.create(c"rinotify_event_cache")? },
             _fsnotify: Fsnotify::new()?,
             _sysctl: SysctlRegistration::register(c"fs/rinotify", &limits::SYSCTLS)?,
-            device <- MiscRegistration::register(
-                c"rinotify",
-                0o666,
-                Arc::pin_init(Accounts::new(), GFP_KERNEL)?,
-            ),
+            device <- MiscRegistration::register(c"rinotify", 0o666, accounts.clone()),
+            _users: DebugfsFile::new(c"rinotify", c"users", accounts.clone()),
         })
     }
 }

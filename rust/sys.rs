@@ -8,6 +8,7 @@
 
 mod bindings;
 pub(crate) mod chardev;
+pub(crate) mod debugfs;
 pub(crate) mod fasync;
 pub(crate) mod fsnotify;
 pub(crate) mod kmem;

@@ -16,10 +16,24 @@ use kernel::{
 
 /// One watch: its mark, and when it was added (fdinfo lists the newest first).
 pub(crate) struct Watch {
-    /// The fsnotify mark; the table's reference to it.
-    pub(crate) mark: WatchMark,
+    /// The fsnotify mark; the table's reference to it. `None` once `rm_watch` has taken the
+    /// reference to destroy the mark: the descriptor stays taken until the mark's
+    /// `freeing_mark` has queued `IN_IGNORED` and removed the watch, as inotify keeps it in
+    /// its idr until `inotify_freeing_mark()`.
+    pub(crate) mark: Option<WatchMark>,
+    /// The address of the mark, which identifies it while `mark` is `None`. The mark lives
+    /// until its watch is removed: `freeing_mark` removes it before the last reference goes.
+    id: usize,
     /// Order of creation within the instance.
     pub(crate) seq: u64,
+}
+
+/// What [`WatchTable::take_for_removal`] found.
+pub(crate) enum Removal {
+    /// The watch's mark, to be destroyed by the caller.
+    Destroy(WatchMark),
+    /// Another `rm_watch` is destroying the mark already.
+    InProgress,
 }
 
 /// Hands out watch descriptors as inotify's `idr_alloc_cyclic(idr, .., 1, 0)` does: the
@@ -101,20 +115,31 @@ impl WatchTable {
         }
         self.created += 1;
         let seq = self.created;
-        self.watches.insert(node.into_node(wd, Watch { mark, seq }));
+        let id = mark_id(&mark);
+        let watch = Watch {
+            mark: Some(mark),
+            id,
+            seq,
+        };
+        self.watches.insert(node.into_node(wd, watch));
         None
     }
 
-    /// Removes the watch with descriptor `wd`.
-    pub(crate) fn remove(&mut self, wd: i32) -> Option<Watch> {
-        self.watches.remove(&wd)
+    /// Takes the mark of the watch with descriptor `wd` for `rm_watch` to destroy. The watch
+    /// and its descriptor stay in the table until the mark's `freeing_mark` removes them.
+    pub(crate) fn take_for_removal(&mut self, wd: i32) -> Option<Removal> {
+        let watch = self.watches.get_mut(&wd)?;
+        Some(match watch.mark.take() {
+            Some(mark) => Removal::Destroy(mark),
+            None => Removal::InProgress,
+        })
     }
 
     /// Removes the watch of `mark` if the table has it.
     pub(crate) fn remove_mark(&mut self, mark: &Mark) -> Option<Watch> {
         let wd = mark.wd();
         match self.watches.get(&wd) {
-            Some(w) if core::ptr::eq::<Mark>(&*w.mark, mark) => self.watches.remove(&wd),
+            Some(w) if w.id == mark_id(mark) => self.watches.remove(&wd),
             _ => None,
         }
     }
@@ -134,6 +159,11 @@ impl WatchTable {
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Watch> {
         self.watches.values()
     }
+}
+
+/// The identity of a mark in the table: its address.
+fn mark_id(mark: &Mark) -> usize {
+    core::ptr::from_ref(mark) as usize
 }
 
 #[kernel::macros::kunit_tests(rinotify_wd)]

@@ -1,0 +1,1323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stress: several processes and threads hammer rinotify for a bounded time, then the run is
+ * judged. RIT_STRESS_SECONDS (from `make stress SECONDS=N` through vm.sh ENV=; 10 by default,
+ * the short run of `make check`) is the length of the churn.
+ *
+ * - churners (2 processes): create, write, rename across directories, unlink, mkdir and
+ *   rmdir of watched directories, mount and umount of a tmpfs on a watched directory;
+ * - watchers (2 processes, root and nobody): several instances shared by threads that add
+ *   and remove watches (also with INOTIFY_IOC_SETNEXTWD, so descriptors are reused), read
+ *   and poll from two threads (and block in read on another instance), close and reopen
+ *   instances while events are in flight, dup them and fork children that use the
+ *   duplicate, read their fdinfo, FIONREAD, and switch O_ASYNC;
+ * - a sysctl changer: max_queued_events, max_user_watches, max_user_instances under load;
+ * - the main process tries rmmod throughout (refused: it holds an instance open).
+ *
+ * The events of a deterministic subset (a process doing a fixed sequence in its own
+ * directory, watched by a native inotify instance and a rinotify instance opened before the
+ * load starts) must be the same on both, record for record. At the end: no process saw an
+ * unexpected errno or a malformed record, every per-user counter of
+ * /sys/kernel/debug/rinotify/users is gone, rmmod succeeds and the module loads again.
+ * Kernel splats and kmemleak reports are judged by `make check` itself.
+ *
+ * module_exit_under_load: insmod/rmmod cycles, each unloading as soon as the last instance
+ * (watching inodes that another process deletes meanwhile) is closed.
+ *
+ * debugfs_file_pins_module: an open debugfs file of the module refuses rmmod.
+ * sysctl_file_open_across_rmmod: an open sysctl file does not, and fails safely after it.
+ *
+ * wd_not_reused_before_ignored: after rm_watch and INOTIFY_IOC_SETNEXTWD, a concurrent
+ * add_watch gets the old descriptor only once the old watch's IN_IGNORED is queued (native
+ * inotify and rinotify).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+/* The uapi header brings <linux/fcntl.h> (O_* flags), which clashes with glibc's <fcntl.h>. */
+#include <linux/rinotify.h>
+
+#include "kselftest_harness.h"
+#include "backend.h"
+
+extern int open(const char *path, int flags, ...);
+extern int fcntl(int fd, int cmd, ...);
+extern int inotify_init1(int flags);
+#ifndef O_ASYNC
+#define O_ASYNC FASYNC
+#endif
+/* <sys/mount.h> brings <fcntl.h> too. */
+extern int mount(const char *source, const char *target, const char *type,
+		 unsigned long flags, const void *data);
+extern int umount2(const char *target, int flags);
+#define MNT_DETACH 2
+
+#ifndef INOTIFY_IOC_SETNEXTWD
+#define INOTIFY_IOC_SETNEXTWD	_IOW('I', 0, __s32)
+#endif
+
+#define DEVICE		"/dev/rinotify"
+#define SYSCTL_DIR	"/proc/sys/fs/rinotify/"
+#define USERS		"/sys/kernel/debug/rinotify/users"
+#define NOBODY		65534
+
+#define NR_CHURN_DIRS	4
+#define NR_NAMES	8
+#define NR_INST		4
+#define NR_ERRS		64
+
+/* What the processes report; in shared memory. */
+struct shared {
+	volatile int stop;
+	long adds, add_ok, rms, reads, records, overflows, closes, forks, sysctl_writes;
+	long churn_ops, mounts, rmmod_refused, users_reads, probes, blocking_reads;
+	long interrupted_reads, signals;
+	/* Unexpected results: one line each, the first NR_ERRS kept. */
+	int nerr;
+	char err[NR_ERRS][160];
+};
+
+static struct shared *sh;
+static char base[64];
+
+static void failure(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void failure(const char *fmt, ...)
+{
+	int i = __atomic_fetch_add(&sh->nerr, 1, __ATOMIC_RELAXED);
+	va_list ap;
+
+	if (i >= NR_ERRS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(sh->err[i], sizeof(sh->err[i]), fmt, ap);
+	va_end(ap);
+}
+
+#define COUNT(field) __atomic_fetch_add(&sh->field, 1, __ATOMIC_RELAXED)
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/* xorshift: every process and thread its own deterministic sequence. */
+static unsigned int rnd(unsigned int *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+static int add_watch(int fd, const char *path, uint32_t mask)
+{
+	struct rinotify_watch w = { .pathname = (uintptr_t)path, .mask = mask };
+
+	return ioctl(fd, RINOTIFY_IOC_ADD_WATCH, &w);
+}
+
+static int rm_watch(int fd, int wd)
+{
+	return ioctl(fd, RINOTIFY_IOC_RM_WATCH, wd);
+}
+
+static int delete_module(const char *name)
+{
+	return syscall(__NR_delete_module, name, O_NONBLOCK);
+}
+
+static int load_module(void)
+{
+	const char *ko = getenv("RINOTIFY_KO");
+	int fd, ret;
+
+	if (!ko)
+		return -1;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = syscall(__NR_finit_module, fd, "", 0);
+	close(fd);
+	return ret;
+}
+
+static int module_loaded(void)
+{
+	struct stat st;
+
+	return stat(DEVICE, &st) == 0;
+}
+
+/* Unloads, retrying for up to 5 s while refused; returns the retries, -1 on failure. */
+static int unload_module(void)
+{
+	long end = now_ms() + 5000;
+	int tries = 0;
+
+	while (delete_module("rinotify")) {
+		if (errno != EWOULDBLOCK || now_ms() > end)
+			return -1;
+		tries++;
+		usleep(10 * 1000);
+	}
+	return tries;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -1;
+	close(fd);
+	return ret;
+}
+
+static long read_long(const char *path)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+/*
+ * Reads the debugfs file of per-user counts into buf; returns its length, -1 with errno if
+ * it cannot be read. Every line must be "uid:U instances:I watches:W" with I > 0, W >= 0.
+ */
+static ssize_t read_users(char *buf, size_t size, int *malformed)
+{
+	int fd = open(USERS, O_RDONLY | O_CLOEXEC);
+	ssize_t n, len = 0;
+	char *line;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[len] = 0;
+	*malformed = 0;
+	for (line = buf; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+		unsigned int uid;
+		int inst, watches;
+
+		if (sscanf(line, "uid:%u instances:%d watches:%d", &uid, &inst, &watches) != 3 ||
+		    inst <= 0 || watches < 0)
+			*malformed = 1;
+	}
+	return len;
+}
+
+/* Waits up to 5 s for the per-user counters to be gone; returns what is left ("" if none). */
+static const char *users_settled(void)
+{
+	static char buf[4096];
+	int malformed;
+
+	for (int i = 0; i < 500; i++) {
+		if (read_users(buf, sizeof(buf), &malformed) < 0) {
+			snprintf(buf, sizeof(buf), "cannot read " USERS ": %s", strerror(errno));
+			return buf;
+		}
+		if (!buf[0])
+			return buf;
+		usleep(10 * 1000);
+	}
+	return buf;
+}
+
+/*
+ * Checks the records in buf[0..n): lengths, NUL padding, wd -1 only with IN_Q_OVERFLOW.
+ * Returns the number of records, -1 if one is malformed.
+ */
+static int check_records(const char *buf, ssize_t n, long *overflows)
+{
+	ssize_t off = 0;
+	int nrec = 0;
+
+	while (off < n) {
+		const struct inotify_event *ev = (const void *)(buf + off);
+
+		if (n - off < (ssize_t)sizeof(*ev) || ev->len % 16 ||
+		    n - off < (ssize_t)(sizeof(*ev) + ev->len))
+			return -1;
+		if (ev->len && (!ev->name[0] || ev->name[ev->len - 1]))
+			return -1;
+		if ((ev->wd == -1) != (ev->mask == IN_Q_OVERFLOW))
+			return -1;
+		if (ev->mask == IN_Q_OVERFLOW)
+			(*overflows)++;
+		off += sizeof(*ev) + ev->len;
+		nrec++;
+	}
+	return nrec;
+}
+
+/* ---- the tree ------------------------------------------------------------------------ */
+
+/* A path of the churned tree: cN, cN/fM, cN/dM, cN/dM/fK, c0/mnt, c0/mnt/fM, acct/... */
+static void random_path(unsigned int *s, char *out, size_t size, int for_watch)
+{
+	int c = rnd(s) % NR_CHURN_DIRS, m = rnd(s) % NR_NAMES, k = rnd(s) % NR_NAMES;
+
+	/* The churners leave the top directories (and so the mount point) in place. */
+	switch (for_watch ? rnd(s) % 8 : 1 + rnd(s) % 5) {
+	case 0:
+		snprintf(out, size, "%s/c%d", base, c);
+		break;
+	case 1:
+	case 2:
+		snprintf(out, size, "%s/c%d/f%d", base, c, m);
+		break;
+	case 3:
+		snprintf(out, size, "%s/c%d/d%d", base, c, m);
+		break;
+	case 4:
+		snprintf(out, size, "%s/c%d/d%d/f%d", base, c, m, k);
+		break;
+	case 5:
+		snprintf(out, size, "%s/c0/mnt/f%d", base, m);
+		break;
+	case 6:
+		snprintf(out, size, "%s/c0/mnt", base);
+		break;
+	default:
+		snprintf(out, size, "%s/acct/%s", base, m & 1 ? "a" : "b");
+		break;
+	}
+}
+
+static void churner(int id)
+{
+	unsigned int s = 0x9e3779b9u * (id + 1);
+	char a[128], b[160], mnt[128];
+	int fd, mounted = 0, i = 0;
+
+	snprintf(mnt, sizeof(mnt), "%s/c0/mnt", base);
+	while (!sh->stop) {
+		random_path(&s, a, sizeof(a), 0);
+		switch (rnd(&s) % 8) {
+		case 0:
+		case 1:
+			fd = open(a, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+			if (fd >= 0) {
+				if (write(fd, "x", 1) < 0)
+					failure("churn write %s: %s", a, strerror(errno));
+				close(fd);
+			}
+			break;
+		case 2:
+		case 3:
+			/* Across directories, files and directories alike. */
+			random_path(&s, b, sizeof(b), 0);
+			if (rename(a, b) && errno != ENOENT && errno != ENOTDIR && errno != EISDIR &&
+			    errno != ENOTEMPTY && errno != EINVAL && errno != EXDEV && errno != EBUSY)
+				failure("churn rename %s %s: %s", a, b, strerror(errno));
+			break;
+		case 4:
+			unlink(a);
+			break;
+		case 5: {
+			char *slash;
+
+			/* A directory: mkdir, or empty it and rmdir it (with its watches). */
+			slash = strrchr(a, '/');
+			if (slash && slash[1] == 'f')
+				slash[1] = 'd';
+			if (!mkdir(a, 0777))
+				break;
+			for (int k = 0; k < NR_NAMES; k++) {
+				snprintf(b, sizeof(b), "%s/f%d", a, k);
+				unlink(b);
+			}
+			rmdir(a);
+			break;
+		}
+		case 6:
+			if (id != 0)
+				break;
+			/* A tmpfs comes and goes on a watched directory (umount: IN_UNMOUNT). */
+			if (!mounted && !mount("stress", mnt, "tmpfs", 0, "size=4m,mode=0777")) {
+				mounted = 1;
+				COUNT(mounts);
+			} else if (mounted && (rnd(&s) % 4 == 0)) {
+				if (!umount2(mnt, 0))
+					mounted = 0;
+				else if (errno != EBUSY)
+					failure("umount %s: %s", mnt, strerror(errno));
+			}
+			break;
+		default:
+			fd = open(a, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		COUNT(churn_ops);
+		if (++i % 64 == 0)
+			usleep(1000);
+	}
+	if (mounted && umount2(mnt, 0) && umount2(mnt, MNT_DETACH))
+		failure("final umount %s: %s", mnt, strerror(errno));
+}
+
+/* ---- watchers ------------------------------------------------------------------------ */
+
+static int inst[NR_INST];
+static unsigned int watcher_seed;
+static pthread_t blocked_reader;
+
+static int load_fd(int i)
+{
+	return __atomic_load_n(&inst[i], __ATOMIC_RELAXED);
+}
+
+static int errno_in(int err, const int *list)
+{
+	for (; *list; list++)
+		if (err == *list)
+			return 1;
+	return 0;
+}
+
+static void *adder(void *arg)
+{
+	static const int ok[] = { ENOENT, ENOTDIR, EEXIST, ENOSPC, EACCES, EBADF, 0 };
+	static const uint32_t flags[] = { 0, IN_ONESHOT, IN_EXCL_UNLINK, IN_MASK_ADD,
+					  IN_MASK_CREATE, IN_ONLYDIR, IN_DONT_FOLLOW, 0 };
+	unsigned int s = watcher_seed * 7 + (uintptr_t)arg;
+	char path[128];
+	int fd, wd;
+	uint32_t mask;
+
+	while (!sh->stop) {
+		fd = load_fd(rnd(&s) % NR_INST);
+		random_path(&s, path, sizeof(path), 1);
+		mask = (rnd(&s) & IN_ALL_EVENTS) | IN_CREATE | flags[rnd(&s) % 8];
+		/* Low descriptors come back; near INT_MAX the allocator wraps. */
+		if (rnd(&s) % 16 == 0 &&
+		    ioctl(fd, INOTIFY_IOC_SETNEXTWD,
+			  rnd(&s) % 8 ? 1 + rnd(&s) % 4 : INT32_MAX - rnd(&s) % 3) &&
+		    errno != EBADF)
+			failure("SETNEXTWD: %s", strerror(errno));
+		COUNT(adds);
+		wd = add_watch(fd, path, mask);
+		if (wd > 0)
+			COUNT(add_ok);
+		else if (fd >= 0 && !errno_in(errno, ok))
+			failure("add_watch %s %#x: %d %s", path, mask, wd, strerror(errno));
+	}
+	return NULL;
+}
+
+static void *remover(void *arg)
+{
+	unsigned int s = watcher_seed * 11 + 1;
+
+	while (!sh->stop) {
+		int fd = load_fd(rnd(&s) % NR_INST);
+
+		COUNT(rms);
+		if (rm_watch(fd, 1 + rnd(&s) % 48) && fd >= 0 && errno != EINVAL && errno != EBADF)
+			failure("rm_watch: %s", strerror(errno));
+		/* A tight loop here would starve the churners of CPU under emulation. */
+		if (rnd(&s) % 4 == 0)
+			usleep(1000);
+	}
+	return NULL;
+}
+
+static void read_one(int fd, unsigned int *s)
+{
+	static const size_t sizes[] = { 1, 16, 31, 32, 48, 100, 1024, 4096 };
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	size_t size = sizes[rnd(s) % 8];
+	long overflows = 0;
+	ssize_t n;
+	int nrec;
+
+	n = read(fd, buf, size);
+	COUNT(reads);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINVAL && errno != EBADF)
+			failure("read(%zu): %s", size, strerror(errno));
+		return;
+	}
+	nrec = check_records(buf, n, &overflows);
+	if (nrec < 0 || n == 0)
+		failure("read(%zu) = %zd: malformed records", size, n);
+	else
+		__atomic_fetch_add(&sh->records, nrec, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sh->overflows, overflows, __ATOMIC_RELAXED);
+}
+
+static void *reader(void *arg)
+{
+	unsigned int s = watcher_seed * 13 + (uintptr_t)arg;
+	struct pollfd pfd[NR_INST];
+	int i, n;
+
+	while (!sh->stop) {
+		for (i = 0; i < NR_INST; i++) {
+			pfd[i].fd = load_fd(i);
+			pfd[i].events = POLLIN;
+		}
+		n = poll(pfd, NR_INST, 50);
+		if (n < 0 && errno != EINTR) {
+			failure("poll: %s", strerror(errno));
+			continue;
+		}
+		for (i = 0; i < NR_INST; i++)
+			if (pfd[i].revents & POLLIN)
+				read_one(pfd[i].fd, &s);
+	}
+	return NULL;
+}
+
+/*
+ * Reads the instances' fdinfo (watch lines), asks FIONREAD, and switches O_ASYNC (SIGIO,
+ * ignored here) on and off, all while the others add, remove, read and close.
+ */
+static void *prober(void *arg)
+{
+	unsigned int s = watcher_seed * 19 + 5;
+	char path[64], buf[4096];
+	int fd, n, flags;
+
+	while (!sh->stop) {
+		fd = load_fd(rnd(&s) % NR_INST);
+		if (fd < 0) {
+			usleep(1000);
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+		n = open(path, O_RDONLY | O_CLOEXEC);
+		if (n >= 0) {
+			while (read(n, buf, sizeof(buf)) > 0)
+				;
+			close(n);
+		}
+		n = 0;
+		if (ioctl(fd, FIONREAD, &n)) {
+			if (errno != EBADF)
+				failure("FIONREAD: %s", strerror(errno));
+		} else if (n < 0 || n % 16) {
+			failure("FIONREAD: %d", n);
+		}
+		flags = fcntl(fd, F_GETFL);
+		if (flags >= 0 && fcntl(fd, F_SETOWN, getpid()) == 0)
+			fcntl(fd, F_SETFL, flags ^ O_ASYNC);
+		/* Interrupts the blocked reader often (EINTR: no SA_RESTART). */
+		if (rnd(&s) % 16 == 0)
+			pthread_kill(blocked_reader, SIGUSR1);
+		COUNT(probes);
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/* Blocks in read() on a blocking duplicate; interrupted by a signal at the end. */
+static void *blocking_reader(void *arg)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	long overflows = 0;
+	ssize_t n;
+	int fd = (int)(uintptr_t)arg, nrec;
+
+	while (!sh->stop) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno != EINTR)
+				failure("blocking read: %s", strerror(errno));
+			else
+				COUNT(interrupted_reads);
+			continue;
+		}
+		nrec = check_records(buf, n, &overflows);
+		if (nrec <= 0)
+			failure("blocking read = %zd: malformed records", n);
+		else
+			__atomic_fetch_add(&sh->records, nrec, __ATOMIC_RELAXED);
+		COUNT(blocking_reads);
+	}
+	return NULL;
+}
+
+static void on_signal(int sig)
+{
+	COUNT(signals);
+}
+
+/* A forked child uses a duplicate of an instance (a shared file), then exits. */
+static void fork_user(int fd, unsigned int *s)
+{
+	char path[128];
+	pid_t pid;
+	int dupfd = dup(fd), status;
+
+	if (dupfd < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		random_path(s, path, sizeof(path), 1);
+		add_watch(dupfd, path, IN_ALL_EVENTS);
+		read_one(dupfd, s);
+		_exit(0);
+	}
+	close(dupfd);
+	if (pid > 0) {
+		COUNT(forks);
+		waitpid(pid, &status, 0);
+	}
+}
+
+/* Closes and reopens instances (queued events and watches go with them), dups and forks. */
+static void *closer(void *arg)
+{
+	unsigned int s = watcher_seed * 17 + 3;
+	int i, fd, old;
+
+	while (!sh->stop) {
+		usleep(20 * 1000 + rnd(&s) % 30000);
+		i = rnd(&s) % NR_INST;
+		if (rnd(&s) % 3 == 0) {
+			fd = load_fd(i);
+			if (fd >= 0)
+				fork_user(fd, &s);
+			continue;
+		}
+		fd = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EMFILE)
+				failure("open: %s", strerror(errno));
+			continue;
+		}
+		old = load_fd(i);
+		if (old < 0) {
+			__atomic_store_n(&inst[i], fd, __ATOMIC_RELAXED);
+			continue;
+		}
+		/*
+		 * The new instance takes the old one's place under the same fd number (the old
+		 * file is closed), so that the other threads never use an fd that some other
+		 * file got meanwhile.
+		 */
+		if (dup2(fd, old) < 0)
+			failure("dup2: %s", strerror(errno));
+		close(fd);
+		COUNT(closes);
+	}
+	return NULL;
+}
+
+static void watcher(int id)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int i, nt = 0, blocking;
+	pthread_t t[8];
+
+	watcher_seed = 0x85ebca6bu * (id + 1);
+	signal(SIGIO, SIG_IGN);
+	sigaction(SIGUSR1, &sa, NULL);
+	for (i = 0; i < NR_INST; i++)
+		inst[i] = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* One more instance, blocking, read by a thread that sleeps in read(). */
+	blocking = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	if (blocking < 0)
+		failure("open: %s", strerror(errno));
+	for (i = 0; i < 3; i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/c%d", base, i);
+		add_watch(blocking, path, IN_ALL_EVENTS);
+	}
+	pthread_create(&t[nt++], NULL, blocking_reader, (void *)(uintptr_t)blocking);
+	blocked_reader = t[0];
+	pthread_create(&t[nt++], NULL, prober, NULL);
+	pthread_create(&t[nt++], NULL, adder, (void *)1);
+	pthread_create(&t[nt++], NULL, adder, (void *)2);
+	pthread_create(&t[nt++], NULL, remover, NULL);
+	pthread_create(&t[nt++], NULL, reader, (void *)1);
+	pthread_create(&t[nt++], NULL, reader, (void *)2);
+	pthread_create(&t[nt++], NULL, closer, NULL);
+	/* Wakes the blocked reader until it has seen the stop. */
+	while (pthread_tryjoin_np(t[0], NULL)) {
+		pthread_kill(t[0], SIGUSR1);
+		usleep(10 * 1000);
+	}
+	for (i = 1; i < nt; i++)
+		pthread_join(t[i], NULL);
+	close(blocking);
+	/* Close with events and watches in place. */
+	for (i = 0; i < NR_INST; i++)
+		if (inst[i] >= 0)
+			close(inst[i]);
+}
+
+/* ---- sysctls ------------------------------------------------------------------------- */
+
+static const char *const knobs[] = { "max_queued_events", "max_user_watches",
+				     "max_user_instances" };
+static const long values[3][3] = {
+	{ 1, 16, 16384 },
+	{ 8, 64, 8192 },
+	{ 2, 6, 128 },
+};
+
+static void sysctl_changer(void)
+{
+	unsigned int s = 77;
+	char path[128], val[32];
+	int k;
+
+	while (!sh->stop) {
+		k = rnd(&s) % 3;
+		snprintf(path, sizeof(path), SYSCTL_DIR "%s", knobs[k]);
+		snprintf(val, sizeof(val), "%ld", values[k][rnd(&s) % 3]);
+		if (write_str(path, val))
+			failure("write %s %s: %s", path, val, strerror(errno));
+		COUNT(sysctl_writes);
+		usleep(30 * 1000);
+	}
+}
+
+/* Reads the per-user counters while everything runs. */
+static void users_reader(void)
+{
+	char buf[4096];
+	int malformed;
+
+	while (!sh->stop) {
+		if (read_users(buf, sizeof(buf), &malformed) < 0)
+			failure("read " USERS ": %s", strerror(errno));
+		else if (malformed)
+			failure("malformed " USERS ": %.100s", buf);
+		COUNT(users_reads);
+		usleep(50 * 1000);
+	}
+}
+
+/* ---- the deterministic subset -------------------------------------------------------- */
+
+#define ACCT_MAX	200000
+
+struct acct {
+	int fd;
+	int n, overflow;
+	struct {
+		int32_t wd;
+		uint32_t mask, cookie;
+		char name[24];
+	} *ev;
+};
+
+static void *acct_reader(void *arg)
+{
+	struct acct *a = arg;
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct pollfd pfd = { .fd = a->fd, .events = POLLIN };
+	int last = 0;
+
+	for (;;) {
+		ssize_t n, off;
+
+		if (!last && sh->stop == 2)
+			last = 1;	/* one more drain after the workload ended */
+		else if (last)
+			break;
+		poll(&pfd, 1, 20);
+		while ((n = read(a->fd, buf, sizeof(buf))) > 0) {
+			for (off = 0; off < n;) {
+				const struct inotify_event *ev = (const void *)(buf + off);
+
+				if (ev->mask == IN_Q_OVERFLOW)
+					a->overflow++;
+				if (a->n < ACCT_MAX) {
+					a->ev[a->n].wd = ev->wd;
+					a->ev[a->n].mask = ev->mask;
+					a->ev[a->n].cookie = ev->cookie;
+					snprintf(a->ev[a->n].name, sizeof(a->ev[0].name), "%s",
+						 ev->len ? ev->name : "");
+					a->n++;
+				}
+				off += sizeof(*ev) + ev->len;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* The fixed sequence, in acct/: every kind of event the watches below report. */
+static void acct_workload(void)
+{
+	char p[128], q[128];
+	int i = 0, fd;
+
+	while (!sh->stop) {
+		snprintf(p, sizeof(p), "%s/acct/a/f%d", base, i);
+		snprintf(q, sizeof(q), "%s/acct/b/g%d", base, i);
+		fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0 || write(fd, "data", 4) != 4)
+			failure("acct create %s: %s", p, strerror(errno));
+		close(fd);
+		if (chmod(p, 0600) || rename(p, q))
+			failure("acct rename %s: %s", p, strerror(errno));
+		fd = open(q, O_RDONLY | O_CLOEXEC);
+		close(fd);
+		snprintf(p, sizeof(p), "%s/acct/a/d%d", base, i);
+		if (mkdir(p, 0755) || rmdir(p) || unlink(q))
+			failure("acct dir %s: %s", p, strerror(errno));
+		i++;
+		usleep(2000);
+	}
+}
+
+static const char *const acct_paths[] = { "acct", "acct/a", "acct/b" };
+
+/* Compares the two event streams; returns a description of the first difference or NULL. */
+static const char *acct_compare(struct acct *nat, struct acct *rin, char *msg, size_t size)
+{
+	/* Cookies: the k-th distinct cookie of one stream must be the k-th of the other. */
+	static uint32_t cn[ACCT_MAX], cr[ACCT_MAX];
+	int ncn = 0, ncr = 0;
+
+	if (nat->overflow || rin->overflow) {
+		snprintf(msg, size, "overflow: native %d, rinotify %d", nat->overflow, rin->overflow);
+		return msg;
+	}
+	if (nat->n != rin->n) {
+		snprintf(msg, size, "native read %d events, rinotify %d", nat->n, rin->n);
+		return msg;
+	}
+	for (int i = 0; i < nat->n; i++) {
+		int kn = -1, kr = -1;
+
+		if (nat->ev[i].cookie) {
+			for (kn = 0; kn < ncn && cn[kn] != nat->ev[i].cookie; kn++)
+				;
+			if (kn == ncn)
+				cn[ncn++] = nat->ev[i].cookie;
+		}
+		if (rin->ev[i].cookie) {
+			for (kr = 0; kr < ncr && cr[kr] != rin->ev[i].cookie; kr++)
+				;
+			if (kr == ncr)
+				cr[ncr++] = rin->ev[i].cookie;
+		}
+		/* Only recent cookies matter: keep the tables short. */
+		if (ncn > 64 && ncr > 64 && ncn == ncr) {
+			memmove(cn, cn + 32, (ncn - 32) * sizeof(cn[0]));
+			memmove(cr, cr + 32, (ncr - 32) * sizeof(cr[0]));
+			ncn -= 32;
+			ncr -= 32;
+		}
+		if (nat->ev[i].wd != rin->ev[i].wd || nat->ev[i].mask != rin->ev[i].mask ||
+		    strcmp(nat->ev[i].name, rin->ev[i].name) || kn != kr) {
+			snprintf(msg, size, "event %d: native wd %d mask %#x %s, rinotify wd %d mask %#x %s",
+				 i, nat->ev[i].wd, nat->ev[i].mask, nat->ev[i].name,
+				 rin->ev[i].wd, rin->ev[i].mask, rin->ev[i].name);
+			return msg;
+		}
+	}
+	return NULL;
+}
+
+static int acct_open(struct acct *a, const struct backend *b)
+{
+	char path[128];
+
+	a->ev = calloc(ACCT_MAX, sizeof(a->ev[0]));
+	a->fd = b->init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (!a->ev || a->fd < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(acct_paths); i++) {
+		snprintf(path, sizeof(path), "%s/%s", base, acct_paths[i]);
+		if (b->add_watch(a->fd, path, IN_ALL_EVENTS) != (int)i + 1)
+			return -1;
+	}
+	return 0;
+}
+
+static pid_t spawn(void (*fn)(int), int arg, uid_t uid)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (uid && (setgid(uid) || setuid(uid)))
+			_exit(100);
+		fn(arg);
+		_exit(0);
+	}
+	return pid;
+}
+
+static void run_sysctl_changer(int unused)
+{
+	sysctl_changer();
+}
+
+static void run_users_reader(int unused)
+{
+	users_reader();
+}
+
+static void run_acct(int unused)
+{
+	acct_workload();
+}
+
+static int stress_seconds(void)
+{
+	const char *s = getenv("RIT_STRESS_SECONDS");
+	int n = s ? atoi(s) : 0;
+
+	return n > 0 ? n : 10;
+}
+
+static void make_tree(void)
+{
+	char path[128];
+
+	umask(0);
+	snprintf(base, sizeof(base), "/tmp/rinotify-stress-%d", getpid());
+	mkdir(base, 0777);
+	for (int c = 0; c < NR_CHURN_DIRS; c++) {
+		snprintf(path, sizeof(path), "%s/c%d", base, c);
+		mkdir(path, 0777);
+	}
+	snprintf(path, sizeof(path), "%s/c0/mnt", base);
+	mkdir(path, 0777);
+	for (size_t i = 0; i < ARRAY_SIZE(acct_paths); i++) {
+		snprintf(path, sizeof(path), "%s/%s", base, acct_paths[i]);
+		mkdir(path, 0777);
+	}
+}
+
+static void remove_tree(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "umount %s/c0/mnt 2>/dev/null; rm -rf %s", base, base);
+	if (system(cmd))
+		fprintf(stderr, "# %s failed\n", cmd);
+}
+
+FIXTURE(stress) {
+	int unused;
+};
+
+FIXTURE_SETUP(stress)
+{
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+}
+
+TEST_F_TIMEOUT(stress, churn, 7200)
+{
+	struct acct nat = { 0 }, rin = { 0 };
+	long saved[3], end, rmmod_ok = 0;
+	pthread_t tn, tr;
+	pid_t pids[8];
+	int npids = 0, status, i, seconds = stress_seconds();
+	char msg[256];
+	const char *left;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(sh != MAP_FAILED);
+	ASSERT_TRUE(module_loaded());
+	for (i = 0; i < 3; i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), SYSCTL_DIR "%s", knobs[i]);
+		saved[i] = read_long(path);
+		ASSERT_LT(0, saved[i]);
+	}
+	make_tree();
+
+	/* The deterministic subset: both instances exist before the load starts. */
+	ASSERT_EQ(0, acct_open(&nat, &backend_native));
+	ASSERT_EQ(0, acct_open(&rin, &backend_rinotify));
+	ASSERT_EQ(0, pthread_create(&tn, NULL, acct_reader, &nat));
+	ASSERT_EQ(0, pthread_create(&tr, NULL, acct_reader, &rin));
+
+	TH_LOG("stress: %d s", seconds);
+	pids[npids++] = spawn(churner, 0, 0);
+	pids[npids++] = spawn(churner, 1, 0);
+	pids[npids++] = spawn(watcher, 0, 0);
+	pids[npids++] = spawn(watcher, 1, NOBODY);
+	pids[npids++] = spawn(run_sysctl_changer, 0, 0);
+	pids[npids++] = spawn(run_users_reader, 0, 0);
+	pids[npids++] = spawn(run_acct, 0, 0);
+
+	/* rmmod throughout: refused, since this process holds an instance. */
+	end = now_ms() + seconds * 1000L;
+	while (now_ms() < end) {
+		if (delete_module("rinotify") == 0) {
+			rmmod_ok++;
+			break;
+		}
+		if (errno != EWOULDBLOCK)
+			failure("rmmod under load: %s", strerror(errno));
+		sh->rmmod_refused++;
+		usleep(20 * 1000);
+	}
+	sh->stop = 1;
+	for (i = 0; i < npids; i++) {
+		EXPECT_LT(0, pids[i]);
+		if (pids[i] > 0) {
+			EXPECT_EQ(pids[i], waitpid(pids[i], &status, 0));
+			EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+				TH_LOG("process %d: status %#x", i, status);
+		}
+	}
+	sh->stop = 2;
+	pthread_join(tn, NULL);
+	pthread_join(tr, NULL);
+
+	TH_LOG("churn: %ld ops, %ld mounts; sysctl writes %ld; rmmod refused %ld times",
+	       sh->churn_ops, sh->mounts, sh->sysctl_writes, sh->rmmod_refused);
+	TH_LOG("watchers: %ld add_watch (%ld ok), %ld rm_watch, %ld reads + %ld blocking "
+	       "(%ld interrupted by %ld signals), "
+	       "%ld records (%ld overflows), %ld closes, %ld forks, %ld fdinfo/FIONREAD/O_ASYNC; "
+	       "%ld reads of " USERS,
+	       sh->adds, sh->add_ok, sh->rms, sh->reads, sh->blocking_reads,
+	       sh->interrupted_reads, sh->signals, sh->records,
+	       sh->overflows, sh->closes, sh->forks, sh->probes, sh->users_reads);
+	for (i = 0; i < sh->nerr && i < NR_ERRS; i++)
+		TH_LOG("unexpected: %s", sh->err[i]);
+	EXPECT_EQ(0, sh->nerr);
+	EXPECT_EQ(0, rmmod_ok);
+	EXPECT_LT(0, sh->add_ok);
+	EXPECT_LT(0, sh->records);
+
+	/* Every event of the subset accounted, the same on both. */
+	TH_LOG("subset: native %d events, rinotify %d events", nat.n, rin.n);
+	EXPECT_LT(0, nat.n);
+	EXPECT_TRUE(acct_compare(&nat, &rin, msg, sizeof(msg)) == NULL) TH_LOG("%s", msg);
+	close(nat.fd);
+	close(rin.fd);
+
+	for (i = 0; i < 3; i++) {
+		char path[128], val[32];
+
+		snprintf(path, sizeof(path), SYSCTL_DIR "%s", knobs[i]);
+		snprintf(val, sizeof(val), "%ld", saved[i]);
+		EXPECT_EQ(0, write_str(path, val));
+	}
+	remove_tree();
+
+	/* Nothing held by anyone any more ... */
+	left = users_settled();
+	EXPECT_STREQ("", left);
+	/* ... so the module unloads, and loads again. */
+	i = unload_module();
+	EXPECT_LE(0, i) TH_LOG("rmmod after the stress: %s", strerror(errno));
+	if (i > 0)
+		TH_LOG("rmmod refused %d times before it succeeded", i);
+	EXPECT_FALSE(module_loaded());
+	ASSERT_EQ(0, load_module());
+	ASSERT_TRUE(module_loaded());
+	EXPECT_STREQ("", users_settled());
+}
+
+/* ---- module exit under load ---------------------------------------------------------- */
+
+static void deleter(int unused)
+{
+	char p[128];
+
+	while (!sh->stop) {
+		for (int d = 0; d < 4; d++) {
+			snprintf(p, sizeof(p), "%s/x/d%d", base, d);
+			mkdir(p, 0777);
+			for (int f = 0; f < 4; f++) {
+				snprintf(p, sizeof(p), "%s/x/d%d/f%d", base, d, f);
+				close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0666));
+			}
+		}
+		for (int d = 0; d < 4; d++) {
+			for (int f = 0; f < 4; f++) {
+				snprintf(p, sizeof(p), "%s/x/d%d/f%d", base, d, f);
+				unlink(p);
+			}
+			snprintf(p, sizeof(p), "%s/x/d%d", base, d);
+			rmdir(p);
+		}
+	}
+}
+
+/* Opens instances and watches what the deleter creates and deletes, then closes all. */
+static int exit_user(int n)
+{
+	char p[128], buf[1024];
+	int fd[2], i, d, f;
+
+	for (i = 0; i < 2; i++)
+		fd[i] = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	for (i = 0; i < 200; i++) {
+		d = i % 4;
+		f = (i / 4) % 5;
+		if (f == 4)
+			snprintf(p, sizeof(p), "%s/x/d%d", base, d);
+		else
+			snprintf(p, sizeof(p), "%s/x/d%d/f%d", base, d, f);
+		add_watch(fd[i % 2], p, IN_ALL_EVENTS | (i % 3 ? 0 : IN_ONESHOT));
+		if (read(fd[i % 2], buf, sizeof(buf)) < 0 && errno != EAGAIN)
+			return 1;
+	}
+	for (i = 0; i < 2; i++)
+		if (fd[i] < 0 || close(fd[i]))
+			return 1;
+	return 0;
+}
+
+#define EXIT_CYCLES	8
+
+TEST_F_TIMEOUT(stress, module_exit_under_load, 600)
+{
+	char p[128];
+	pid_t del, users[3];
+	int cycle, i, status, retries = 0, r;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(sh != MAP_FAILED);
+	ASSERT_TRUE(module_loaded());
+	make_tree();
+	snprintf(p, sizeof(p), "%s/x", base);
+	ASSERT_EQ(0, mkdir(p, 0777));
+	del = spawn(deleter, 0, 0);
+	ASSERT_LT(0, del);
+
+	for (cycle = 0; cycle < EXIT_CYCLES; cycle++) {
+		for (i = 0; i < 3; i++) {
+			users[i] = fork();
+			if (users[i] == 0)
+				_exit(exit_user(i));
+		}
+		/* This process's instance is the last one closed. */
+		r = exit_user(3);
+		EXPECT_EQ(0, r);
+		for (i = 0; i < 3; i++) {
+			EXPECT_EQ(users[i], waitpid(users[i], &status, 0));
+			EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		}
+		r = exit_user(4);
+		EXPECT_EQ(0, r);
+		/* Right after the last close returned. */
+		r = unload_module();
+		ASSERT_LE(0, r) TH_LOG("cycle %d: rmmod: %s", cycle, strerror(errno));
+		retries += r;
+		ASSERT_EQ(0, load_module()) TH_LOG("cycle %d: insmod: %s", cycle, strerror(errno));
+	}
+	sh->stop = 1;
+	EXPECT_EQ(del, waitpid(del, &status, 0));
+	TH_LOG("%d insmod/rmmod cycles; rmmod refused %d times in all before it succeeded",
+	       EXIT_CYCLES, retries);
+	EXPECT_STREQ("", users_settled());
+	remove_tree();
+}
+
+/*
+ * An open file of the module's debugfs directory pins the module like /dev/rinotify does:
+ * with the 7.3 kernel::debugfs abstraction (no .owner in its file_operations) rmmod
+ * succeeded here, and the close() below then made debugfs read the unloaded module's
+ * file_operations.
+ */
+TEST_F(stress, debugfs_file_pins_module)
+{
+	char buf[256];
+	int fd, r, err;
+
+	ASSERT_TRUE(module_loaded());
+	fd = open(USERS, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	r = delete_module("rinotify");
+	err = errno;
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(EWOULDBLOCK, err);
+	EXPECT_LE(0, read(fd, buf, sizeof(buf)));
+	EXPECT_EQ(0, close(fd));
+	if (r == 0) {
+		ASSERT_EQ(0, load_module());
+	} else {
+		/* Unloads once closed, and comes back. */
+		EXPECT_LE(0, unload_module());
+		ASSERT_EQ(0, load_module());
+	}
+	ASSERT_TRUE(module_loaded());
+}
+
+/*
+ * A sysctl file does not pin the module (sysctl files of modules never do): the unload
+ * unregisters the table, and the open file then fails its reads and closes safely.
+ */
+TEST_F(stress, sysctl_file_open_across_rmmod)
+{
+	char buf[64];
+	int fd, r;
+
+	ASSERT_TRUE(module_loaded());
+	fd = open(SYSCTL_DIR "max_user_watches", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_LT(0, read(fd, buf, sizeof(buf)));
+	r = unload_module();
+	EXPECT_LE(0, r);
+	errno = 0;
+	EXPECT_EQ(-1, pread(fd, buf, sizeof(buf), 0));
+	TH_LOG("read of a sysctl of the unloaded module: %s", strerror(errno));
+	EXPECT_EQ(-1, pwrite(fd, "100", 3, 0));
+	EXPECT_EQ(0, close(fd));
+	if (!module_loaded())
+		ASSERT_EQ(0, load_module());
+	ASSERT_TRUE(module_loaded());
+	EXPECT_LT(0, read_long(SYSCTL_DIR "max_user_watches"));
+}
+
+/* ---- wd reuse ------------------------------------------------------------------------ */
+
+/*
+ * Adders create watches (IN_MASK_CREATE: every success is a new watch) on a few files with
+ * INOTIFY_IOC_SETNEXTWD pointing at the lowest wds, removers remove low wds blindly. A wd
+ * is taken by one watch at a time, so when add_watch hands out wd w, the IN_IGNORED of
+ * every earlier watch with descriptor w must be queued already: after draining the queue,
+ * the IN_IGNOREDs seen for w are at least the watches with w handed out before.
+ */
+#define RACE_FILES	6
+#define RACE_ADDS	3000
+#define RACE_WDS	32
+
+struct race {
+	const struct backend *be;
+	int fd;
+	pthread_mutex_t lock;
+	long handed[RACE_WDS], ignored[RACE_WDS];
+	int bad, stop;
+};
+
+/* Reads what is queued and counts the IN_IGNOREDs by wd; under r->lock. */
+static void race_drain(struct race *r)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n, off;
+
+	while ((n = read(r->fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n;) {
+			const struct inotify_event *ev = (const void *)(buf + off);
+
+			if (ev->mask == IN_IGNORED && ev->wd >= 1 && ev->wd < RACE_WDS)
+				r->ignored[ev->wd]++;
+			if (ev->mask == IN_Q_OVERFLOW)
+				r->bad += 1000;
+			off += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+static void *race_adder(void *arg)
+{
+	struct race *r = arg;
+	unsigned int s = 0x1234567u + (uintptr_t)&s;
+	char path[128];
+	int i, wd;
+
+	for (i = 0; i < RACE_ADDS; i++) {
+		snprintf(path, sizeof(path), "%s/r%u", base, rnd(&s) % RACE_FILES);
+		ioctl(r->fd, INOTIFY_IOC_SETNEXTWD, 1 + rnd(&s) % 3);
+		wd = r->be->add_watch(r->fd, path, IN_MODIFY | IN_MASK_CREATE);
+		if (wd < 1 || wd >= RACE_WDS)
+			continue;
+		pthread_mutex_lock(&r->lock);
+		race_drain(r);
+		if (r->ignored[wd] < r->handed[wd])
+			r->bad++;
+		r->handed[wd]++;
+		pthread_mutex_unlock(&r->lock);
+	}
+	return NULL;
+}
+
+static void *race_remover(void *arg)
+{
+	struct race *r = arg;
+	unsigned int s = 0x7654321u + (uintptr_t)&s;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED))
+		r->be->rm_watch(r->fd, 1 + rnd(&s) % (RACE_FILES + 3));
+	return NULL;
+}
+
+/* Returns the times a wd came back before the IN_IGNORED of its previous watch, or -1. */
+static int wd_race(const struct backend *be, long *handed)
+{
+	struct race r = { .be = be, .lock = PTHREAD_MUTEX_INITIALIZER };
+	pthread_t add[3], rm[2];
+	char path[128];
+	int i;
+
+	for (i = 0; i < RACE_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/r%d", base, i);
+		close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	}
+	r.fd = be->init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (r.fd < 0)
+		return -1;
+	for (i = 0; i < 2; i++)
+		pthread_create(&rm[i], NULL, race_remover, &r);
+	for (i = 0; i < 3; i++)
+		pthread_create(&add[i], NULL, race_adder, &r);
+	for (i = 0; i < 3; i++)
+		pthread_join(add[i], NULL);
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < 2; i++)
+		pthread_join(rm[i], NULL);
+	close(r.fd);
+	*handed = 0;
+	for (i = 0; i < RACE_WDS; i++)
+		*handed += r.handed[i];
+	return r.bad;
+}
+
+TEST_F_TIMEOUT(stress, wd_not_reused_before_ignored, 300)
+{
+	long handed;
+	int bad;
+
+	make_tree();
+	bad = wd_race(&backend_native, &handed);
+	TH_LOG("native: wds handed out %ld times, %d before the old IN_IGNORED", handed, bad);
+	EXPECT_EQ(0, bad);
+	bad = wd_race(&backend_rinotify, &handed);
+	TH_LOG("rinotify: wds handed out %ld times, %d before the old IN_IGNORED", handed, bad);
+	EXPECT_EQ(0, bad);
+	remove_tree();
+}
+
+TEST_HARNESS_MAIN
