@@ -14,12 +14,10 @@ use kernel::{
     },
 };
 
-/// One watch: its mark, and when it was added (fdinfo lists the newest first).
+/// One watch: its mark.
 pub(crate) struct Watch {
     /// The fsnotify mark; the table's reference to it.
     pub(crate) mark: WatchMark,
-    /// Order of creation within the instance.
-    pub(crate) seq: u64,
 }
 
 /// Hands out watch descriptors as inotify's `idr_alloc_cyclic(idr, .., 1, 0)` does: the
@@ -61,8 +59,6 @@ impl WdAllocator {
 pub(crate) struct WatchTable {
     watches: RBTree<i32, Watch>,
     wds: WdAllocator,
-    /// Creation counter for [`Watch::seq`].
-    created: u64,
 }
 
 impl WatchTable {
@@ -71,7 +67,6 @@ impl WatchTable {
         Self {
             watches: RBTree::new(),
             wds: WdAllocator::new(),
-            created: 0,
         }
     }
 
@@ -99,9 +94,7 @@ impl WatchTable {
         if wd == -1 {
             return Some(mark);
         }
-        self.created += 1;
-        let seq = self.created;
-        self.watches.insert(node.into_node(wd, Watch { mark, seq }));
+        self.watches.insert(node.into_node(wd, Watch { mark }));
         None
     }
 
@@ -123,16 +116,6 @@ impl WatchTable {
     pub(crate) fn pop(&mut self) -> Option<Watch> {
         let wd = *self.watches.keys().next()?;
         self.watches.remove(&wd)
-    }
-
-    /// Number of watches.
-    pub(crate) fn len(&self) -> usize {
-        self.watches.iter().count()
-    }
-
-    /// Every watch, in descriptor order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Watch> {
-        self.watches.values()
     }
 }
 
