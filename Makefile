@@ -25,7 +25,7 @@ else
 KERNEL = $(KDIR)
 endif
 
-.PHONY: all module deps kernel selftests tools check run help clean fmt fmtcheck
+.PHONY: all module deps kernel selftests tools check run bench help clean fmt fmtcheck
 
 all: module
 
@@ -40,6 +40,8 @@ help:
 	@echo '                    T=<prog>[:<test>] runs a subset; EXTRA_TESTS=<dir> adds your own TAP programs'
 	@echo '  make run          boot the test kernel with the module loaded and show it working'
 	@echo '                    (interactive shell when stdin is a terminal)'
+	@echo '  make bench        boot the perf kernel, benchmark rinotify against native inotify,'
+	@echo '                    write bench/results.csv and bench/results.png (BENCH_ARGS=-r 7 -w 1,3)'
 	@echo '  make fmt          format the Rust sources (rustfmt, the kernel tree'"'"'s .rustfmt.toml)'
 	@echo '  make clean        remove build products (the kernel cache in $(CACHE) stays)'
 	@echo 'Variables: KDIR, CACHE, FLAVOUR, QEMU_TIMEOUT (s), QEMU_ACCEL=tcg|kvm'
@@ -67,6 +69,16 @@ tools: $(OUT)/tools/rinotifywait
 $(OUT)/tools/%: tools/%.c include/uapi/linux/rinotify.h
 	@mkdir -p $(@D)
 	$(CC) -static -O2 -Wall -Werror -Iinclude/uapi -o $@ $<
+
+# The perf kernel, the module built against it, and rinobench; the results land in bench/.
+bench: FLAVOUR = perf
+bench: module $(OUT)/bench/rinobench
+	@kdir=$(KERNEL) && scripts/vm.sh bench "$$kdir" $(OUT) BENCH_ARGS="$(BENCH_ARGS)" \
+		RESULTS=$(CURDIR)/bench TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL)
+
+$(OUT)/bench/rinobench: bench/rinobench.c include/uapi/linux/rinotify.h
+	@mkdir -p $(@D)
+	$(CC) -static -O2 -Wall -Werror -D_GNU_SOURCE -Iinclude/uapi -pthread -o $@ $<
 
 run: module tools
 	@kdir=$(KERNEL) && scripts/vm.sh run "$$kdir" $(OUT) \
