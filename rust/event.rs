@@ -11,9 +11,8 @@ use crate::sys::{
         IN_UNMOUNT, //
     },
     kmem::{
-        CacheBox,
         Gfp,
-        KmemCache, //
+        TailBox, //
     },
 };
 use kernel::{
@@ -32,22 +31,21 @@ const NAME_MAX: usize = 255;
 /// The bits of an event mask user space sees (`inotify_mask_to_arg()`).
 const USER_MASK: u32 = IN_ALL_EVENTS | IN_ISDIR | IN_UNMOUNT | IN_IGNORED | IN_Q_OVERFLOW;
 
-/// The slab cache of every [`Event`], `rinotify_event_cache`.
-pub(crate) static EVENT_CACHE: KmemCache<Event> = KmemCache::new();
-
-/// An event waiting in an instance's queue.
+/// An event waiting in an instance's queue: the fields below, then the name of the directory
+/// entry concerned (without NUL), in one allocation of 24 bytes plus the name, where
+/// inotify's `struct inotify_event_info` takes 32 plus the name and its NUL. The box's link
+/// is the queue's (see `queue.rs`).
 pub(crate) struct Event {
-    /// The next newer (or older, see `queue.rs`) event: the queue's link.
-    pub(crate) next: Option<CacheBox<Event>>,
     /// Watch descriptor.
     pub(crate) wd: i32,
     /// fsnotify's mask, as it came (the user sees it through [`USER_MASK`]).
     pub(crate) mask: u32,
     /// Rename cookie, 0 for other events.
     pub(crate) cookie: u32,
-    /// The name of the directory entry concerned, without NUL.
-    pub(crate) name: KVec<u8>,
 }
+
+/// A queued event and its name.
+pub(crate) type EventBox = TailBox<Event>;
 
 impl Event {
     /// Allocates an event, charged to the listener; a name longer than `NAME_MAX` is
@@ -57,21 +55,20 @@ impl Event {
         mask: u32,
         cookie: u32,
         name: Option<&[u8]>,
-    ) -> Result<CacheBox<Event>, AllocError> {
-        let mut copy = KVec::new();
-        if let Some(name) = name {
-            copy.extend_from_slice(&name[..name.len().min(NAME_MAX)], GFP_KERNEL_ACCOUNT)?;
-        }
-        EVENT_CACHE.alloc(
-            Event {
-                next: None,
-                wd,
-                mask,
-                cookie,
-                name: copy,
-            },
+    ) -> Result<EventBox, AllocError> {
+        let name = name.unwrap_or(&[]);
+        TailBox::new(
+            Event { wd, mask, cookie },
+            &name[..name.len().min(NAME_MAX)],
             Gfp::EVENT,
         )
+    }
+}
+
+impl EventBox {
+    /// The name of the directory entry concerned, empty for none.
+    pub(crate) fn name(&self) -> &[u8] {
+        self.tail()
     }
 
     /// Whether `self` and an event with these fields say the same: inotify drops such an
@@ -81,17 +78,23 @@ impl Event {
         self.mask & IN_IGNORED == 0
             && self.mask == mask
             && self.wd == wd
-            && self.name.as_slice() == name.unwrap_or(&[])
+            && self.name() == name.unwrap_or(&[])
     }
 
     /// Bytes this event takes in a `read()`.
     pub(crate) fn record_size(&self) -> usize {
-        record_size(self.name.len())
+        record_size(self.name().len())
     }
 
     /// Copies the record into `out`; the caller made sure it fits.
     pub(crate) fn write_to(&self, out: &mut UserSliceWriter) -> Result {
-        write_record(out, self.wd, self.mask & USER_MASK, self.cookie, &self.name)
+        write_record(
+            out,
+            self.wd,
+            self.mask & USER_MASK,
+            self.cookie,
+            self.name(),
+        )
     }
 }
 

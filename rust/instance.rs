@@ -39,7 +39,10 @@ use crate::{
         },
         path::WatchTarget,
     },
-    watch::WatchTable,
+    watch::{
+        Watches,
+        WdAllocator, //
+    },
 };
 use kernel::{
     bindings,
@@ -47,7 +50,6 @@ use kernel::{
     ioctl::_IOW,
     new_mutex, new_spinlock,
     prelude::*,
-    rbtree::RBTreeNodeReservation,
     seq_file::{
         seq_print,
         SeqFile, //
@@ -120,9 +122,9 @@ pub(crate) struct Listener {
     wait: PollCondVarBox,
     /// Owners that asked for `SIGIO`.
     fasync: FasyncQueue,
-    /// The watches by descriptor. Taken after [`Instance::update`], never with `queue`.
+    /// The watches by descriptor. Its lock is a leaf, taken after [`Instance::update`].
     #[pin]
-    watches: Mutex<WatchTable>,
+    watches: Watches,
     /// The user that created the instance, charged for it and its watches.
     user: Arc<UserCounts>,
     /// Where the user's counts live, to give the instance back when the listener goes.
@@ -178,12 +180,7 @@ impl GroupOps for Listener {
         if wd != -1 {
             self.queue_event(wd, IN_IGNORED, 0, None);
         }
-        let removed = {
-            let mut watches = self.watches.lock();
-            let removed = watches.remove_mark(mark);
-            mark.clear_wd();
-            removed
-        };
+        let removed = self.watches.remove_mark(mark);
         self.user.release_watch();
         // The table's mark reference is put outside the lock: putting may sleep.
         drop(removed);
@@ -202,9 +199,10 @@ impl PinnedDrop for Listener {
 pub(crate) struct Instance {
     group: Group<Listener>,
     /// Serialises adding and updating watches, as inotify's group mutex does: one inode
-    /// gets one watch and one descriptor even if two threads add it at once.
+    /// gets one watch and one descriptor even if two threads add it at once. It holds the
+    /// descriptor allocator: only `add_watch` takes descriptors.
     #[pin]
-    update: Mutex<()>,
+    update: Mutex<WdAllocator>,
 }
 
 impl Instance {
@@ -246,7 +244,7 @@ impl Instance {
             flags |= MARK_FLAG_IN_ONESHOT;
         }
 
-        let _update = self.update.lock();
+        let mut wds = self.update.lock();
         let listener = self.listener();
         // A mark whose watch died meanwhile (its descriptor is -1) does not count: as under
         // inotify's group mutex, the caller then gets a new watch.
@@ -261,8 +259,9 @@ impl Instance {
             }
         }
 
-        let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
-        let wd = listener.watches.lock().allocate_wd()?;
+        let wd = wds
+            .allocate(|wd| listener.watches.contains(wd))
+            .ok_or(ENOSPC)?;
         listener.user.charge_watch()?;
         let mark = match self.group.add_mark(&target, wd, events, flags) {
             Ok(mark) => mark,
@@ -271,16 +270,23 @@ impl Instance {
                 return Err(e);
             }
         };
-        let dead = listener.watches.lock().insert(mark, node);
-        drop(dead);
+        match listener.watches.insert(wd, mark) {
+            Ok(dead) => drop(dead),
+            Err((mark, e)) => {
+                // Never handed out: no IN_IGNORED for it. `freeing_mark` gives the watch back.
+                mark.clear_wd();
+                mark.destroy();
+                return Err(e);
+            }
+        }
         Ok(wd as isize)
     }
 
     /// `inotify_rm_watch()`: the watch goes, and its `IN_IGNORED` is queued before this
     /// returns.
     fn rm_watch(&self, wd: i32) -> Result<isize> {
-        let watch = self.listener().watches.lock().remove(wd).ok_or(EINVAL)?;
-        watch.mark.destroy();
+        let mark = self.listener().watches.remove(wd).ok_or(EINVAL)?;
+        mark.destroy();
         Ok(0)
     }
 
@@ -353,7 +359,7 @@ impl FileOps for Instance {
                 queue <- new_spinlock!(EventQueue::new(max_events), "Listener::queue"),
                 wait: PollCondVarBox::new(c"Listener::wait", kernel::static_lock_class!())?,
                 fasync: FasyncQueue::new(),
-                watches <- new_mutex!(WatchTable::new(), "Listener::watches"),
+                watches <- Watches::new(),
                 user: listener_user,
                 accounts: listener_accounts,
             }? Error),
@@ -370,7 +376,7 @@ impl FileOps for Instance {
         Arc::pin_init(
             try_pin_init!(Instance {
                 group,
-                update <- new_mutex!((), "Instance::update"),
+                update <- new_mutex!(WdAllocator::new(), "Instance::update"),
             }? Error),
             GFP_KERNEL,
         )
@@ -382,13 +388,13 @@ impl FileOps for Instance {
         // freed after the spinlock is released.
         let queued = listener.queue.lock().shut_down();
         drop(queued);
-        // Not `while let`: its scrutinee's guard would stay locked while the mark is destroyed,
-        // and `freeing_mark` takes the same lock.
-        loop {
-            let watch = listener.watches.lock().pop();
-            match watch {
-                Some(watch) => watch.mark.destroy(),
-                None => break,
+        // fsnotify's list of the group's marks says which watches are left. Every mark on it
+        // is in the table: the file operations that move marks in and out of the table cannot
+        // run any more, and a mark that dies meanwhile (`IN_ONESHOT`, its inode deleted) leaves
+        // the list before `freeing_mark` takes it out of the table.
+        while let Some(wd) = this.group.newest_mark_wd() {
+            if let Some(mark) = listener.watches.remove(wd) {
+                mark.destroy();
             }
         }
         // As `fsnotify_destroy_group()` does: once the marks are freed, dropping `this` puts
@@ -430,7 +436,7 @@ impl FileOps for Instance {
                     .ok()
                     .filter(|&wd| wd >= 1)
                     .ok_or(EINVAL)?;
-                this.listener().watches.lock().set_cursor(wd);
+                this.update.lock().set_cursor(wd);
                 Ok(0)
             }
             _ => Err(ENOTTY),

@@ -3,13 +3,10 @@
 //! An instance's event queue: inotify's coalescing, its bound and its single overflow
 //! record.
 
-use crate::{
-    event::{
-        record_size,
-        Event,
-        HEADER_SIZE, //
-    },
-    sys::kmem::CacheBox,
+use crate::event::{
+    record_size,
+    EventBox,
+    HEADER_SIZE, //
 };
 
 /// What [`EventQueue::push`] did with an event.
@@ -26,12 +23,12 @@ pub(crate) enum Pushed {
 /// One record taken off the queue.
 pub(crate) enum Record {
     /// An event.
-    Event(CacheBox<Event>),
+    Event(EventBox),
     /// `IN_Q_OVERFLOW`: events were lost here.
     Overflow,
 }
 
-/// The queue, a FIFO of [`Event`]s linked through [`Event::next`].
+/// The queue, a FIFO of events linked through their boxes' links.
 ///
 /// It is kept as two stacks so that it needs no allocation and no raw pointers: `newer`
 /// holds the most recent events, newest on top, and `older` the rest, oldest on top. Taking
@@ -46,8 +43,8 @@ pub(crate) enum Record {
 ///   of all records, the overflow record included.
 /// - `overflow_after`, if set, is the number of events queued before the overflow record.
 pub(crate) struct EventQueue {
-    older: Option<CacheBox<Event>>,
-    newer: Option<CacheBox<Event>>,
+    older: Option<EventBox>,
+    newer: Option<EventBox>,
     events: usize,
     overflow_after: Option<usize>,
     bytes: usize,
@@ -118,20 +115,20 @@ impl EventQueue {
     }
 
     /// Queues `event` the way `fsnotify_insert_event()` does for inotify.
-    pub(crate) fn push(&mut self, mut event: CacheBox<Event>) -> Pushed {
+    pub(crate) fn push(&mut self, mut event: EventBox) -> Pushed {
         if self.shutdown {
             return Pushed::Dropped;
         }
         if self.len() >= self.max_events {
             return self.overflow();
         }
-        let name = (!event.name.is_empty()).then_some(event.name.as_slice());
+        let name = (!event.name().is_empty()).then_some(event.name());
         if self.newest_is(event.wd, event.mask, name) {
             return Pushed::Dropped;
         }
         self.bytes += event.record_size();
         self.events += 1;
-        event.next = self.newer.take();
+        *event.link() = self.newer.take();
         // INVARIANT: The queue holds an event, and `newer` is not `None`.
         self.newer = Some(event);
         Pushed::Queued
@@ -157,11 +154,11 @@ impl EventQueue {
         let Some(mut newest) = self.newer.take() else {
             return;
         };
-        let mut rest = newest.next.take();
+        let mut rest = newest.link().take();
         self.newer = Some(newest);
         while let Some(mut event) = rest {
-            rest = event.next.take();
-            event.next = self.older.take();
+            rest = event.link().take();
+            *event.link() = self.older.take();
             self.older = Some(event);
         }
     }
@@ -188,16 +185,16 @@ impl EventQueue {
         self.turn_over();
         let mut event = match self.older.take() {
             Some(mut event) => {
-                self.older = event.next.take();
+                self.older = event.link().take();
                 event
             }
             // INVARIANT: `older` is empty, so this is the last event: `newer` becomes `None`
             // with the queue empty of events.
             None => self.newer.take()?,
         };
-        event.next = None;
+        *event.link() = None;
         self.events -= 1;
-        self.bytes -= record_size(event.name.len());
+        self.bytes -= record_size(event.name().len());
         if let Some(n) = self.overflow_after.as_mut() {
             *n -= 1;
         }
@@ -219,9 +216,10 @@ impl Drop for EventQueue {
 #[kernel::macros::kunit_tests(rinotify_queue)]
 mod tests {
     use super::*;
+    use crate::event::Event;
     use kernel::prelude::*;
 
-    fn event(wd: i32, mask: u32, name: &[u8]) -> Result<CacheBox<Event>> {
+    fn event(wd: i32, mask: u32, name: &[u8]) -> Result<EventBox> {
         Ok(Event::new(wd, mask, 0, (!name.is_empty()).then_some(name))?)
     }
 

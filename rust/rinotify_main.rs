@@ -10,11 +10,13 @@
 //! # Lock order
 //!
 //! ```text
-//! Instance::update                  (add_watch: find, create or update a watch)
+//! Instance::update                  (add_watch: find, create or update a watch; the
+//!                                    descriptor allocator)
 //!   fsnotify group->mark_mutex      (inside fsnotify_find_mark/add_mark/destroy_mark)
-//!   Listener::watches               (descriptor table)
+//!   Listener::watches               (descriptor table: an XArray and its spinlock)
 //!
-//! fsnotify group->mark_mutex        (show_fdinfo: printing the marks)
+//! fsnotify group->mark_mutex        (show_fdinfo: printing the marks; release: finding
+//!                                    the marks left)
 //!
 //! Listener::queue                   (event queue; a spinlock)
 //! Accounts::users                   (per-user counters)
@@ -25,7 +27,7 @@
 //! are never held together. fsnotify calls `GroupOps::handle_event` and
 //! `GroupOps::freeing_mark` with none of its locks held but possibly with VFS inode locks
 //! held; they take only the leaves. A mark reference is never put under a spinlock, since
-//! the last put may sleep.
+//! the last put may sleep. The XArray lets go of its lock while it allocates a node.
 
 use kernel::{
     prelude::*,
@@ -47,7 +49,6 @@ use sys::{
         Fsnotify,
         WATCH_COST, //
     },
-    kmem::KmemCacheRegistration,
     sysctl::SysctlRegistration,
 };
 
@@ -60,7 +61,7 @@ module! {
 }
 
 /// The loaded module. Its fields are dropped in order at unload, which is the teardown
-/// order: no new files, no sysctls, then every mark and group freed, then the caches.
+/// order: no new files, no sysctls, then every mark and group freed, then the mark cache.
 #[pin_data]
 struct RinotifyModule {
     /// `/dev/rinotify`, mode 0666: anyone may open it, as anyone may call `inotify_init1()`.
@@ -68,17 +69,12 @@ struct RinotifyModule {
     device: MiscRegistration<Instance>,
     _sysctl: SysctlRegistration,
     _fsnotify: Fsnotify,
-    _event_cache: KmemCacheRegistration,
 }
 
 impl kernel::InPlaceModule for RinotifyModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         limits::init_default_watches(sys::kmem::low_memory_bytes(), WATCH_COST);
         try_pin_init!(Self {
-            // SAFETY: Events live in the queues of `Listener`s, which fsnotify frees with
-            // their groups; `_fsnotify`, dropped before this, waits for the last of them, and
-            // events are allocated only for live groups.
-            _event_cache: unsafe { event::EVENT_CACHE.create(c"rinotify_event_cache")? },
             _fsnotify: Fsnotify::new()?,
             _sysctl: SysctlRegistration::register(c"fs/rinotify", &limits::SYSCTLS)?,
             device <- MiscRegistration::register(

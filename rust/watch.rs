@@ -8,17 +8,11 @@ use crate::sys::fsnotify::{
 };
 use kernel::{
     prelude::*,
-    rbtree::{
-        RBTree,
-        RBTreeNodeReservation, //
+    xarray::{
+        AllocKind,
+        XArray, //
     },
 };
-
-/// One watch: its mark.
-pub(crate) struct Watch {
-    /// The fsnotify mark; the table's reference to it.
-    pub(crate) mark: WatchMark,
-}
 
 /// Hands out watch descriptors as inotify's `idr_alloc_cyclic(idr, .., 1, 0)` does: the
 /// lowest free one from a cursor up to `i32::MAX`, else the lowest free one from 1; the
@@ -55,67 +49,67 @@ impl WdAllocator {
     }
 }
 
-/// The watches of an instance by descriptor.
-pub(crate) struct WatchTable {
-    watches: RBTree<i32, Watch>,
-    wds: WdAllocator,
+/// The watches of an instance: the mark of each, by descriptor, in an XArray as inotify
+/// keeps them in an IDR (a few bytes per watch where a tree would take a node each). The
+/// XArray's spinlock is a leaf lock: nothing is called under it, and it is dropped while it
+/// allocates.
+#[pin_data]
+pub(crate) struct Watches {
+    #[pin]
+    marks: XArray<WatchMark>,
 }
 
-impl WatchTable {
+impl Watches {
     /// An empty table.
-    pub(crate) fn new() -> Self {
-        Self {
-            watches: RBTree::new(),
-            wds: WdAllocator::new(),
-        }
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            marks <- XArray::new(AllocKind::Alloc1),
+        })
     }
 
-    /// Picks the descriptor for a new watch; `ENOSPC` if every one is taken.
-    pub(crate) fn allocate_wd(&mut self) -> Result<i32> {
-        let watches = &self.watches;
-        self.wds
-            .allocate(|wd| watches.get(&wd).is_some())
-            .ok_or(ENOSPC)
+    /// Whether descriptor `wd` is taken.
+    pub(crate) fn contains(&self, wd: i32) -> bool {
+        self.marks.lock().get(wd as usize).is_some()
     }
 
-    /// Makes `wd` the next descriptor tried (`INOTIFY_IOC_SETNEXTWD`).
-    pub(crate) fn set_cursor(&mut self, wd: i32) {
-        self.wds.set_cursor(wd);
-    }
-
-    /// Adds the watch of `mark` under its descriptor, in the node reserved for it. Returns the
-    /// mark if it died before it got here (its `freeing_mark` found no watch to remove).
+    /// Adds the watch of `mark` under its descriptor `wd`, free until now. Returns the mark
+    /// if it died before it got here (its `freeing_mark` found no watch to remove), or with
+    /// the error if the table cannot grow.
     pub(crate) fn insert(
-        &mut self,
+        &self,
+        wd: i32,
         mark: WatchMark,
-        node: RBTreeNodeReservation<i32, Watch>,
-    ) -> Option<WatchMark> {
-        let wd = mark.wd();
-        if wd == -1 {
-            return Some(mark);
+    ) -> Result<Option<WatchMark>, (WatchMark, Error)> {
+        let mut marks = self.marks.lock();
+        if let Err(e) = marks.store(wd as usize, mark, GFP_KERNEL) {
+            return Err((e.value, e.error));
         }
-        self.watches.insert(node.into_node(wd, Watch { mark }));
-        None
+        // `store` may have let go of the lock to allocate; `freeing_mark` clears the
+        // descriptor under it, so a dead mark shows now or finds its watch later.
+        if marks.get(wd as usize).is_some_and(|m| m.wd() == -1) {
+            return Ok(marks.remove(wd as usize));
+        }
+        Ok(None)
     }
 
     /// Removes the watch with descriptor `wd`.
-    pub(crate) fn remove(&mut self, wd: i32) -> Option<Watch> {
-        self.watches.remove(&wd)
-    }
-
-    /// Removes the watch of `mark` if the table has it.
-    pub(crate) fn remove_mark(&mut self, mark: &Mark) -> Option<Watch> {
-        let wd = mark.wd();
-        match self.watches.get(&wd) {
-            Some(w) if core::ptr::eq::<Mark>(&*w.mark, mark) => self.watches.remove(&wd),
-            _ => None,
+    pub(crate) fn remove(&self, wd: i32) -> Option<WatchMark> {
+        if wd < 1 {
+            return None;
         }
+        self.marks.lock().remove(wd as usize)
     }
 
-    /// Removes and returns some watch, for tearing the table down.
-    pub(crate) fn pop(&mut self) -> Option<Watch> {
-        let wd = *self.watches.keys().next()?;
-        self.watches.remove(&wd)
+    /// Removes the watch of `mark` if the table has it, and marks the watch dead.
+    pub(crate) fn remove_mark(&self, mark: &Mark) -> Option<WatchMark> {
+        let wd = mark.wd();
+        let mut marks = self.marks.lock();
+        let removed = match marks.get(wd.max(0) as usize) {
+            Some(m) if wd != -1 && core::ptr::eq::<Mark>(m, mark) => marks.remove(wd as usize),
+            _ => None,
+        };
+        mark.clear_wd();
+        removed
     }
 }
 

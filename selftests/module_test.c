@@ -3,7 +3,7 @@
  * Module-only facts of rinotify, which native inotify cannot be the oracle for: the device
  * node and its open modes, the module reference held by open files, unloading and loading
  * again, the sysctls under /proc/sys/fs/rinotify, the queue bound taken at open, the slab
- * caches, and the per-user accounting released exactly on close, rm_watch and deletion.
+ * cache, and the per-user accounting released exactly on close, rm_watch and deletion.
  *
  * Needs RINOTIFY_KO, the path of rinotify.ko in the guest, and root. Tests that change a
  * sysctl do their checks in a child (or before any ASSERT) and restore it unconditionally.
@@ -442,12 +442,11 @@ TEST(queue_bound_is_sampled_at_open)
 
 #define SLAB_N 100
 #define WATCH_CACHE "rinotify_watch_cache"
-#define EVENT_CACHE "rinotify_event_cache"
 
-TEST(slab_caches_hold_watches_and_events)
+TEST(slab_cache_holds_watches)
 {
 	char dir[] = "/tmp/rinotify-slab-XXXXXX", path[64];
-	long w0, w1, w2, e0, e1, e2;
+	long w0, w1, w2;
 	int fd, i;
 
 	ASSERT_TRUE(mkdtemp(dir) != NULL);
@@ -472,22 +471,18 @@ TEST(slab_caches_hold_watches_and_events)
 	w2 = slab_wait_at_most(WATCH_CACHE, w0);
 	EXPECT_GE(w0, w2) TH_LOG("%s: %ld before, %ld after close", WATCH_CACHE, w0, w2);
 
-	/* Events: one object per queued event, freed unread when the instance is closed. */
-	e0 = slab_settled(EVENT_CACHE);
-	ASSERT_LE(0, e0) TH_LOG("no " EVENT_CACHE " in /proc/slabinfo");
+	/*
+	 * Events are kmalloc()ed with their names, as inotify's are (kmemleak checks that
+	 * the unread ones are freed at close): the watch of an instance closed with events
+	 * queued goes as well.
+	 */
 	fd = open(DEVICE, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(1, add_watch(fd, dir, IN_CREATE));
 	ASSERT_EQ(0, create_files(dir, 0, SLAB_N));
 	EXPECT_EQ(0, ioctl(fd, FIONREAD, &i));
 	EXPECT_EQ(SLAB_N * 32, i);
-	e1 = slab_active(EVENT_CACHE);
-	EXPECT_LE(e0 + SLAB_N, e1) TH_LOG("%s: %ld before, %ld with %d events queued",
-					 EVENT_CACHE, e0, e1, SLAB_N);
 	ASSERT_EQ(0, close(fd));
-	e2 = slab_wait_at_most(EVENT_CACHE, e0);
-	EXPECT_GE(e0, e2) TH_LOG("%s: %ld before, %ld after close", EVENT_CACHE, e0, e2);
-	/* ... and the watch with them. */
 	w2 = slab_wait_at_most(WATCH_CACHE, w0);
 	EXPECT_GE(w0, w2) TH_LOG("%s: %ld before, %ld after close", WATCH_CACHE, w0, w2);
 

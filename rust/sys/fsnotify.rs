@@ -43,7 +43,10 @@ use kernel::{
         },
         Arc, //
     },
-    types::Opaque,
+    types::{
+        ForeignOwnable,
+        Opaque, //
+    },
 };
 
 /// What a watch can pin, as inotify counts it (`INOTIFY_WATCH_COST`): its mark
@@ -135,6 +138,39 @@ impl Deref for WatchMark {
     fn deref(&self) -> &Mark {
         // SAFETY: By the type invariant we hold a reference to a live mark.
         unsafe { self.0.as_ref() }
+    }
+}
+
+// SAFETY: `into_foreign` returns the non-null pointer of a `Mark`, aligned for it; the
+// reference it owned goes with it and comes back in `from_foreign`.
+unsafe impl ForeignOwnable for WatchMark {
+    const FOREIGN_ALIGN: usize = core::mem::align_of::<Mark>();
+
+    type Borrowed<'a> = &'a Mark;
+    type BorrowedMut<'a> = &'a Mark;
+
+    fn into_foreign(self) -> *mut c_void {
+        let ptr = self.0.as_ptr();
+        core::mem::forget(self);
+        ptr.cast()
+    }
+
+    unsafe fn from_foreign(ptr: *mut c_void) -> Self {
+        // INVARIANT: By the safety requirements `ptr` came from `into_foreign`, which gave up
+        // the reference this takes back.
+        // SAFETY: `into_foreign` never returns null.
+        WatchMark(unsafe { NonNull::new_unchecked(ptr.cast()) })
+    }
+
+    unsafe fn borrow<'a>(ptr: *mut c_void) -> &'a Mark {
+        // SAFETY: By the safety requirements the reference stays foreign-owned for `'a`, so the
+        // mark is alive.
+        unsafe { &*ptr.cast::<Mark>() }
+    }
+
+    unsafe fn borrow_mut<'a>(ptr: *mut c_void) -> &'a Mark {
+        // SAFETY: As in `borrow`.
+        unsafe { &*ptr.cast::<Mark>() }
     }
 }
 
@@ -284,6 +320,25 @@ impl<T: GroupOps> Group<T> {
         // On failure dropping the handle frees the unattached mark at once.
         kernel::error::to_result(ret)?;
         Ok(handle)
+    }
+
+    /// The watch descriptor of the newest attached mark of the group, if it has any.
+    pub(crate) fn newest_mark_wd(&self) -> Option<i32> {
+        let group = self.ptr.as_ptr();
+        // SAFETY: We hold a group reference, so the group and its list are valid; under
+        // `mark_mutex` the list's entries are attached marks of the group (see
+        // `for_each_mark`), all of them `Mark`s.
+        unsafe {
+            bindings::mutex_lock(addr_of_mut!((*group).mark_mutex));
+            let head = addr_of_mut!((*group).marks_list);
+            let first = (*head).next;
+            let wd = (first != head).then(|| {
+                let raw = kernel::container_of!(first, fsn::fsnotify_mark, g_list);
+                (*raw.cast::<Mark>()).wd()
+            });
+            bindings::mutex_unlock(addr_of_mut!((*group).mark_mutex));
+            wd
+        }
     }
 
     /// Calls `f` for each attached mark of the group, newest first, with the inode number

@@ -218,3 +218,102 @@ pub(crate) fn low_memory_bytes() -> u64 {
     unsafe { bindings::si_meminfo(&mut info) };
     (info.totalram - info.totalhigh) as u64 * u64::from(info.mem_unit)
 }
+
+/// What a [`TailBox`] allocation starts with.
+#[repr(C)]
+struct TailNode<H: Send + 'static> {
+    link: Option<TailBox<H>>,
+    len: u32,
+    value: H,
+}
+
+/// A value of type `H`, a link to another box, and a run of bytes after them, in one
+/// `kmalloc()` allocation of just the size they need: what C writes as a struct ending in a
+/// flexible array member (inotify's `struct inotify_event_info`).
+///
+/// # Invariants
+///
+/// `ptr` points at a `kmalloc()` block owned by this box, holding an initialised
+/// `TailNode<H>` followed by `len` initialised bytes.
+pub(crate) struct TailBox<H: Send + 'static> {
+    ptr: NonNull<TailNode<H>>,
+}
+
+// SAFETY: The box owns its value and bytes, so it may move to another thread when `H` may.
+unsafe impl<H: Send + 'static> Send for TailBox<H> {}
+// SAFETY: `&TailBox<H>` only gives `&H` and `&[u8]`.
+unsafe impl<H: Send + Sync + 'static> Sync for TailBox<H> {}
+
+impl<H: Send + 'static> TailBox<H> {
+    /// Where the bytes start.
+    const TAIL: usize = size_of::<TailNode<H>>();
+
+    /// Moves `value` and a copy of `tail` into a new allocation, unlinked.
+    pub(crate) fn new(value: H, tail: &[u8], gfp: Gfp) -> Result<Self, AllocError> {
+        // `kmalloc()` aligns every object to at least `ARCH_KMALLOC_MINALIGN`, 8 bytes.
+        const { assert!(align_of::<TailNode<H>>() <= 8) };
+        let len = u32::try_from(tail.len()).map_err(|_| AllocError)?;
+        let size = Self::TAIL.checked_add(tail.len()).ok_or(AllocError)?;
+        // SAFETY: Any size and flags may be asked for.
+        let raw = unsafe { bindings::__kmalloc_noprof(size, gfp.0) };
+        let ptr = NonNull::new(raw.cast::<TailNode<H>>()).ok_or(AllocError)?;
+        // SAFETY: `ptr` is a fresh block of `size` bytes, aligned for a `TailNode<H>`; the
+        // bytes go after the node, inside the block.
+        unsafe {
+            ptr.as_ptr().write(TailNode {
+                link: None,
+                len,
+                value,
+            });
+            core::ptr::copy_nonoverlapping(
+                tail.as_ptr(),
+                raw.cast::<u8>().add(Self::TAIL),
+                tail.len(),
+            );
+        }
+        // INVARIANT: The node and its `len` bytes are initialised.
+        Ok(Self { ptr })
+    }
+
+    /// The bytes after the value.
+    pub(crate) fn tail(&self) -> &[u8] {
+        // SAFETY: By the type invariant `len` initialised bytes follow the node.
+        unsafe {
+            let node = self.ptr.as_ptr();
+            core::slice::from_raw_parts(node.cast::<u8>().add(Self::TAIL), (*node).len as usize)
+        }
+    }
+
+    /// The link to another box, for lists of boxes.
+    pub(crate) fn link(&mut self) -> &mut Option<TailBox<H>> {
+        // SAFETY: By the type invariant the node is valid and exclusively ours.
+        unsafe { &mut (*self.ptr.as_ptr()).link }
+    }
+}
+
+impl<H: Send + 'static> Deref for TailBox<H> {
+    type Target = H;
+
+    fn deref(&self) -> &H {
+        // SAFETY: By the type invariant the node is valid and owned by `self`.
+        unsafe { &(*self.ptr.as_ptr()).value }
+    }
+}
+
+impl<H: Send + 'static> DerefMut for TailBox<H> {
+    fn deref_mut(&mut self) -> &mut H {
+        // SAFETY: By the type invariant the node is valid and exclusively owned by `self`.
+        unsafe { &mut (*self.ptr.as_ptr()).value }
+    }
+}
+
+impl<H: Send + 'static> Drop for TailBox<H> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the box owns an initialised node in a `kmalloc()`
+        // block; it is dropped (a linked box with it) and the block freed once.
+        unsafe {
+            core::ptr::drop_in_place(self.ptr.as_ptr());
+            bindings::kfree(self.ptr.as_ptr().cast());
+        }
+    }
+}
