@@ -120,8 +120,28 @@ pub(crate) fn write_overflow(out: &mut UserSliceWriter) -> Result {
 
 /// Writes one `struct inotify_event` with one user copy.
 fn write_record(out: &mut UserSliceWriter, wd: i32, mask: u32, cookie: u32, name: &[u8]) -> Result {
+    // Most names are short: the record is built in a buffer not much larger than it, since
+    // the buffer is zeroed first (the padding goes out as NULs).
+    if record_size(name.len()) <= SHORT_RECORD {
+        write_record_in::<SHORT_RECORD>(out, wd, mask, cookie, name)
+    } else {
+        write_record_in::<{ HEADER_SIZE + NAME_MAX + 1 + NAME_ALIGN }>(out, wd, mask, cookie, name)
+    }
+}
+
+/// The largest record of a name shorter than 32 bytes.
+const SHORT_RECORD: usize = record_size(NAME_ALIGN * 2 - 1);
+
+/// [`write_record`] with a buffer of `N` bytes, at least the record's size.
+fn write_record_in<const N: usize>(
+    out: &mut UserSliceWriter,
+    wd: i32,
+    mask: u32,
+    cookie: u32,
+    name: &[u8],
+) -> Result {
     let len = padded_name_len(name.len());
-    let mut record = [0u8; HEADER_SIZE + NAME_MAX + 1 + NAME_ALIGN];
+    let mut record = [0u8; N];
     record[0..4].copy_from_slice(&wd.to_ne_bytes());
     record[4..8].copy_from_slice(&mask.to_ne_bytes());
     record[8..12].copy_from_slice(&cookie.to_ne_bytes());

@@ -10,7 +10,8 @@
 use crate::{
     event::{
         write_overflow,
-        Event, //
+        Event,
+        HEADER_SIZE, //
     },
     limits::{
         Accounts,
@@ -55,7 +56,10 @@ use kernel::{
         SeqFile, //
     },
     sync::{
-        atomic::Relaxed,
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
         poll::{
             PollCondVarBox,
             PollTable, //
@@ -118,6 +122,9 @@ pub(crate) struct Listener {
     /// The events waiting to be read. A leaf lock: nothing is called under it.
     #[pin]
     queue: SpinLock<EventQueue>,
+    /// Whether the queue refuses events (full, or the instance closing), as last seen under
+    /// its lock: while it is, events are judged before they are allocated.
+    full: Atomic<bool>,
     /// Readers and pollers waiting for events.
     wait: PollCondVarBox,
     /// Owners that asked for `SIGIO`.
@@ -135,14 +142,31 @@ impl Listener {
     /// Queues an event, or the overflow record in its place when the queue is full or the
     /// event cannot be allocated, and wakes the readers if the queue grew.
     fn queue_event(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) {
-        // Deciding first spares an allocation for events that would be dropped anyway.
-        let admitted = self.queue.lock().admit(wd, mask, name);
-        if let Some(pushed) = admitted {
-            return self.wake(pushed);
+        // A full queue drops events: that is decided first, so that a flood into a full queue
+        // costs no allocation. Otherwise the event is allocated and then queued in one
+        // critical section, which decides again.
+        if self.full.load(Relaxed) {
+            let mut queue = self.queue.lock();
+            let admitted = queue.admit(wd, mask, name);
+            self.full.store(queue.is_full(), Relaxed);
+            drop(queue);
+            if let Some(pushed) = admitted {
+                return self.wake(pushed);
+            }
         }
         let pushed = match Event::new(wd, mask, cookie, name) {
-            Ok(event) => self.queue.lock().push(event),
-            Err(_) => self.queue.lock().overflow(),
+            Ok(event) => {
+                let mut queue = self.queue.lock();
+                let pushed = queue.push(event);
+                self.full.store(queue.is_full(), Relaxed);
+                pushed
+            }
+            Err(_) => {
+                let mut queue = self.queue.lock();
+                let pushed = queue.overflow();
+                self.full.store(queue.is_full(), Relaxed);
+                pushed
+            }
         };
         self.wake(pushed);
     }
@@ -292,15 +316,20 @@ impl Instance {
 
     /// Copies records to `out` as `inotify_read()` does: only whole records, `EINVAL` if the
     /// first does not fit, blocking for the first unless `nonblock`.
+    ///
+    /// Records are taken off the queue up to [`READ_BATCH`] at a time, in one critical
+    /// section, and copied out after it: a record that cannot be copied is lost, as in
+    /// inotify, and those taken after it go back to the front of the queue.
     fn read(&self, nonblock: bool, mut out: UserSliceWriter) -> Result<usize> {
         let listener = self.listener();
         let mut copied = 0;
         loop {
-            let record = {
+            let mut batch: [Option<Record>; READ_BATCH] = core::array::from_fn(|_| None);
+            {
                 let mut queue = listener.queue.lock();
                 loop {
                     match queue.oldest_size() {
-                        Some(size) if size <= out.len() => break queue.pop(),
+                        Some(size) if size <= out.len() => break,
                         Some(_) if copied == 0 => return Err(EINVAL),
                         Some(_) => return Ok(copied),
                         None if copied > 0 => return Ok(copied),
@@ -315,23 +344,46 @@ impl Instance {
                         }
                     }
                 }
-            };
-            // A record that cannot be copied is lost, as in inotify.
-            let size = match record {
-                Some(Record::Event(event)) => {
-                    event.write_to(&mut out)?;
-                    event.record_size()
+                let mut room = out.len();
+                for slot in batch.iter_mut() {
+                    match queue.oldest_size() {
+                        Some(size) if size <= room => {
+                            room -= size;
+                            *slot = queue.pop();
+                        }
+                        _ => break,
+                    }
                 }
-                Some(Record::Overflow) => {
-                    write_overflow(&mut out)?;
-                    crate::event::HEADER_SIZE
+                listener.full.store(queue.is_full(), Relaxed);
+            }
+            for i in 0..READ_BATCH {
+                let written = match &batch[i] {
+                    Some(Record::Event(event)) => {
+                        event.write_to(&mut out).map(|()| event.record_size())
+                    }
+                    Some(Record::Overflow) => write_overflow(&mut out).map(|()| HEADER_SIZE),
+                    None => break,
+                };
+                match written {
+                    Ok(size) => copied += size,
+                    Err(e) => {
+                        let mut queue = listener.queue.lock();
+                        for rest in batch[i + 1..].iter_mut().rev() {
+                            if let Some(record) = rest.take() {
+                                queue.push_front(record);
+                            }
+                        }
+                        listener.full.store(queue.is_full(), Relaxed);
+                        return Err(e);
+                    }
                 }
-                None => 0,
-            };
-            copied += size;
+            }
         }
     }
 }
+
+/// Records one `read()` takes off the queue per critical section.
+const READ_BATCH: usize = 32;
 
 /// What open files share: the per-user accounts.
 pub(crate) type InstanceContext = Arc<Accounts>;
@@ -357,6 +409,7 @@ impl FileOps for Instance {
         let listener = Arc::pin_init(
             try_pin_init!(Listener {
                 queue <- new_spinlock!(EventQueue::new(max_events), "Listener::queue"),
+                full: Atomic::new(max_events == 0),
                 wait: PollCondVarBox::new(c"Listener::wait", kernel::static_lock_class!())?,
                 fasync: FasyncQueue::new(),
                 watches <- Watches::new(),
@@ -387,6 +440,7 @@ impl FileOps for Instance {
         // No IN_IGNORED or other event reaches user space any more. The queued events are
         // freed after the spinlock is released.
         let queued = listener.queue.lock().shut_down();
+        listener.full.store(true, Relaxed);
         drop(queued);
         // fsnotify's list of the group's marks says which watches are left. Every mark on it
         // is in the table: the file operations that move marks in and out of the table cannot

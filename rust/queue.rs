@@ -71,6 +71,12 @@ impl EventQueue {
         self.events + usize::from(self.overflow_after.is_some())
     }
 
+    /// Whether the queue takes no more events: it is full (holding the overflow record or
+    /// about to), or shut down.
+    pub(crate) fn is_full(&self) -> bool {
+        self.shutdown || self.len() >= self.max_events
+    }
+
     /// Whether nothing is queued.
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
@@ -201,6 +207,39 @@ impl EventQueue {
         Some(Record::Event(event))
     }
 
+    /// Puts back a record that [`EventQueue::pop`] took, in front of every other: a `read()`
+    /// that could not copy out a record gives back the ones it took after it, newest first.
+    pub(crate) fn push_front(&mut self, record: Record) {
+        if self.shutdown {
+            return;
+        }
+        match record {
+            Record::Overflow => {
+                // Should an overflow have been queued meanwhile, this one stands for both.
+                if self.overflow_after.is_none() {
+                    self.bytes += HEADER_SIZE;
+                }
+                self.overflow_after = Some(0);
+            }
+            Record::Event(mut event) => {
+                self.events += 1;
+                self.bytes += event.record_size();
+                if let Some(n) = self.overflow_after.as_mut() {
+                    *n += 1;
+                }
+                if self.newer.is_none() {
+                    // INVARIANT: The queue was empty of events: this is the only one.
+                    self.newer = Some(event);
+                } else {
+                    // `older` holds the oldest events, oldest on top, or nothing; every event
+                    // of `newer` is newer than this one either way.
+                    *event.link() = self.older.take();
+                    self.older = Some(event);
+                }
+            }
+        }
+    }
+
     /// Drops every record, one at a time: dropping a long chain at once would recurse.
     fn clear(&mut self) {
         while self.pop().is_some() {}
@@ -277,6 +316,29 @@ mod tests {
         assert!(matches!(q.push(event(6, 1, b"")?), Pushed::Queued));
         assert_eq!(pop_wd(&mut q), Some(-1));
         assert_eq!(pop_wd(&mut q), Some(6));
+        assert!(q.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn records_put_back_come_first() -> Result {
+        let mut q = EventQueue::new(3);
+        for wd in 1..=4 {
+            q.push(event(wd, 1, b"")?);
+        }
+        let (a, b) = (q.pop(), q.pop());
+        assert!(matches!(q.push(event(5, 1, b"")?), Pushed::Queued));
+        // A read took 1 and 2, could not copy 1: 2 goes back in front.
+        drop(a);
+        q.push_front(b.ok_or(EINVAL)?);
+        assert_eq!(q.len(), 4);
+        assert_eq!(q.bytes(), 4 * 16);
+        assert_eq!(pop_wd(&mut q), Some(2));
+        assert_eq!(pop_wd(&mut q), Some(3));
+        assert_eq!(pop_wd(&mut q), Some(-1));
+        let last = q.pop().ok_or(EINVAL)?;
+        q.push_front(last);
+        assert_eq!(pop_wd(&mut q), Some(5));
         assert!(q.is_empty());
         Ok(())
     }
