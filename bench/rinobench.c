@@ -2,13 +2,19 @@
 /*
  * rinobench: rinotify against native inotify, in one boot.
  *
- * Every workload runs on side A and side B in turn, A B A B, for a number of rounds; each
- * round gives one value per metric and side. A is native inotify and B is /dev/rinotify,
+ * Every workload runs on side A and side B in turn for a number of rounds, A B in even
+ * rounds and B A in odd ones (so that neither side always runs second); each round gives one
+ * value per metric and side. A is native inotify and B is /dev/rinotify,
  * except for the idle-cost workload, where A is "module not loaded" and B "module loaded".
  * Every metric is a cost (lower is better), so the ratio B/A of the medians is what the
  * targets are stated in.
  *
- *   rinobench [-r rounds] [-w 1,2,..] [-s scale]
+ *   rinobench [-r rounds] [-w 1,2,..] [-s scale] [-p all|func,func,..]
+ *
+ * -p profiles each side of each workload with ftrace's function profiler (the perf kernel
+ * has it) and prints the functions that took the most time, children included: all C
+ * functions, or only those named (fewer functions, less overhead). The module's Rust
+ * functions cannot be traced, but the C functions that call them can.
  *
  * Prints a table, then the results as CSV between the lines RIT-BENCH-CSV and
  * RIT-BENCH-CSV-END, which the host copies to bench/results.csv. A broken invariant (a lost
@@ -42,6 +48,9 @@ extern int openat(int dirfd, const char *path, int flags, ...);
 extern int inotify_init1(int flags);
 extern int inotify_add_watch(int fd, const char *path, uint32_t mask);
 extern int inotify_rm_watch(int fd, int wd);
+/* <sys/mount.h> brings <fcntl.h> too. */
+extern int mount(const char *source, const char *target, const char *type, unsigned long flags,
+		 const void *data);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_ROUNDS 32
@@ -239,69 +248,29 @@ static void settle(void)
 
 /* ---- workloads 1 and 2: event throughput, one and 16 instances -------------------------- */
 
-struct reader {
-	int fds[MAX_FANOUT];
-	int nfds;
-	long expect;
-	struct tally t;
-};
-
-static void *reader_main(void *arg)
-{
-	static char buf[READ_BUF] __attribute__((aligned(8)));
-	struct reader *r = arg;
-	struct epoll_event ev[MAX_FANOUT];
-	int epfd = -1;
-
-	if (r->nfds > 1) {
-		epfd = epoll_create1(EPOLL_CLOEXEC);
-		for (int i = 0; i < r->nfds; i++) {
-			struct epoll_event e = { .events = EPOLLIN, .data.fd = r->fds[i] };
-
-			if (epoll_ctl(epfd, EPOLL_CTL_ADD, r->fds[i], &e))
-				fail("epoll_ctl");
-		}
-	}
-	while (r->t.events + r->t.overflows < r->expect) {
-		ssize_t len;
-		int n;
-
-		if (epfd < 0) {
-			len = read(r->fds[0], buf, sizeof(buf));
-			if (len < 0)
-				fail("read");
-			tally(&r->t, buf, len);
-			continue;
-		}
-		n = epoll_wait(epfd, ev, MAX_FANOUT, -1);
-		for (int i = 0; i < n; i++)
-			drain(ev[i].data.fd, &r->t);
-	}
-	if (epfd >= 0)
-		close(epfd);
-	return NULL;
-}
-
 #define TP_DIR "/tmp/w1"
 #define TP_MASK (IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_DELETE)
 #define TP_EVENTS_PER_FILE 4
+#define TP_BATCH 64
 
-/* ns per event delivered: a writer creates, writes, closes and unlinks files. */
+/*
+ * ns per event delivered: the writer creates, writes, closes and unlinks TP_BATCH files
+ * (4 events each), then the reader drains every instance with 64 KiB reads, and again.
+ * Writer and reader take turns in one thread: a reader thread woken for every event would
+ * measure the scheduler (workload 4 measures wake-ups).
+ */
 static double throughput(const struct side *s, int instances, long files)
 {
-	struct reader r = { .nfds = instances };
-	pthread_t reader;
-	int dirfd = open_dir(TP_DIR);
+	int fds[MAX_FANOUT], dirfd = open_dir(TP_DIR);
+	long expect = (long)instances * files * TP_EVENTS_PER_FILE;
+	struct tally t = { 0 };
 	int64_t t0, t1;
 	char name[32];
 
 	for (int i = 0; i < instances; i++) {
-		r.fds[i] = new_instance(s, instances > 1 ? O_NONBLOCK : 0);
-		add(s, r.fds[i], TP_DIR, TP_MASK);
+		fds[i] = new_instance(s, O_NONBLOCK);
+		add(s, fds[i], TP_DIR, TP_MASK);
 	}
-	r.expect = (long)instances * files * TP_EVENTS_PER_FILE;
-	if (pthread_create(&reader, NULL, reader_main, &r))
-		fail("pthread_create");
 	t0 = now_ns();
 	for (long i = 0; i < files; i++) {
 		int fd;
@@ -313,20 +282,23 @@ static double throughput(const struct side *s, int instances, long files)
 		close(fd);
 		if (unlinkat(dirfd, name, 0))
 			fail("unlink");
+		if ((i + 1) % TP_BATCH == 0 || i + 1 == files)
+			for (int j = 0; j < instances; j++)
+				drain(fds[j], &t);
 	}
-	pthread_join(reader, NULL);
 	t1 = now_ns();
-	if (r.t.overflows || r.t.events != r.expect)
+	if (t.overflows || t.events != expect)
 		fail("%s: throughput: %ld events, %ld overflows, expected %ld", s->name,
-		     r.t.events, r.t.overflows, r.expect);
+		     t.events, t.overflows, expect);
 	for (int i = 0; i < instances; i++)
-		close(r.fds[i]);
+		close(fds[i]);
 	close(dirfd);
-	return (double)(t1 - t0) / r.expect;
+	settle();
+	return (double)(t1 - t0) / expect;
 }
 
-static long tp_files = 2500;
-static long fan_files = 250;
+static long tp_files = 6000;
+static long fan_files = 1500;
 
 static void w1(const struct side *s, double *v)
 {
@@ -599,6 +571,17 @@ static void shrink_slabs(void)
 	closedir(d);
 }
 
+/*
+ * Lets what earlier workloads left behind go first (RCU-freed objects, fsnotify's mark
+ * reaper, unused dentries and inodes), so that it is not freed during a measurement.
+ */
+static void quiesce(void)
+{
+	sync();
+	write_file("/proc/sys/vm/drop_caches", "3");
+	usleep(200000);
+}
+
 static void read_slabs(struct slabs *sl)
 {
 	FILE *f;
@@ -626,8 +609,10 @@ static void read_slabs(struct slabs *sl)
 static int breakdown_shown[8];
 
 /*
- * Bytes of slab objects in use gained from a to b per unit, over every cache; the first
- * time for a (side, what) pair, also the caches that grew by at least a tenth of the units.
+ * Bytes of slab objects in use gained from a to b per unit, over the caches whose object
+ * count changed by at least 1% of the units: what the units allocated, without the odd
+ * object the rest of the system allocates or frees meanwhile (a dentry, a proc inode). The
+ * first time for a (side, what) pair, also prints those caches.
  */
 static double slab_delta(const struct slabs *a, const struct slabs *b, long units,
 			 const char *side, const char *what, int shown)
@@ -643,8 +628,10 @@ static double slab_delta(const struct slabs *a, const struct slabs *b, long unit
 			if (!strcmp(a->name[j], b->name[i]))
 				before = a->objs[j];
 		d = b->objs[i] - before;
+		if (labs(d) * 100 < units)
+			continue;
 		bytes += d * b->size[i];
-		if (show && labs(d) * 10 >= units)
+		if (show)
 			printf("#   %-8s %-6s %-28s %+7ld objects x %4ld bytes = %6.1f bytes each\n",
 			       side, what, b->name[i], d, b->size[i], (double)d * b->size[i] / units);
 	}
@@ -663,6 +650,7 @@ static void w6(const struct side *s, double *v)
 
 	/* Per watch: 10 000 directories. */
 	fd = new_instance(s, O_NONBLOCK);
+	quiesce();
 	read_slabs(&before);
 	add_many(s, fd, wds);
 	read_slabs(&after);
@@ -674,6 +662,7 @@ static void w6(const struct side *s, double *v)
 	dirfd = open_dir(MEM_DIR);
 	fd = new_instance(s, O_NONBLOCK);
 	add(s, fd, MEM_DIR, IN_ATTRIB);
+	quiesce();
 	read_slabs(&before);
 	for (long i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "f%07ld", i);
@@ -692,6 +681,7 @@ static void w6(const struct side *s, double *v)
 		fail("open");
 	add(s, fd, MEM_DIR "/f0000000", IN_ATTRIB);
 	add(s, fd, MEM_DIR "/f0000001", IN_ATTRIB);
+	quiesce();
 	read_slabs(&before);
 	for (long i = 0; i < n; i++)
 		if (fchmod(files[i & 1], (i & 2) ? 0600 : 0644))
@@ -759,6 +749,99 @@ static void w7(const struct side *s, double *v)
 			fail("pwrite");
 	v[0] = (double)(now_ns() - t0) / n;
 	close(fd);
+}
+
+/* ---- profiling ---------------------------------------------------------------------- */
+
+#define TRACING "/sys/kernel/tracing"
+#define MAX_FUNCS 8192
+#define TOP_FUNCS 25
+
+static const char *profiling;
+
+struct func {
+	char name[96];
+	unsigned long hits;
+	double us;
+};
+
+static struct func funcs[MAX_FUNCS];
+
+static void profile_start(void)
+{
+	if (access(TRACING "/function_profile_enabled", F_OK) &&
+	    mount("tracefs", TRACING, "tracefs", 0, NULL))
+		fail("mount tracefs (does the kernel have CONFIG_FUNCTION_PROFILER?)");
+	write_file(TRACING "/function_profile_enabled", "0");
+	if (strcmp(profiling, "all")) {
+		char filter[512], *name, *save;
+		int fd = open(TRACING "/set_ftrace_filter", O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+		if (fd < 0)
+			fail("set_ftrace_filter");
+		close(fd);
+		/* One by one: a name ftrace does not know fails the whole write. */
+		snprintf(filter, sizeof(filter), "%s", profiling);
+		for (name = strtok_r(filter, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+			fd = open(TRACING "/set_ftrace_filter", O_WRONLY | O_APPEND | O_CLOEXEC);
+			if (fd < 0 || write(fd, name, strlen(name)) < 0)
+				printf("#P (no function %s to profile)\n", name);
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	/* Enabling resets the counts. */
+	write_file(TRACING "/function_profile_enabled", "1");
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct func *)a)->name, ((const struct func *)b)->name);
+}
+
+static int by_time(const void *a, const void *b)
+{
+	double x = ((const struct func *)a)->us, y = ((const struct func *)b)->us;
+
+	return (x < y) - (x > y);
+}
+
+/* Stops the profiler and prints the functions with the most time (children included). */
+static void profile_stop(const char *workload, const char *side)
+{
+	char path[96], line[256];
+	int n = 0, m = 0;
+
+	write_file(TRACING "/function_profile_enabled", "0");
+	for (int cpu = 0; cpu < 64; cpu++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), TRACING "/trace_stat/function%d", cpu);
+		f = fopen(path, "re");
+		if (!f)
+			break;
+		while (fgets(line, sizeof(line), f) && n < MAX_FUNCS) {
+			struct func *fn = &funcs[n];
+
+			if (sscanf(line, "%95s %lu %lf", fn->name, &fn->hits, &fn->us) == 3)
+				n++;
+		}
+		fclose(f);
+	}
+	/* The same function on several CPUs: add them up. */
+	qsort(funcs, n, sizeof(*funcs), by_name);
+	for (int i = 0; i < n; i++) {
+		if (m && !strcmp(funcs[m - 1].name, funcs[i].name)) {
+			funcs[m - 1].hits += funcs[i].hits;
+			funcs[m - 1].us += funcs[i].us;
+		} else {
+			funcs[m++] = funcs[i];
+		}
+	}
+	qsort(funcs, m, sizeof(*funcs), by_time);
+	for (int i = 0; i < m && i < TOP_FUNCS; i++)
+		printf("#P %-13s %-8s %-60.60s %9lu hits %12.1f us\n", workload, side,
+		       funcs[i].name, funcs[i].hits, funcs[i].us);
 }
 
 /* ---- the table ------------------------------------------------------------------------ */
@@ -850,9 +933,9 @@ int main(int argc, char **argv)
 {
 	const char *only = NULL;
 	struct utsname u;
-	int rounds = 5, opt;
+	int rounds = 7, opt;
 
-	while ((opt = getopt(argc, argv, "r:w:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:w:s:p:")) != -1) {
 		switch (opt) {
 		case 'r':
 			rounds = atoi(optarg);
@@ -863,8 +946,11 @@ int main(int argc, char **argv)
 		case 's':
 			scale = atof(optarg);
 			break;
+		case 'p':
+			profiling = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-r rounds] [-w 1,2,..] [-s scale]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-r rounds] [-w 1,2,..] [-s scale] [-p all|f,g]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -886,10 +972,16 @@ int main(int argc, char **argv)
 		if (!selected(only, wl->number))
 			continue;
 		for (int r = 0; r < rounds; r++) {
-			for (int side = 0; side < 2; side++) {
+			for (int turn = 0; turn < 2; turn++) {
+				int side = turn ^ (r & 1);
+				const struct side *s = side ? wl->b : wl->a;
 				double v[3];
 
-				wl->run(side ? wl->b : wl->a, v);
+				if (profiling)
+					profile_start();
+				wl->run(s, v);
+				if (profiling)
+					profile_stop(wl->m[0].id, s->name);
 				for (int i = 0; i < wl->nmetrics; i++)
 					wl->m[i].v[side][r] = v[i];
 			}
@@ -909,8 +1001,8 @@ int main(int argc, char **argv)
 	}
 	load_module(1);
 
-	printf("\n%-13s %-38s %-9s %-8s %26s %-8s %26s %6s\n", "metric", "what", "unit", "A",
-	       "median [min, max]", "B", "median [min, max]", "B/A");
+	printf("\n%-13s %-38s %-9s %-8s %26s %-8s %26s %6s %6s\n", "metric", "what", "unit", "A",
+	       "median [min, max]", "B", "median [min, max]", "B/A", "(min)");
 	for (size_t w = 0; w < ARRAY_SIZE(workloads); w++) {
 		struct workload *wl = &workloads[w];
 
@@ -920,17 +1012,18 @@ int main(int argc, char **argv)
 			struct metric *m = &wl->m[i];
 			double a = stat_of(m->v[0], rounds, 0), b = stat_of(m->v[1], rounds, 0);
 
-			printf("%-13s %-38s %-9s %-8s %10.1f [%6.1f, %6.1f] %-8s %10.1f [%6.1f, %6.1f] %6.3f\n",
+			printf("%-13s %-38s %-9s %-8s %10.1f [%6.1f, %6.1f] %-8s %10.1f [%6.1f, %6.1f] %6.3f %6.3f\n",
 			       m->id, m->what, m->unit, wl->a->name, a, stat_of(m->v[0], rounds, -1),
 			       stat_of(m->v[0], rounds, 1), wl->b->name, b,
-			       stat_of(m->v[1], rounds, -1), stat_of(m->v[1], rounds, 1), b / a);
+			       stat_of(m->v[1], rounds, -1), stat_of(m->v[1], rounds, 1), b / a,
+			       stat_of(m->v[1], rounds, -1) / stat_of(m->v[0], rounds, -1));
 		}
 	}
 
 	printf("RIT-BENCH-CSV\n");
 	printf("# rinobench: kernel %s, %ld CPUs, %d rounds, scale %g\n", u.release,
 	       sysconf(_SC_NPROCESSORS_ONLN), rounds, scale);
-	printf("id,what,unit,a,b,a_median,a_min,a_max,b_median,b_min,b_max,ratio\n");
+	printf("id,what,unit,a,b,a_median,a_min,a_max,b_median,b_min,b_max,ratio,ratio_min\n");
 	for (size_t w = 0; w < ARRAY_SIZE(workloads); w++) {
 		struct workload *wl = &workloads[w];
 
@@ -940,10 +1033,11 @@ int main(int argc, char **argv)
 			struct metric *m = &wl->m[i];
 			double a = stat_of(m->v[0], rounds, 0), b = stat_of(m->v[1], rounds, 0);
 
-			printf("\"%s\",\"%s\",%s,%s,%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.3f\n", m->id,
-			       m->what, m->unit, wl->a->name, wl->b->name, a,
+			printf("\"%s\",\"%s\",%s,%s,%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f\n",
+			       m->id, m->what, m->unit, wl->a->name, wl->b->name, a,
 			       stat_of(m->v[0], rounds, -1), stat_of(m->v[0], rounds, 1), b,
-			       stat_of(m->v[1], rounds, -1), stat_of(m->v[1], rounds, 1), b / a);
+			       stat_of(m->v[1], rounds, -1), stat_of(m->v[1], rounds, 1), b / a,
+			       stat_of(m->v[1], rounds, -1) / stat_of(m->v[0], rounds, -1));
 		}
 	}
 	printf("RIT-BENCH-CSV-END\n");

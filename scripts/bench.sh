@@ -40,7 +40,8 @@ else
 		echo "# host: $(nproc) cores ($cpu), QEMU $(qemu-system-x86_64 --version |
 			head -n1 | sed 's/.*version //') accel=${ACCEL:-tcg}, 2 vCPUs, 2 GiB"
 		echo "# guest: $(grep -m1 '^RIT-BEGIN' "$log" | cut -d' ' -f2), perf flavour"
-		echo "# every value is a cost (lower is better); ratio = b_median / a_median"
+		echo "# host load average at the end (other VMs share the cores): $(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "# every value is a cost (lower is better); ratio = b_median / a_median, ratio_min = b_min / a_min"
 		echo "$csv"
 	} >"$results/results.csv"
 	echo "bench: results in $results/results.csv"
