@@ -319,12 +319,14 @@ impl Instance {
     ///
     /// Records are taken off the queue up to [`READ_BATCH`] at a time, in one critical
     /// section, and copied out after it: a record that cannot be copied is lost, as in
-    /// inotify, and those taken after it go back to the front of the queue.
+    /// inotify, and those taken after it go back to the front of the queue. A batch that
+    /// stops short ends the read without taking the lock again.
     fn read(&self, nonblock: bool, mut out: UserSliceWriter) -> Result<usize> {
         let listener = self.listener();
         let mut copied = 0;
+        let mut batch: [Option<Record>; READ_BATCH] = core::array::from_fn(|_| None);
         loop {
-            let mut batch: [Option<Record>; READ_BATCH] = core::array::from_fn(|_| None);
+            let mut taken = 0;
             {
                 let mut queue = listener.queue.lock();
                 loop {
@@ -350,25 +352,26 @@ impl Instance {
                         Some(size) if size <= room => {
                             room -= size;
                             *slot = queue.pop();
+                            taken += 1;
                         }
                         _ => break,
                     }
                 }
                 listener.full.store(queue.is_full(), Relaxed);
             }
-            for i in 0..READ_BATCH {
+            for i in 0..taken {
                 let written = match &batch[i] {
                     Some(Record::Event(event)) => {
                         event.write_to(&mut out).map(|()| event.record_size())
                     }
                     Some(Record::Overflow) => write_overflow(&mut out).map(|()| HEADER_SIZE),
-                    None => break,
+                    None => Ok(0),
                 };
                 match written {
                     Ok(size) => copied += size,
                     Err(e) => {
                         let mut queue = listener.queue.lock();
-                        for rest in batch[i + 1..].iter_mut().rev() {
+                        for rest in batch[i + 1..taken].iter_mut().rev() {
                             if let Some(record) = rest.take() {
                                 queue.push_front(record);
                             }
@@ -377,13 +380,20 @@ impl Instance {
                         return Err(e);
                     }
                 }
+                // Freed here, outside the lock.
+                batch[i] = None;
+            }
+            // A batch that stopped short found the queue empty, or a record that does not
+            // fit: this read is complete (a record queued since waits for the next one).
+            if taken < READ_BATCH {
+                return Ok(copied);
             }
         }
     }
 }
 
 /// Records one `read()` takes off the queue per critical section.
-const READ_BATCH: usize = 32;
+const READ_BATCH: usize = 16;
 
 /// What open files share: the per-user accounts.
 pub(crate) type InstanceContext = Arc<Accounts>;
