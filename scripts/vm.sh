@@ -40,7 +40,7 @@ cp "$here/qemu/demo.sh" "$root/demo.sh"
 [ -d "$out/tools" ] && find "$out/tools" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/bin/" \;
 [ "$mode" = bench ] && cp "$out/bench/rinobench" "$root/bin/"
 cp "$here/rinotify.ko" "$root/rinotify.ko"
-find "$out/selftests" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/selftests/" \;
+[ -d "$out/selftests" ] && find "$out/selftests" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/selftests/" \;
 if [ -n "$EXTRA_TESTS" ]; then
 	[ -d "$EXTRA_TESTS" ] || { echo "vm.sh: EXTRA_TESTS=$EXTRA_TESTS is not a directory" >&2; exit 2; }
 	find "$EXTRA_TESTS" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/extra/" \;
