@@ -27,7 +27,7 @@ else
 KERNEL = $(KDIR)
 endif
 
-.PHONY: all module deps kernel selftests tools check fuzz stress run help clean fmt fmtcheck
+.PHONY: all module deps kernel selftests tools check fuzz stress run bench help clean fmt fmtcheck
 
 all: module
 
@@ -45,6 +45,8 @@ help:
 	@echo '  make stress       the stress test alone for SECONDS (default 60) in the debug kernel'
 	@echo '  make run          boot the test kernel with the module loaded and show it working'
 	@echo '                    (interactive shell when stdin is a terminal)'
+	@echo '  make bench        boot the perf kernel, benchmark rinotify against native inotify,'
+	@echo '                    write bench/results.csv and bench/results.png (BENCH_ARGS=-r 7 -w 1,3)'
 	@echo '  make fmt          format the Rust sources (rustfmt, the kernel tree'"'"'s .rustfmt.toml)'
 	@echo '  make clean        remove build products (the kernel cache in $(CACHE) stays)'
 	@echo 'Variables: KDIR, CACHE, FLAVOUR, QEMU_TIMEOUT (s), QEMU_ACCEL=tcg|kvm, SECONDS, VM_ENV'
@@ -99,6 +101,16 @@ $(OUT)/lib/librinotify.so: tools/preload/librinotify.c include/uapi/linux/rinoti
 $(OUT)/clients/errno_probe: selftests/clients/errno_probe.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Werror -o $@ $<
+
+# The perf kernel, the module built against it, and rinobench; the results land in bench/.
+bench: FLAVOUR = perf
+bench: module $(OUT)/bench/rinobench
+	@kdir=$(KERNEL) && scripts/vm.sh bench "$$kdir" $(OUT) BENCH_ARGS="$(BENCH_ARGS)" \
+		RESULTS=$(CURDIR)/bench TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL)
+
+$(OUT)/bench/rinobench: bench/rinobench.c include/uapi/linux/rinotify.h
+	@mkdir -p $(@D)
+	$(CC) -static -O2 -Wall -Werror -D_GNU_SOURCE -Iinclude/uapi -pthread -o $@ $<
 
 # CMD is handed over verbatim: neither make nor the shell expands its $ or quotes.
 run: module tools

@@ -3,7 +3,9 @@
 #
 # /init of the rinotify test VM. The kernel passes RIT_* from its command line as
 # environment variables:
-#   RIT_MODE=check|run   run the selftests and power off / show the module working
+#   RIT_MODE=check|run|bench   run the selftests and power off / show the module working /
+#                        run rinobench (make bench) and power off
+#   RIT_BENCH=<base64>   bench: rinobench's arguments
 #   RIT_TESTS=a,b:t      check: only these programs (prog or prog:test)
 #   RIT_CMD=<base64>     run: a user command instead of the demo
 #   RIT_SHELL=1          run: an interactive shell at the end
@@ -40,7 +42,7 @@ HOST_ROOT=no
 mount_host_root && HOST_ROOT=yes
 
 OUT=/dev/console
-[ "$RIT_MODE" = check ] && OUT=/dev/ttyS1
+[ "$RIT_MODE" = check ] || [ "$RIT_MODE" = bench ] && OUT=/dev/ttyS1
 exec >"$OUT" 2>&1 </dev/null
 
 poweroff_vm() {
@@ -110,6 +112,14 @@ if [ "$RIT_MODE" = check ]; then
 	else
 		echo "RIT-KMEMLEAK unavailable"
 	fi
+	echo "RIT-DONE"
+	poweroff_vm
+fi
+
+if [ "$RIT_MODE" = bench ]; then
+	# shellcheck disable=SC2046 # the arguments are words
+	(cd /tmp && rinobench $(echo "$RIT_BENCH" | base64 -d))
+	echo "RIT-BENCH-END rc=$?"
 	echo "RIT-DONE"
 	poweroff_vm
 fi

@@ -13,7 +13,7 @@ PACKAGES=(
 	rustc-web rust-web-src clang-22 lld-22 llvm-22 libclang-22-dev
 	flex bison bc libelf-dev libssl-dev cpio kmod rsync xz-utils
 	qemu-system-x86 busybox-static gcc gcc-multilib make
-	inotify-tools coreutils python3 python3-watchdog
+	inotify-tools coreutils python3 python3-watchdog gnuplot-nox
 )
 
 SUDO=

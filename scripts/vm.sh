@@ -4,6 +4,7 @@
 # Boot the rinotify test VM.
 #   vm.sh check KDIR OUT [TESTS=..] [EXTRA_TESTS=dir] [TIMEOUT=s] [ACCEL=tcg|kvm] [ENV=..]
 #   vm.sh run   KDIR OUT [CMD=..] [TIMEOUT=s] [ACCEL=tcg|kvm] [ENV=..]
+#   vm.sh bench KDIR OUT [BENCH_ARGS=..] [RESULTS=dir] [TIMEOUT=s] [ACCEL=tcg|kvm]
 # ENV='RIT_X=1 RIT_Y=2' hands variables to the guest's /init (and so to the tests) through
 # the kernel command line; names must start with RIT_.
 # check: packs an initramfs (static busybox, rinotify.ko, the selftests, an /init), runs
@@ -11,14 +12,16 @@
 # exits non-zero on a failed test, a missing completion marker, a QEMU time-out, an
 # insmod/rmmod failure, a kmemleak report or any kernel splat, and prints as its last line
 # "N passed, N failed".
+# bench: runs rinobench (bench/) instead of the selftests; scripts/bench.sh then copies its
+# CSV to RESULTS/results.csv and plots it.
 set -euo pipefail
 
 mode=$1 kdir=$2 out=$3
 shift 3
-TESTS= EXTRA_TESTS= TIMEOUT=900 ACCEL=tcg CMD= ENV=
+TESTS= EXTRA_TESTS= TIMEOUT=900 ACCEL=tcg CMD= ENV= BENCH_ARGS= RESULTS=
 for kv in "$@"; do
 	case "$kv" in
-	TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=*) declare "$kv" ;;
+	TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | RESULTS=*) declare "$kv" ;;
 	*) echo "vm.sh: unknown argument '$kv'" >&2; exit 2 ;;
 	esac
 done
@@ -34,6 +37,7 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc,selftests,extra}
 cp /bin/busybox "$root/bin/busybox"
 cp "$here/qemu/init.sh" "$root/init"
 [ -d "$out/tools" ] && find "$out/tools" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/bin/" \;
+[ "$mode" = bench ] && cp "$out/bench/rinobench" "$root/bin/"
 cp "$here/rinotify.ko" "$root/rinotify.ko"
 # /rinotify becomes /opt/rinotify in the host's root file system (qemu/hostsh).
 mkdir -p "$root/rinotify/bin" "$root/rinotify/lib" "$root/rinotify/clients"
@@ -46,7 +50,7 @@ cp "$here"/selftests/clients/*.sh "$here"/selftests/clients/*.py "$root/rinotify
 printf '#!/bin/sh\n# The real-client comparisons run in the host'"'"'s root file system.\nexec hostsh /bin/sh /opt/rinotify/clients/clients_test.sh\n' \
 	>"$root/selftests/clients_test"
 chmod +x "$root/selftests/clients_test"
-find "$out/selftests" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/selftests/" \;
+[ -d "$out/selftests" ] && find "$out/selftests" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/selftests/" \;
 if [ -n "$EXTRA_TESTS" ]; then
 	[ -d "$EXTRA_TESTS" ] || { echo "vm.sh: EXTRA_TESTS=$EXTRA_TESTS is not a directory" >&2; exit 2; }
 	find "$EXTRA_TESTS" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/extra/" \;
@@ -86,6 +90,11 @@ fi
 
 [ -n "$TESTS" ] && append+=" RIT_TESTS=$TESTS"
 console="$out/console.log" tap="$out/tap.log"
+if [ "$mode" = bench ]; then
+	# Separate caches, so that the slab breakdown of the memory workload names them.
+	append+=" slab_nomerge RIT_BENCH=$(printf '%s' "$BENCH_ARGS" | base64 -w0)"
+	tap="$out/bench.log"
+fi
 : >"$console"
 : >"$tap"
 echo "vm: booting $(basename "$kdir") under $ACCEL (time-out ${TIMEOUT}s); console: $console"
@@ -98,5 +107,7 @@ wait $qpid
 qrc=$?
 set -e
 echo "vm: QEMU exited with $qrc after $(($(date +%s) - start)) s"
+
+[ "$mode" = bench ] && ACCEL=$ACCEL exec "$here/scripts/bench.sh" "$console" "$tap" "$qrc" "$RESULTS"
 
 exec "$here/scripts/report.sh" "$console" "$tap" "$qrc"

@@ -1,0 +1,1079 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rinobench: rinotify against native inotify, in one boot.
+ *
+ * Every workload runs on side A and side B in turn for a number of rounds, A B in even
+ * rounds and B A in odd ones (so that neither side always runs second); each round gives one
+ * value per metric and side. A is native inotify and B is /dev/rinotify,
+ * except for the idle-cost workload, where A is "module not loaded" and B "module loaded".
+ * Every metric is a cost (lower is better), so the ratio B/A of the medians is what the
+ * targets are stated in.
+ *
+ *   rinobench [-r rounds] [-w 1,2,..] [-s scale] [-p all|func,func,..]
+ *
+ * -p profiles each side of each workload with ftrace's function profiler (the perf kernel
+ * has it) and prints the functions that took the most time, children included: all C
+ * functions, or only those named (fewer functions, less overhead). The module's Rust
+ * functions cannot be traced, but the C functions that call them can.
+ *
+ * Prints a table, then the results as CSV between the lines RIT-BENCH-CSV and
+ * RIT-BENCH-CSV-END, which the host copies to bench/results.csv. A broken invariant (a lost
+ * event, a missing or second IN_Q_OVERFLOW) prints "RIT-BENCH-ERROR ..." and exits 1.
+ *
+ * Needs root, /tmp on tmpfs, /proc/sys/fs/{inotify,rinotify}, /proc/slabinfo,
+ * /sys/kernel/slab and RINOTIFY_KO (the module, for the idle-cost workload).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+/* The uapi header brings <linux/fcntl.h> (O_* flags), which clashes with glibc's <fcntl.h>. */
+#include <linux/rinotify.h>
+
+extern int open(const char *path, int flags, ...);
+extern int openat(int dirfd, const char *path, int flags, ...);
+extern int inotify_init1(int flags);
+extern int inotify_add_watch(int fd, const char *path, uint32_t mask);
+extern int inotify_rm_watch(int fd, int wd);
+/* <sys/mount.h> brings <fcntl.h> too. */
+extern int mount(const char *source, const char *target, const char *type, unsigned long flags,
+		 const void *data);
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_ROUNDS 32
+#define MAX_FANOUT 16
+#define READ_BUF (64 * 1024)
+#define BIG_QUEUE 1048576
+
+/* ---- the two implementations ------------------------------------------------------ */
+
+struct side {
+	const char *name;
+	const char *sysctl_dir;
+	int (*init1)(int flags);
+	int (*add_watch)(int fd, const char *path, uint32_t mask);
+	int (*rm_watch)(int fd, int wd);
+};
+
+static int native_init1(int flags)
+{
+	return inotify_init1(flags);
+}
+
+static int rinotify_init1(int flags)
+{
+	return open("/dev/rinotify", O_RDONLY | flags);
+}
+
+static int rinotify_add_watch(int fd, const char *path, uint32_t mask)
+{
+	struct rinotify_watch w = { .pathname = (uintptr_t)path, .mask = mask };
+
+	return ioctl(fd, RINOTIFY_IOC_ADD_WATCH, &w);
+}
+
+static int rinotify_rm_watch(int fd, int wd)
+{
+	return ioctl(fd, RINOTIFY_IOC_RM_WATCH, (unsigned long)(long)wd);
+}
+
+static const struct side native = {
+	.name = "native",
+	.sysctl_dir = "/proc/sys/fs/inotify",
+	.init1 = native_init1,
+	.add_watch = inotify_add_watch,
+	.rm_watch = inotify_rm_watch,
+};
+
+static const struct side rinotify = {
+	.name = "rinotify",
+	.sysctl_dir = "/proc/sys/fs/rinotify",
+	.init1 = rinotify_init1,
+	.add_watch = rinotify_add_watch,
+	.rm_watch = rinotify_rm_watch,
+};
+
+/* ---- helpers ----------------------------------------------------------------------- */
+
+static double scale = 1.0;
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	printf("RIT-BENCH-ERROR ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" (errno %d: %s)\n", errno, strerror(errno));
+	fflush(stdout);
+	exit(1);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long scaled(long n)
+{
+	long v = (long)(n * scale);
+
+	return v > 0 ? v : 1;
+}
+
+static void write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
+		fail("cannot write %s to %s", value, path);
+	close(fd);
+}
+
+static void set_sysctl(const struct side *s, const char *knob, long value)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), "%s/%s", s->sysctl_dir, knob);
+	snprintf(buf, sizeof(buf), "%ld", value);
+	write_file(path, buf);
+}
+
+static void make_dir(const char *path)
+{
+	if (mkdir(path, 0755) && errno != EEXIST)
+		fail("mkdir %s", path);
+}
+
+static int open_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		fail("open %s", path);
+	return fd;
+}
+
+static void create_files(int dirfd, const char *fmt, long n)
+{
+	char name[32];
+
+	for (long i = 0; i < n; i++) {
+		int fd;
+
+		snprintf(name, sizeof(name), fmt, i);
+		fd = openat(dirfd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		if (fd < 0)
+			fail("create %s", name);
+		close(fd);
+	}
+}
+
+static int new_instance(const struct side *s, int flags)
+{
+	int fd = s->init1(O_CLOEXEC | flags);
+
+	if (fd < 0)
+		fail("%s: init", s->name);
+	return fd;
+}
+
+static int add(const struct side *s, int fd, const char *path, uint32_t mask)
+{
+	int wd = s->add_watch(fd, path, mask);
+
+	if (wd < 0)
+		fail("%s: add_watch %s", s->name, path);
+	return wd;
+}
+
+struct tally {
+	long events;
+	long overflows;
+};
+
+/* Counts the records of a read() into t. */
+static void tally(struct tally *t, const char *buf, ssize_t len)
+{
+	for (const char *p = buf; p < buf + len;) {
+		const struct inotify_event *e = (const void *)p;
+
+		if (e->mask & IN_Q_OVERFLOW)
+			t->overflows++;
+		else
+			t->events++;
+		p += sizeof(*e) + e->len;
+	}
+}
+
+/* Reads every queued record of a non-blocking instance into t. */
+static void drain(int fd, struct tally *t)
+{
+	static char buf[READ_BUF] __attribute__((aligned(8)));
+	ssize_t len;
+
+	while ((len = read(fd, buf, sizeof(buf))) > 0)
+		tally(t, buf, len);
+	if (len < 0 && errno != EAGAIN)
+		fail("read");
+}
+
+/*
+ * Native inotify and rinotify free marks after an SRCU grace period, from a worker: wait
+ * for every mark of closed instances to be gone, so that one side's clean-up does not run
+ * during the other side's measurement.
+ */
+static void settle(void)
+{
+	usleep(50000);
+}
+
+/* ---- workloads 1 and 2: event throughput, one and 16 instances -------------------------- */
+
+#define TP_DIR "/tmp/w1"
+#define TP_MASK (IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_DELETE)
+#define TP_EVENTS_PER_FILE 4
+#define TP_BATCH 64
+
+/*
+ * ns per event delivered: the writer creates, writes, closes and unlinks TP_BATCH files
+ * (4 events each), then the reader drains every instance with 64 KiB reads, and again.
+ * Writer and reader take turns in one thread: a reader thread woken for every event would
+ * measure the scheduler (workload 4 measures wake-ups).
+ */
+static double throughput(const struct side *s, int instances, long files)
+{
+	int fds[MAX_FANOUT], dirfd = open_dir(TP_DIR);
+	long expect = (long)instances * files * TP_EVENTS_PER_FILE;
+	struct tally t = { 0 };
+	int64_t t0, t1;
+	char name[32];
+
+	for (int i = 0; i < instances; i++) {
+		fds[i] = new_instance(s, O_NONBLOCK);
+		add(s, fds[i], TP_DIR, TP_MASK);
+	}
+	t0 = now_ns();
+	for (long i = 0; i < files; i++) {
+		int fd;
+
+		snprintf(name, sizeof(name), "f%07ld", i);
+		fd = openat(dirfd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		if (fd < 0 || write(fd, "x", 1) != 1)
+			fail("writer");
+		close(fd);
+		if (unlinkat(dirfd, name, 0))
+			fail("unlink");
+		if ((i + 1) % TP_BATCH == 0 || i + 1 == files)
+			for (int j = 0; j < instances; j++)
+				drain(fds[j], &t);
+	}
+	t1 = now_ns();
+	if (t.overflows || t.events != expect)
+		fail("%s: throughput: %ld events, %ld overflows, expected %ld", s->name,
+		     t.events, t.overflows, expect);
+	for (int i = 0; i < instances; i++)
+		close(fds[i]);
+	close(dirfd);
+	settle();
+	return (double)(t1 - t0) / expect;
+}
+
+static long tp_files = 6000;
+static long fan_files = 1500;
+
+static void w1(const struct side *s, double *v)
+{
+	v[0] = throughput(s, 1, scaled(tp_files));
+}
+
+static void w2(const struct side *s, double *v)
+{
+	v[0] = throughput(s, MAX_FANOUT, scaled(fan_files));
+}
+
+/* ---- workload 3: 10 000 watches added and removed ---------------------------------- */
+
+#define MANY_DIR "/tmp/w3"
+#define MANY 10000
+
+static char (*many_paths)[32];
+
+static void many_setup(void)
+{
+	make_dir(MANY_DIR);
+	many_paths = calloc(MANY, sizeof(*many_paths));
+	if (!many_paths)
+		fail("calloc");
+	for (int i = 0; i < MANY; i++) {
+		snprintf(many_paths[i], sizeof(many_paths[i]), MANY_DIR "/d%05d", i);
+		make_dir(many_paths[i]);
+	}
+}
+
+/* Adds a watch on each of the MANY directories; returns the descriptors in wds. */
+static void add_many(const struct side *s, int fd, int *wds)
+{
+	for (int i = 0; i < MANY; i++)
+		wds[i] = add(s, fd, many_paths[i], IN_CREATE | IN_DELETE | IN_MOVE);
+}
+
+/* ns per add, ns per remove. */
+static void w3(const struct side *s, double *v)
+{
+	static int wds[MANY];
+	int fd = new_instance(s, O_NONBLOCK);
+	struct tally t = { 0 };
+	int64_t t0, t1, t2;
+
+	t0 = now_ns();
+	add_many(s, fd, wds);
+	t1 = now_ns();
+	for (int i = 0; i < MANY; i++)
+		if (s->rm_watch(fd, wds[i]))
+			fail("%s: rm_watch", s->name);
+	t2 = now_ns();
+	drain(fd, &t);
+	if (t.events != MANY || t.overflows)
+		fail("%s: %ld IN_IGNORED for %d watches", s->name, t.events, MANY);
+	close(fd);
+	settle();
+	v[0] = (double)(t1 - t0) / MANY;
+	v[1] = (double)(t2 - t1) / MANY;
+}
+
+/* ---- workload 4: wake-up latency ------------------------------------------------------ */
+
+#define LAT_DIR "/tmp/w4"
+
+struct waker {
+	int fd;
+	int epfd;		/* -1: block in read() */
+	long samples;
+	pid_t tid;
+	atomic_int ready;	/* the reader is about to block */
+	atomic_int done;	/* the reader has the event */
+	int64_t t_read;
+};
+
+/* Runs the calling thread on CPU cpu only (on CPU 0 if there is one CPU). */
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(sysconf(_SC_NPROCESSORS_ONLN) > cpu ? cpu : 0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		fail("sched_setaffinity");
+}
+
+/* Lets the calling thread run on every CPU again. */
+static void unpin(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (long i = 0; i < sysconf(_SC_NPROCESSORS_ONLN); i++)
+		CPU_SET(i, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		fail("sched_setaffinity");
+}
+
+static void *latency_reader(void *arg)
+{
+	char buf[256] __attribute__((aligned(8)));
+	struct waker *w = arg;
+
+	pin_to(0);
+	w->tid = syscall(SYS_gettid);
+	for (long i = 0; i < w->samples; i++) {
+		struct epoll_event ev;
+
+		atomic_store(&w->ready, 1);
+		if (w->epfd >= 0 && epoll_wait(w->epfd, &ev, 1, -1) != 1)
+			fail("epoll_wait");
+		if (read(w->fd, buf, sizeof(buf)) <= 0)
+			fail("read");
+		w->t_read = now_ns();
+		atomic_store(&w->done, 1);
+	}
+	return NULL;
+}
+
+/* Whether thread tid sleeps (state S in /proc/self/task/<tid>/stat). */
+static int sleeping(pid_t tid)
+{
+	char path[64], buf[256];
+	ssize_t n;
+	char *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double percentile(double *v, long n, double p)
+{
+	long i = (long)(p * (n - 1) + 0.5);
+
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[i];
+}
+
+static long lat_samples = 400;
+
+/*
+ * Median and 99th percentile (ns) from a write to the blocked reader's return. The writer
+ * runs on CPU 0 and the reader on CPU 1: on one CPU the writer, spinning until the reader
+ * has its event, would make the reader wait for a tick.
+ */
+static void latency(const struct side *s, int use_epoll, double *v)
+{
+	struct waker w = { .samples = scaled(lat_samples), .epfd = -1 };
+	double *lat = calloc(w.samples, sizeof(*lat));
+	pthread_t reader;
+	int file;
+
+	if (!lat)
+		fail("calloc");
+	file = open(LAT_DIR "/f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (file < 0)
+		fail("open");
+	w.fd = new_instance(s, use_epoll ? O_NONBLOCK : 0);
+	add(s, w.fd, LAT_DIR "/f", IN_MODIFY);
+	if (use_epoll) {
+		struct epoll_event e = { .events = EPOLLIN };
+
+		w.epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (epoll_ctl(w.epfd, EPOLL_CTL_ADD, w.fd, &e))
+			fail("epoll_ctl");
+	}
+	pin_to(0);
+	if (pthread_create(&reader, NULL, latency_reader, &w))
+		fail("pthread_create");
+	for (long i = 0; i < w.samples; i++) {
+		int64_t t0;
+
+		while (!atomic_load(&w.ready))
+			sched_yield();
+		atomic_store(&w.ready, 0);
+		while (!sleeping(w.tid))
+			sched_yield();
+		t0 = now_ns();
+		if (pwrite(file, "x", 1, 0) != 1)
+			fail("pwrite");
+		while (!atomic_load(&w.done))
+			sched_yield();
+		atomic_store(&w.done, 0);
+		lat[i] = (double)(w.t_read - t0);
+	}
+	pthread_join(reader, NULL);
+	unpin();
+	v[0] = percentile(lat, w.samples, 0.5);
+	v[1] = percentile(lat, w.samples, 0.99);
+	free(lat);
+	if (w.epfd >= 0)
+		close(w.epfd);
+	close(w.fd);
+	close(file);
+}
+
+static void w4_read(const struct side *s, double *v)
+{
+	latency(s, 0, v);
+}
+
+static void w4_epoll(const struct side *s, double *v)
+{
+	latency(s, 1, v);
+}
+
+/* ---- workload 5: overflow --------------------------------------------------------------- */
+
+#define OVF_DIR "/tmp/w5"
+#define OVF_QUEUE 1024
+#define OVF_EVENTS 1000000
+
+/* ns per event when 1 000 000 events hit a queue bounded at 1024 that nobody reads. */
+static void w5(const struct side *s, double *v)
+{
+	long events = scaled(OVF_EVENTS);
+	struct tally t = { 0 };
+	int files[2], fd;
+	int64_t t0, t1;
+
+	set_sysctl(s, "max_queued_events", OVF_QUEUE);
+	fd = new_instance(s, O_NONBLOCK);
+	set_sysctl(s, "max_queued_events", BIG_QUEUE);
+	add(s, fd, OVF_DIR, IN_MODIFY);
+	/* Two names take turns, so that no event is coalesced with the one before it. */
+	files[0] = open(OVF_DIR "/a", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	files[1] = open(OVF_DIR "/b", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (files[0] < 0 || files[1] < 0)
+		fail("open");
+	t0 = now_ns();
+	for (long i = 0; i < events; i++)
+		if (pwrite(files[i & 1], "x", 1, 0) != 1)
+			fail("pwrite");
+	t1 = now_ns();
+	drain(fd, &t);
+	if (events >= OVF_QUEUE && (t.events != OVF_QUEUE || t.overflows != 1))
+		fail("%s: overflow: %ld events and %ld IN_Q_OVERFLOW, expected %d and 1",
+		     s->name, t.events, t.overflows, OVF_QUEUE);
+	close(files[0]);
+	close(files[1]);
+	close(fd);
+	v[0] = (double)(t1 - t0) / events;
+}
+
+/* ---- workload 6: memory ------------------------------------------------------------------ */
+
+#define MEM_DIR "/tmp/w6"
+#define MEM_EVENTS 10000
+#define MAX_CACHES 512
+
+struct slabs {
+	int n;
+	char name[MAX_CACHES][64];
+	long objs[MAX_CACHES];
+	long size[MAX_CACHES];
+};
+
+/*
+ * Empties every cache's per-CPU slabs into its node lists (/sys/kernel/slab/<c>/shrink),
+ * so that /proc/slabinfo's active_objs counts exactly the objects in use.
+ */
+static void shrink_slabs(void)
+{
+	DIR *d = opendir("/sys/kernel/slab");
+	struct dirent *e;
+	char path[320];
+
+	if (!d)
+		fail("opendir /sys/kernel/slab");
+	while ((e = readdir(d))) {
+		int fd;
+
+		if (e->d_name[0] == '.' || e->d_type == DT_LNK)
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", e->d_name);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (write(fd, "1", 1) < 0)
+			fail("write %s", path);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/*
+ * Lets what earlier workloads left behind go first (RCU-freed objects, fsnotify's mark
+ * reaper, unused dentries and inodes), so that it is not freed during a measurement.
+ */
+static void quiesce(void)
+{
+	sync();
+	write_file("/proc/sys/vm/drop_caches", "3");
+	usleep(200000);
+}
+
+static void read_slabs(struct slabs *sl)
+{
+	FILE *f;
+	char line[512];
+
+	shrink_slabs();
+	f = fopen("/proc/slabinfo", "re");
+	if (!f)
+		fail("/proc/slabinfo");
+	sl->n = 0;
+	while (fgets(line, sizeof(line), f) && sl->n < MAX_CACHES) {
+		char name[64];
+		long active, total, size;
+
+		if (sscanf(line, "%63s %ld %ld %ld", name, &active, &total, &size) != 4)
+			continue;
+		snprintf(sl->name[sl->n], sizeof(sl->name[0]), "%s", name);
+		sl->objs[sl->n] = active;
+		sl->size[sl->n] = size;
+		sl->n++;
+	}
+	fclose(f);
+}
+
+static int breakdown_shown[8];
+
+/*
+ * Bytes of slab objects in use gained from a to b per unit, over the caches whose object
+ * count changed by at least 1% of the units: what the units allocated, without the odd
+ * object the rest of the system allocates or frees meanwhile (a dentry, a proc inode). The
+ * first time for a (side, what) pair, also prints those caches.
+ */
+static double slab_delta(const struct slabs *a, const struct slabs *b, long units,
+			 const char *side, const char *what, int shown)
+{
+	long bytes = 0;
+	int show = !breakdown_shown[shown];
+
+	breakdown_shown[shown] = 1;
+	for (int i = 0; i < b->n; i++) {
+		long before = 0, d;
+
+		for (int j = 0; j < a->n; j++)
+			if (!strcmp(a->name[j], b->name[i]))
+				before = a->objs[j];
+		d = b->objs[i] - before;
+		if (labs(d) * 100 < units)
+			continue;
+		bytes += d * b->size[i];
+		if (show)
+			printf("#   %-8s %-6s %-28s %+7ld objects x %4ld bytes = %6.1f bytes each\n",
+			       side, what, b->name[i], d, b->size[i], (double)d * b->size[i] / units);
+	}
+	return (double)bytes / units;
+}
+
+/* Bytes per watch, per queued event with an 8-byte name, per queued event without. */
+static void w6(const struct side *s, double *v)
+{
+	static int wds[MANY];
+	static struct slabs before, after;
+	int shown = s == &native ? 0 : 3;
+	long n = MEM_EVENTS;
+	int fd, dirfd, files[2];
+	char name[32];
+
+	/* Per watch: 10 000 directories. */
+	fd = new_instance(s, O_NONBLOCK);
+	quiesce();
+	read_slabs(&before);
+	add_many(s, fd, wds);
+	read_slabs(&after);
+	v[0] = slab_delta(&before, &after, MANY, s->name, "watch", shown);
+	close(fd);
+	settle();
+
+	/* Per event with a name: IN_ATTRIB for each file of a watched directory. */
+	dirfd = open_dir(MEM_DIR);
+	fd = new_instance(s, O_NONBLOCK);
+	add(s, fd, MEM_DIR, IN_ATTRIB);
+	quiesce();
+	read_slabs(&before);
+	for (long i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "f%07ld", i);
+		if (fchmodat(dirfd, name, (i & 1) ? 0600 : 0644, 0))
+			fail("chmod");
+	}
+	read_slabs(&after);
+	v[1] = slab_delta(&before, &after, n, s->name, "event", shown + 1);
+	close(fd);
+
+	/* Per event without a name: two watched files take turns. */
+	fd = new_instance(s, O_NONBLOCK);
+	files[0] = openat(dirfd, "f0000000", O_RDONLY | O_CLOEXEC);
+	files[1] = openat(dirfd, "f0000001", O_RDONLY | O_CLOEXEC);
+	if (files[0] < 0 || files[1] < 0)
+		fail("open");
+	add(s, fd, MEM_DIR "/f0000000", IN_ATTRIB);
+	add(s, fd, MEM_DIR "/f0000001", IN_ATTRIB);
+	quiesce();
+	read_slabs(&before);
+	for (long i = 0; i < n; i++)
+		if (fchmod(files[i & 1], (i & 2) ? 0600 : 0644))
+			fail("chmod");
+	read_slabs(&after);
+	v[2] = slab_delta(&before, &after, n, s->name, "bare", shown + 2);
+	close(fd);
+	close(files[0]);
+	close(files[1]);
+	close(dirfd);
+	settle();
+}
+
+/* ---- workload 7: idle cost of the loaded module ------------------------------------------ */
+
+#define IDLE_DIR "/tmp/w7"
+
+static const struct side unloaded = { .name = "unloaded" };
+static const struct side loaded = { .name = "loaded" };
+static long idle_writes = 100000;
+
+static int module_loaded(void)
+{
+	return access("/sys/module/rinotify", F_OK) == 0;
+}
+
+static void load_module(int load)
+{
+	const char *ko = getenv("RINOTIFY_KO");
+	int fd;
+
+	if (module_loaded() == load)
+		return;
+	if (!load) {
+		/* Groups keep the module until fsnotify's reaper has freed their last marks. */
+		for (int i = 0; syscall(SYS_delete_module, "rinotify", O_NONBLOCK); i++) {
+			if ((errno != EAGAIN && errno != EBUSY) || i > 200)
+				fail("rmmod rinotify");
+			usleep(10000);
+		}
+		return;
+	}
+	fd = ko ? open(ko, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0 || syscall(SYS_finit_module, fd, "", 0))
+		fail("insmod %s", ko ? ko : "(RINOTIFY_KO is not set)");
+	close(fd);
+	set_sysctl(&rinotify, "max_queued_events", BIG_QUEUE);
+	set_sysctl(&rinotify, "max_user_watches", 1048576);
+}
+
+/* ns per 1-byte write to an unwatched file. */
+static void w7(const struct side *s, double *v)
+{
+	long n = scaled(idle_writes);
+	int fd;
+	int64_t t0;
+
+	if (module_loaded() != (s == &loaded)) {
+		load_module(s == &loaded);
+		/* What loading sets off (KUnit's suites, RCU callbacks) is over before timing. */
+		usleep(300000);
+	}
+	fd = open(IDLE_DIR "/f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fail("open");
+	t0 = now_ns();
+	for (long i = 0; i < n; i++)
+		if (pwrite(fd, "x", 1, 0) != 1)
+			fail("pwrite");
+	v[0] = (double)(now_ns() - t0) / n;
+	close(fd);
+}
+
+/* ---- profiling ---------------------------------------------------------------------- */
+
+#define TRACING "/sys/kernel/tracing"
+#define MAX_FUNCS 8192
+#define TOP_FUNCS 25
+
+static const char *profiling;
+
+struct func {
+	char name[96];
+	unsigned long hits;
+	double us;
+};
+
+static struct func funcs[MAX_FUNCS];
+
+static void profile_start(void)
+{
+	if (access(TRACING "/function_profile_enabled", F_OK) &&
+	    mount("tracefs", TRACING, "tracefs", 0, NULL))
+		fail("mount tracefs (does the kernel have CONFIG_FUNCTION_PROFILER?)");
+	write_file(TRACING "/function_profile_enabled", "0");
+	if (strcmp(profiling, "all")) {
+		char filter[512], *name, *save;
+		int fd = open(TRACING "/set_ftrace_filter", O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+		if (fd < 0)
+			fail("set_ftrace_filter");
+		close(fd);
+		/* One by one: a name ftrace does not know fails the whole write. */
+		snprintf(filter, sizeof(filter), "%s", profiling);
+		for (name = strtok_r(filter, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+			fd = open(TRACING "/set_ftrace_filter", O_WRONLY | O_APPEND | O_CLOEXEC);
+			if (fd < 0 || write(fd, name, strlen(name)) < 0)
+				printf("#P (no function %s to profile)\n", name);
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	/* Enabling resets the counts. */
+	write_file(TRACING "/function_profile_enabled", "1");
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct func *)a)->name, ((const struct func *)b)->name);
+}
+
+static int by_time(const void *a, const void *b)
+{
+	double x = ((const struct func *)a)->us, y = ((const struct func *)b)->us;
+
+	return (x < y) - (x > y);
+}
+
+/* Stops the profiler and prints the functions with the most time (children included). */
+static void profile_stop(const char *workload, const char *side)
+{
+	char path[96], line[256];
+	int n = 0, m = 0;
+
+	write_file(TRACING "/function_profile_enabled", "0");
+	for (int cpu = 0; cpu < 64; cpu++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), TRACING "/trace_stat/function%d", cpu);
+		f = fopen(path, "re");
+		if (!f)
+			break;
+		while (fgets(line, sizeof(line), f) && n < MAX_FUNCS) {
+			struct func *fn = &funcs[n];
+
+			if (sscanf(line, "%95s %lu %lf", fn->name, &fn->hits, &fn->us) == 3)
+				n++;
+		}
+		fclose(f);
+	}
+	/* The same function on several CPUs: add them up. */
+	qsort(funcs, n, sizeof(*funcs), by_name);
+	for (int i = 0; i < n; i++) {
+		if (m && !strcmp(funcs[m - 1].name, funcs[i].name)) {
+			funcs[m - 1].hits += funcs[i].hits;
+			funcs[m - 1].us += funcs[i].us;
+		} else {
+			funcs[m++] = funcs[i];
+		}
+	}
+	qsort(funcs, m, sizeof(*funcs), by_time);
+	for (int i = 0; i < m && i < TOP_FUNCS; i++)
+		printf("#P %-13s %-8s %-60.60s %9lu hits %12.1f us\n", workload, side,
+		       funcs[i].name, funcs[i].hits, funcs[i].us);
+}
+
+/* ---- the table ------------------------------------------------------------------------ */
+
+struct metric {
+	const char *id;		/* short label, for the plot */
+	const char *what;
+	const char *unit;
+	double v[2][MAX_ROUNDS];
+};
+
+struct workload {
+	int number;
+	const struct side *a, *b;
+	void (*run)(const struct side *s, double *v);
+	int nmetrics;
+	struct metric m[3];
+};
+
+static struct workload workloads[] = {
+	{ 1, &native, &rinotify, w1, 1, { { "1 throughput", "event throughput, 1 instance", "ns/event" } } },
+	{ 2, &native, &rinotify, w2, 1, { { "2 fan-out", "event throughput, 16 instances", "ns/event" } } },
+	{ 3, &native, &rinotify, w3, 2, {
+		{ "3 add", "add 10000 watches", "ns/watch" },
+		{ "3 rm", "remove 10000 watches", "ns/watch" } } },
+	{ 4, &native, &rinotify, w4_read, 2, {
+		{ "4 read p50", "wake-up latency, read, median", "ns" },
+		{ "4 read p99", "wake-up latency, read, p99", "ns" } } },
+	{ 4, &native, &rinotify, w4_epoll, 2, {
+		{ "4 epoll p50", "wake-up latency, epoll_wait, median", "ns" },
+		{ "4 epoll p99", "wake-up latency, epoll_wait, p99", "ns" } } },
+	{ 5, &native, &rinotify, w5, 1, { { "5 overflow", "1M events into a 1024 queue", "ns/event" } } },
+	{ 6, &native, &rinotify, w6, 3, {
+		{ "6 mem/watch", "kernel memory per watch", "bytes" },
+		{ "6 mem/event", "per queued event, 8-byte name", "bytes" },
+		{ "6 mem/bare", "per queued event, no name", "bytes" } } },
+	{ 7, &unloaded, &loaded, w7, 1, { { "7 idle write", "unwatched 1-byte write", "ns/write" } } },
+};
+
+static double stat_of(const double *v, int n, int which)
+{
+	double s[MAX_ROUNDS];
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	if (which < 0)
+		return s[0];
+	if (which > 0)
+		return s[n - 1];
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static void setup(void)
+{
+	int dirfd;
+
+	make_dir(TP_DIR);
+	make_dir(LAT_DIR);
+	make_dir(OVF_DIR);
+	make_dir(MEM_DIR);
+	make_dir(IDLE_DIR);
+	many_setup();
+	dirfd = open_dir(MEM_DIR);
+	create_files(dirfd, "f%07ld", MEM_EVENTS);
+	close(dirfd);
+	for (int i = 0; i < 2; i++) {
+		const struct side *s = i ? &rinotify : &native;
+
+		set_sysctl(s, "max_queued_events", BIG_QUEUE);
+		set_sysctl(s, "max_user_watches", 1048576);
+		set_sysctl(s, "max_user_instances", 1024);
+	}
+}
+
+static int selected(const char *list, int number)
+{
+	char buf[128], *tok, *save;
+
+	if (!list)
+		return 1;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (atoi(tok) == number)
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *only = NULL;
+	struct utsname u;
+	int rounds = 7, opt;
+
+	while ((opt = getopt(argc, argv, "r:w:s:p:")) != -1) {
+		switch (opt) {
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 'w':
+			only = optarg;
+			break;
+		case 's':
+			scale = atof(optarg);
+			break;
+		case 'p':
+			profiling = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-r rounds] [-w 1,2,..] [-s scale] [-p all|f,g]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (rounds < 1 || rounds > MAX_ROUNDS || scale <= 0) {
+		fprintf(stderr, "rounds must be 1..%d, scale > 0\n", MAX_ROUNDS);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	uname(&u);
+	printf("# rinobench: kernel %s, %ld CPUs, %d rounds, scale %g\n", u.release,
+	       sysconf(_SC_NPROCESSORS_ONLN), rounds, scale);
+	load_module(1);
+	setup();
+
+	for (size_t w = 0; w < ARRAY_SIZE(workloads); w++) {
+		struct workload *wl = &workloads[w];
+		int64_t t0 = now_ns();
+
+		if (!selected(only, wl->number))
+			continue;
+		for (int r = 0; r < rounds; r++) {
+			for (int turn = 0; turn < 2; turn++) {
+				int side = turn ^ (r & 1);
+				const struct side *s = side ? wl->b : wl->a;
+				double v[3];
+
+				if (profiling)
+					profile_start();
+				wl->run(s, v);
+				if (profiling)
+					profile_stop(wl->m[0].id, s->name);
+				for (int i = 0; i < wl->nmetrics; i++)
+					wl->m[i].v[side][r] = v[i];
+			}
+		}
+		for (int i = 0; i < wl->nmetrics; i++) {
+			struct metric *m = &wl->m[i];
+
+			printf("# %-13s", m->id);
+			for (int side = 0; side < 2; side++) {
+				printf(" %s:", side ? wl->b->name : wl->a->name);
+				for (int r = 0; r < rounds; r++)
+					printf(" %.1f", m->v[side][r]);
+			}
+			printf("\n");
+		}
+		printf("# workload %d: %.1f s\n", wl->number, (now_ns() - t0) / 1e9);
+	}
+	load_module(1);
+
+	printf("\n%-13s %-38s %-9s %-8s %26s %-8s %26s %6s %6s\n", "metric", "what", "unit", "A",
+	       "median [min, max]", "B", "median [min, max]", "B/A", "(min)");
+	for (size_t w = 0; w < ARRAY_SIZE(workloads); w++) {
+		struct workload *wl = &workloads[w];
+
+		if (!selected(only, wl->number))
+			continue;
+		for (int i = 0; i < wl->nmetrics; i++) {
+			struct metric *m = &wl->m[i];
+			double a = stat_of(m->v[0], rounds, 0), b = stat_of(m->v[1], rounds, 0);
+
+			printf("%-13s %-38s %-9s %-8s %10.1f [%6.1f, %6.1f] %-8s %10.1f [%6.1f, %6.1f] %6.3f %6.3f\n",
+			       m->id, m->what, m->unit, wl->a->name, a, stat_of(m->v[0], rounds, -1),
+			       stat_of(m->v[0], rounds, 1), wl->b->name, b,
+			       stat_of(m->v[1], rounds, -1), stat_of(m->v[1], rounds, 1), b / a,
+			       stat_of(m->v[1], rounds, -1) / stat_of(m->v[0], rounds, -1));
+		}
+	}
+
+	printf("RIT-BENCH-CSV\n");
+	printf("# rinobench: kernel %s, %ld CPUs, %d rounds, scale %g\n", u.release,
+	       sysconf(_SC_NPROCESSORS_ONLN), rounds, scale);
+	printf("id,what,unit,a,b,a_median,a_min,a_max,b_median,b_min,b_max,ratio,ratio_min\n");
+	for (size_t w = 0; w < ARRAY_SIZE(workloads); w++) {
+		struct workload *wl = &workloads[w];
+
+		if (!selected(only, wl->number))
+			continue;
+		for (int i = 0; i < wl->nmetrics; i++) {
+			struct metric *m = &wl->m[i];
+			double a = stat_of(m->v[0], rounds, 0), b = stat_of(m->v[1], rounds, 0);
+
+			printf("\"%s\",\"%s\",%s,%s,%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f\n",
+			       m->id, m->what, m->unit, wl->a->name, wl->b->name, a,
+			       stat_of(m->v[0], rounds, -1), stat_of(m->v[0], rounds, 1), b,
+			       stat_of(m->v[1], rounds, -1), stat_of(m->v[1], rounds, 1), b / a,
+			       stat_of(m->v[1], rounds, -1) / stat_of(m->v[0], rounds, -1));
+		}
+	}
+	printf("RIT-BENCH-CSV-END\n");
+	return 0;
+}
