@@ -34,7 +34,6 @@ use crate::{
             Group,
             GroupOps,
             Mark,
-            WatchMark,
             MARK_FLAG_EXCL_UNLINK,
             MARK_FLAG_IN_ONESHOT, //
         },
@@ -460,54 +459,25 @@ impl FileOps for Instance {
     }
 
     fn show_fdinfo(this: Borrowed<'_, Self>, m: &SeqFile, _file: &File) {
-        let watches = &this.listener().watches;
-        // A snapshot, allocated before the lock is taken: `freeing_mark` takes that lock, so
-        // nothing under it may enter reclaim.
-        let mut lines = loop {
-            let wanted = watches.lock().len();
-            let Ok(mut lines) = KVec::with_capacity(wanted, GFP_KERNEL) else {
-                return;
-            };
-            let table = watches.lock();
-            if table.len() > wanted {
-                continue;
+        // As `inotify_fdinfo()`: fsnotify's list of the group's marks, newest first, with the
+        // inode of each read through its mark.
+        this.group.for_each_mark(|mark, ino, dev| {
+            let mut mask = mark.mask() & IN_ALL_EVENTS;
+            if mark.flags() & MARK_FLAG_EXCL_UNLINK != 0 {
+                mask |= IN_EXCL_UNLINK;
             }
-            // A watch being removed is not listed, as inotify's detached mark is not.
-            for watch in table.iter() {
-                let Some(mark) = &watch.mark else {
-                    continue;
-                };
-                let mark: &WatchMark = mark;
-                let mut mask = mark.mask() & IN_ALL_EVENTS;
-                if mark.flags() & MARK_FLAG_EXCL_UNLINK != 0 {
-                    mask |= IN_EXCL_UNLINK;
-                }
-                if mark.flags() & MARK_FLAG_IN_ONESHOT != 0 {
-                    mask |= IN_ONESHOT;
-                }
-                // Cannot fail: there is room for every watch.
-                let _ = lines.push_within_capacity((
-                    watch.seq,
-                    mark.wd(),
-                    mark.ino(),
-                    mark.dev(),
-                    mask,
-                ));
+            if mark.flags() & MARK_FLAG_IN_ONESHOT != 0 {
+                mask |= IN_ONESHOT;
             }
-            break lines;
-        };
-        // Newest first, as fsnotify keeps a group's marks.
-        lines.sort_unstable_by_key(|line| core::cmp::Reverse(line.0));
-        for (_, wd, ino, dev, mask) in lines.iter() {
             // Without export operations inotify prints no file handle, and ends so.
             seq_print!(
                 m,
                 "inotify wd:{:x} ino:{:x} sdev:{:x} mask:{:x} ignored_mask:0 \n",
-                wd,
+                mark.wd(),
                 ino,
                 dev,
                 mask
             );
-        }
+        });
     }
 }

@@ -14,6 +14,8 @@
 //!   fsnotify group->mark_mutex      (inside fsnotify_find_mark/add_mark/destroy_mark)
 //!   Listener::watches               (descriptor table)
 //!
+//! fsnotify group->mark_mutex        (show_fdinfo: printing the marks)
+//!
 //! Listener::queue                   (event queue; a spinlock)
 //! Accounts::users                   (per-user counters; the debugfs file formats them
 //!                                    into its seq_file buffer under this lock)

@@ -14,7 +14,7 @@ use kernel::{
     },
 };
 
-/// One watch: its mark, and when it was added (fdinfo lists the newest first).
+/// One watch: its mark.
 pub(crate) struct Watch {
     /// The fsnotify mark; the table's reference to it. `None` once `rm_watch` has taken the
     /// reference to destroy the mark: the descriptor stays taken until the mark's
@@ -24,8 +24,6 @@ pub(crate) struct Watch {
     /// The address of the mark, which identifies it while `mark` is `None`. The mark lives
     /// until its watch is removed: `freeing_mark` removes it before the last reference goes.
     id: usize,
-    /// Order of creation within the instance.
-    pub(crate) seq: u64,
 }
 
 /// What [`WatchTable::take_for_removal`] found.
@@ -75,8 +73,6 @@ impl WdAllocator {
 pub(crate) struct WatchTable {
     watches: RBTree<i32, Watch>,
     wds: WdAllocator,
-    /// Creation counter for [`Watch::seq`].
-    created: u64,
 }
 
 impl WatchTable {
@@ -85,7 +81,6 @@ impl WatchTable {
         Self {
             watches: RBTree::new(),
             wds: WdAllocator::new(),
-            created: 0,
         }
     }
 
@@ -113,13 +108,10 @@ impl WatchTable {
         if wd == -1 {
             return Some(mark);
         }
-        self.created += 1;
-        let seq = self.created;
         let id = mark_id(&mark);
         let watch = Watch {
             mark: Some(mark),
             id,
-            seq,
         };
         self.watches.insert(node.into_node(wd, watch));
         None
@@ -148,16 +140,6 @@ impl WatchTable {
     pub(crate) fn pop(&mut self) -> Option<Watch> {
         let wd = *self.watches.keys().next()?;
         self.watches.remove(&wd)
-    }
-
-    /// Number of watches.
-    pub(crate) fn len(&self) -> usize {
-        self.watches.iter().count()
-    }
-
-    /// Every watch, in descriptor order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Watch> {
-        self.watches.values()
     }
 }
 

@@ -57,7 +57,9 @@ pub(crate) const MARK_FLAG_EXCL_UNLINK: u32 = fsn::FSNOTIFY_MARK_FLAG_EXCL_UNLIN
 /// Mark flag (`mark->flags`): inotify's `IN_ONESHOT`.
 pub(crate) const MARK_FLAG_IN_ONESHOT: u32 = fsn::FSNOTIFY_MARK_FLAG_IN_ONESHOT;
 
-/// The mark of one watch: fsnotify's mark and the watch descriptor it reports events with.
+/// The mark of one watch: fsnotify's mark and the watch descriptor it reports events with,
+/// laid out as `struct inotify_inode_mark` and so exactly as large. The watched inode is
+/// found through the mark when fdinfo needs it (see [`Group::for_each_mark`]).
 ///
 /// # Invariants
 ///
@@ -68,12 +70,10 @@ pub(crate) struct Mark {
     // First, so that a `struct fsnotify_mark *` is a `Mark *`.
     fsn: Opaque<fsn::fsnotify_mark>,
     wd: Atomic<i32>,
-    ino: u64,
-    dev: u32,
 }
 
 // SAFETY: fsnotify marks are shared between threads and synchronise themselves; the
-// rinotify fields are an atomic and immutable values.
+// rinotify field is an atomic.
 unsafe impl Send for Mark {}
 // SAFETY: As above.
 unsafe impl Sync for Mark {}
@@ -90,16 +90,6 @@ impl Mark {
     /// Marks the watch dead: its events are not reported any more.
     pub(crate) fn clear_wd(&self) {
         self.wd.store(-1, Relaxed);
-    }
-
-    /// Inode number of the watched inode.
-    pub(crate) fn ino(&self) -> u64 {
-        self.ino
-    }
-
-    /// Kernel `dev_t` of the watched inode's superblock.
-    pub(crate) fn dev(&self) -> u32 {
-        self.dev
     }
 
     fn raw(&self) -> *mut fsn::fsnotify_mark {
@@ -272,8 +262,6 @@ impl<T: GroupOps> Group<T> {
         let mark = Mark {
             fsn: Opaque::uninit(),
             wd: Atomic::new(wd),
-            ino: target.ino(),
-            dev: target.dev(),
         };
         let ptr = MARK_CACHE.alloc(mark, Gfp::KERNEL)?.into_raw();
         let raw = ptr.as_ptr().cast::<fsn::fsnotify_mark>();
@@ -298,6 +286,41 @@ impl<T: GroupOps> Group<T> {
         // On failure dropping the handle frees the unattached mark at once.
         kernel::error::to_result(ret)?;
         Ok(handle)
+    }
+
+    /// Calls `f` for each attached mark of the group, newest first, with the inode number
+    /// and the superblock's `dev_t` of the inode it watches: what `inotify_fdinfo()` prints.
+    ///
+    /// Runs under the group's `mark_mutex`, as fsnotify's `show_fdinfo()` does: `f` must not
+    /// allocate memory nor call into fsnotify (printing to a `seq_file` is fine).
+    pub(crate) fn for_each_mark(&self, mut f: impl FnMut(&Mark, u64, u32)) {
+        let group = self.ptr.as_ptr();
+        // SAFETY: We hold a group reference, so the group and its lists are valid.
+        //
+        // Under `mark_mutex` `marks_list` holds exactly the attached marks: fsnotify adds a
+        // mark to it and attaches it to its connector, and detaches it and takes it off the
+        // list, each within one critical section of that mutex. An attached inode mark keeps
+        // its connector, and the connector, since an inotify-style mark has no
+        // `FSNOTIFY_MARK_FLAG_NO_IREF`, holds a reference to the inode: `connector`, `obj`,
+        // the inode and its superblock stay valid until the mutex is released.
+        unsafe {
+            bindings::mutex_lock(addr_of_mut!((*group).mark_mutex));
+            let head = addr_of_mut!((*group).marks_list);
+            let mut pos = (*head).next;
+            while pos != head {
+                let raw = kernel::container_of!(pos, fsn::fsnotify_mark, g_list);
+                let conn = (*raw).connector;
+                if !conn.is_null()
+                    && c_int::from((*conn).type_) == fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE
+                {
+                    let inode = (*conn).__bindgen_anon_1.obj.cast::<bindings::inode>();
+                    // INVARIANT: All marks of our groups are `Mark`s.
+                    f(&*raw.cast::<Mark>(), (*inode).i_ino, (*(*inode).i_sb).s_dev);
+                }
+                pos = (*pos).next;
+            }
+            bindings::mutex_unlock(addr_of_mut!((*group).mark_mutex));
+        }
     }
 }
 

@@ -80,18 +80,6 @@ impl WatchTarget {
         // SAFETY: The inode is pinned; its type never changes.
         unsafe { (*self.inode()).i_mode & S_IFMT == S_IFDIR }
     }
-
-    /// The inode number.
-    pub(crate) fn ino(&self) -> u64 {
-        // SAFETY: The inode is pinned; `i_ino` is fixed once the inode is live.
-        unsafe { (*self.inode()).i_ino }
-    }
-
-    /// The kernel `dev_t` of the inode's superblock.
-    pub(crate) fn dev(&self) -> u32 {
-        // SAFETY: The inode and its superblock are pinned; `s_dev` never changes.
-        unsafe { (*(*self.inode()).i_sb).s_dev }
-    }
 }
 
 impl Drop for WatchTarget {
