@@ -11,10 +11,11 @@ use crate::sys::{
         IN_UNMOUNT, //
     },
     kmem::{
-        CacheBox,
         Gfp,
-        KmallocBytes,
-        KmemCache, //
+        KmemCache,
+        TailBox,
+        TailHeader,
+        TailNode, //
     },
 };
 use kernel::{
@@ -34,66 +35,76 @@ const NAME_MAX: usize = 255;
 /// The bits of an event mask user space sees (`inotify_mask_to_arg()`).
 const USER_MASK: u32 = IN_ALL_EVENTS | IN_ISDIR | IN_UNMOUNT | IN_IGNORED | IN_Q_OVERFLOW;
 
-/// The slab cache of every [`Event`], `rinotify_event_cache`.
-pub(crate) static EVENT_CACHE: KmemCache<Event> = KmemCache::new();
+/// The slab cache of events without a name, `rinotify_event_cache`: 24-byte objects, where
+/// inotify `kmalloc()`s 29 bytes (so 32) for such an event.
+pub(crate) static EVENT_CACHE: KmemCache<TailNode<Event>> = KmemCache::new();
 
 /// An event waiting in an instance's queue.
+///
+/// In its [`EventBox`] it is followed by the name of the directory entry concerned, without
+/// NUL, whole whatever its length (inotify copies every byte the file system hands over):
+/// 24 bytes plus the name in one allocation, where inotify's `struct inotify_event_info`
+/// takes 28 plus the name and its NUL. The box's link is the queue's (see `queue.rs`).
 pub(crate) struct Event {
-    /// The next newer (or older, see `queue.rs`) event: the queue's link.
-    pub(crate) next: Option<CacheBox<Event>>,
     /// Watch descriptor.
     pub(crate) wd: i32,
     /// fsnotify's mask, as it came (the user sees it through [`USER_MASK`]).
     pub(crate) mask: u32,
     /// Rename cookie, 0 for other events.
     pub(crate) cookie: u32,
-    /// The name of the directory entry concerned, without NUL, whole whatever its length:
-    /// inotify copies every byte the file system hands over.
-    pub(crate) name: KmallocBytes,
 }
+
+impl TailHeader for Event {
+    fn bare_cache() -> &'static KmemCache<TailNode<Event>> {
+        &EVENT_CACHE
+    }
+}
+
+/// A queued event and its name.
+pub(crate) type EventBox = TailBox<Event>;
 
 impl Event {
     /// Allocates an event and a copy of its name with inotify's event flags
     /// (`GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL`: it may fail, and never calls the OOM
-    /// killer). inotify makes one `kmalloc()` of header and name; here the fixed part comes
-    /// from `rinotify_event_cache` and the name, if any, from `kmalloc()`.
+    /// killer): from `rinotify_event_cache` without a name, else one `kmalloc()` of both,
+    /// as inotify makes.
     pub(crate) fn new(
         wd: i32,
         mask: u32,
         cookie: u32,
         name: Option<&[u8]>,
-    ) -> Result<CacheBox<Event>, AllocError> {
-        let copy = KmallocBytes::copy_from(name.unwrap_or(&[]), Gfp::EVENT)?;
-        EVENT_CACHE.alloc(
-            Event {
-                next: None,
-                wd,
-                mask,
-                cookie,
-                name: copy,
-            },
-            Gfp::EVENT,
-        )
+    ) -> Result<EventBox, AllocError> {
+        TailBox::new(Event { wd, mask, cookie }, name.unwrap_or(&[]), Gfp::EVENT)
+    }
+}
+
+impl EventBox {
+    /// The name of the directory entry concerned, empty for none.
+    pub(crate) fn name(&self) -> &[u8] {
+        self.tail()
     }
 
     /// Whether `self` and an event with these fields say the same: inotify drops such an
     /// event when it would follow `self` in the queue. The cookie is not compared, and a
     /// queued `IN_IGNORED` never absorbs anything.
-    pub(crate) fn same_as(&self, wd: i32, mask: u32, name: Option<&[u8]>) -> bool {
-        self.mask & IN_IGNORED == 0
-            && self.mask == mask
-            && self.wd == wd
-            && *self.name == *name.unwrap_or(&[])
+    pub(crate) fn same_as(&self, wd: i32, mask: u32, name: &[u8]) -> bool {
+        self.mask & IN_IGNORED == 0 && self.mask == mask && self.wd == wd && self.name() == name
     }
 
     /// Bytes this event takes in a `read()`.
     pub(crate) fn record_size(&self) -> usize {
-        record_size(self.name.len())
+        record_size(self.name().len())
     }
 
     /// Copies the record into `out`; the caller made sure it fits.
     pub(crate) fn write_to(&self, out: &mut UserSliceWriter) -> Result {
-        write_record(out, self.wd, self.mask & USER_MASK, self.cookie, &self.name)
+        write_record(
+            out,
+            self.wd,
+            self.mask & USER_MASK,
+            self.cookie,
+            self.name(),
+        )
     }
 }
 
@@ -120,14 +131,34 @@ pub(crate) fn write_overflow(out: &mut UserSliceWriter) -> Result {
 /// Writes one `struct inotify_event`: with one user copy if the name is at most `NAME_MAX`
 /// bytes, else as header, name and padding.
 fn write_record(out: &mut UserSliceWriter, wd: i32, mask: u32, cookie: u32, name: &[u8]) -> Result {
+    // The record is built in a zeroed buffer (the padding goes out as its NULs): most names
+    // are short, and a short record is built in a buffer not much larger than it.
+    if record_size(name.len()) <= SHORT_RECORD {
+        write_record_in::<SHORT_RECORD>(out, wd, mask, cookie, name)
+    } else {
+        write_record_in::<{ HEADER_SIZE + NAME_MAX + 1 }>(out, wd, mask, cookie, name)
+    }
+}
+
+/// The largest record of a name shorter than 32 bytes.
+const SHORT_RECORD: usize = record_size(NAME_ALIGN * 2 - 1);
+
+/// [`write_record`] with a buffer of `N` bytes.
+fn write_record_in<const N: usize>(
+    out: &mut UserSliceWriter,
+    wd: i32,
+    mask: u32,
+    cookie: u32,
+    name: &[u8],
+) -> Result {
     let len = padded_name_len(name.len());
-    let mut record = [0u8; HEADER_SIZE + NAME_MAX + 1];
+    let mut record = [0u8; N];
     record[0..4].copy_from_slice(&wd.to_ne_bytes());
     record[4..8].copy_from_slice(&mask.to_ne_bytes());
     record[8..12].copy_from_slice(&cookie.to_ne_bytes());
     let len_field = u32::try_from(len).map_err(|_| EOVERFLOW)?;
     record[12..16].copy_from_slice(&len_field.to_ne_bytes());
-    if HEADER_SIZE + len <= record.len() {
+    if HEADER_SIZE + len <= N {
         record[HEADER_SIZE..HEADER_SIZE + name.len()].copy_from_slice(name);
         return out.write_slice(&record[..HEADER_SIZE + len]);
     }
@@ -158,12 +189,12 @@ mod tests {
         // No file system of the test kernel has names beyond NAME_MAX; the VFS allows them.
         let long = [b'n'; 300];
         let event = Event::new(1, 0x100, 0, Some(&long))?;
-        assert_eq!(&*event.name, &long[..]);
+        assert_eq!(event.name(), &long[..]);
         assert_eq!(event.record_size(), 16 + 304);
         let short = Event::new(1, 0x100, 0, Some(b"a"))?;
-        assert_eq!(&*short.name, b"a");
+        assert_eq!(short.name(), b"a");
         let none = Event::new(1, 0x100, 0, None)?;
-        assert!(none.name.is_empty());
+        assert!(none.name().is_empty());
         assert_eq!(none.record_size(), 16);
         Ok(())
     }

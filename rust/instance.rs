@@ -10,7 +10,8 @@
 use crate::{
     event::{
         write_overflow,
-        Event, //
+        Event,
+        HEADER_SIZE, //
     },
     limits::{
         Accounts,
@@ -40,9 +41,8 @@ use crate::{
         path::WatchTarget,
     },
     watch::{
-        Removal,
-        Watch,
-        WatchTable, //
+        Watches,
+        WdAllocator, //
     },
 };
 use kernel::{
@@ -51,13 +51,15 @@ use kernel::{
     ioctl::_IOW,
     new_mutex, new_spinlock,
     prelude::*,
-    rbtree::RBTreeNodeReservation,
     seq_file::{
         seq_print,
         SeqFile, //
     },
     sync::{
-        atomic::Relaxed,
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
         poll::{
             PollCondVarBox,
             PollTable, //
@@ -120,13 +122,16 @@ pub(crate) struct Listener {
     /// The events waiting to be read. A leaf lock: nothing is called under it.
     #[pin]
     queue: SpinLock<EventQueue>,
+    /// Whether the queue refuses events (full, or the instance closing), as last seen under
+    /// its lock: while it does, events are refused before they are allocated.
+    full: Atomic<bool>,
     /// Readers and pollers waiting for events.
     wait: PollCondVarBox,
     /// Owners that asked for `SIGIO`.
     fasync: FasyncQueue,
-    /// The watches by descriptor. Taken after [`Instance::update`], never with `queue`.
+    /// The watches by descriptor.
     #[pin]
-    watches: Mutex<WatchTable>,
+    watches: Watches,
     /// The user that created the instance, charged for it and its watches.
     user: Arc<UserCounts>,
     /// Where the user's counts live, to give the instance back when the listener goes.
@@ -136,13 +141,29 @@ pub(crate) struct Listener {
 impl Listener {
     /// Queues an event, or the overflow record in its place when the queue is full, and wakes
     /// the readers if the queue grew. As in `inotify_handle_inode_event()`, the event is
-    /// allocated first, even one that is then dropped; if that fails, the overflow record
-    /// is queued in its place and `ENOMEM` returned.
+    /// allocated first, even one that coalescing then drops; if that fails, the overflow
+    /// record is queued in its place and `ENOMEM` returned. Only a full queue is judged
+    /// before allocating, so that a flood into it costs no allocation per event (inotify
+    /// allocates and frees each).
     fn queue_event(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) -> Result {
-        let (pushed, result) = match Event::new(wd, mask, cookie, name) {
-            Ok(event) => (self.queue.lock().push(event), Ok(())),
-            Err(_) => (self.queue.lock().overflow(), Err(ENOMEM)),
+        if self.full.load(Relaxed) {
+            let mut queue = self.queue.lock();
+            let refused = queue.refuse_if_full();
+            self.full.store(queue.is_full(), Relaxed);
+            drop(queue);
+            if let Some(pushed) = refused {
+                self.wake(pushed);
+                return Ok(());
+            }
+        }
+        let event = Event::new(wd, mask, cookie, name);
+        let mut queue = self.queue.lock();
+        let (pushed, result) = match event {
+            Ok(event) => (queue.push(event), Ok(())),
+            Err(_) => (queue.overflow(), Err(ENOMEM)),
         };
+        self.full.store(queue.is_full(), Relaxed);
+        drop(queue);
         self.wake(pushed);
         result
     }
@@ -184,12 +205,7 @@ impl GroupOps for Listener {
             // Lost for want of memory, IN_IGNORED becomes the overflow record.
             let _ = self.queue_event(wd, IN_IGNORED, 0, None);
         }
-        let removed = {
-            let mut watches = self.watches.lock();
-            let removed = watches.remove_mark(mark);
-            mark.clear_wd();
-            removed
-        };
+        let removed = self.watches.remove_mark(mark);
         self.user.release_watch();
         // The table's mark reference is put outside the lock: putting may sleep.
         drop(removed);
@@ -208,9 +224,10 @@ impl PinnedDrop for Listener {
 pub(crate) struct Instance {
     group: Group<Listener>,
     /// Serialises adding and updating watches, as inotify's group mutex does: one inode
-    /// gets one watch and one descriptor even if two threads add it at once.
+    /// gets one watch and one descriptor even if two threads add it at once. It holds the
+    /// descriptor allocator: only `add_watch` takes descriptors.
     #[pin]
-    update: Mutex<()>,
+    update: Mutex<WdAllocator>,
 }
 
 impl Instance {
@@ -252,7 +269,7 @@ impl Instance {
             flags |= MARK_FLAG_IN_ONESHOT;
         }
 
-        let _update = self.update.lock();
+        let mut wds = self.update.lock();
         let listener = self.listener();
         // A mark whose watch died meanwhile (its descriptor is -1) does not count: as under
         // inotify's group mutex, the caller then gets a new watch.
@@ -267,8 +284,9 @@ impl Instance {
             }
         }
 
-        let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
-        let wd = listener.watches.lock().allocate_wd()?;
+        let wd = wds
+            .allocate(|wd| listener.watches.contains(wd))
+            .ok_or(ENOSPC)?;
         listener.user.charge_watch()?;
         let mark = match self.group.add_mark(&target, wd, events, flags) {
             Ok(mark) => mark,
@@ -277,35 +295,47 @@ impl Instance {
                 return Err(e);
             }
         };
-        let dead = listener.watches.lock().insert(mark, node);
-        drop(dead);
+        match listener.watches.insert(wd, mark) {
+            Ok(dead) => drop(dead),
+            Err((mark, e)) => {
+                // Never handed out: no IN_IGNORED for it. `freeing_mark` gives the watch back.
+                mark.clear_wd();
+                mark.detach();
+                return Err(e);
+            }
+        }
         Ok(wd as isize)
     }
 
     /// `inotify_rm_watch()`: the watch goes, and its `IN_IGNORED` is queued before this
-    /// returns. As in inotify, the descriptor is freed only by `freeing_mark`, after
-    /// `IN_IGNORED` is queued: a concurrent `add_watch` cannot get it back before that.
+    /// returns. As in inotify, the watch and its descriptor leave the table only in
+    /// `freeing_mark`, after `IN_IGNORED` is queued: a concurrent `add_watch` cannot get the
+    /// descriptor back before that, and a concurrent `rm_watch` of the same watch finds it
+    /// and returns 0 as well.
     fn rm_watch(&self, wd: i32) -> Result<isize> {
-        let removal = self.listener().watches.lock().take_for_removal(wd);
-        match removal.ok_or(EINVAL)? {
-            Removal::Destroy(mark) => mark.destroy(),
-            // As inotify's second `fsnotify_destroy_mark()` of a dying mark: nothing to do.
-            Removal::InProgress => {}
-        }
+        let mark = self.listener().watches.get(wd).ok_or(EINVAL)?;
+        mark.detach();
         Ok(0)
     }
 
     /// Copies records to `out` as `inotify_read()` does: only whole records, `EINVAL` if the
     /// first does not fit, blocking for the first unless `nonblock`.
+    ///
+    /// Records are taken off the queue up to [`READ_BATCH`] at a time, in one critical
+    /// section, and copied out after it. A record that cannot be copied is lost, as in
+    /// inotify, and those taken after it go back to the front of the queue. A batch that
+    /// stops short ends the read without taking the lock again.
     fn read(&self, nonblock: bool, mut out: UserSliceWriter) -> Result<usize> {
         let listener = self.listener();
         let mut copied = 0;
+        let mut batch: [Option<Record>; READ_BATCH] = core::array::from_fn(|_| None);
         loop {
-            let record = {
+            let mut taken = 0;
+            {
                 let mut queue = listener.queue.lock();
                 loop {
                     match queue.oldest_size() {
-                        Some(size) if size <= out.len() => break queue.pop(),
+                        Some(size) if size <= out.len() => break,
                         Some(_) if copied == 0 => return Err(EINVAL),
                         Some(_) => return Ok(copied),
                         None if copied > 0 => return Ok(copied),
@@ -320,23 +350,55 @@ impl Instance {
                         }
                     }
                 }
-            };
-            // A record that cannot be copied is lost, as in inotify.
-            let size = match record {
-                Some(Record::Event(event)) => {
-                    event.write_to(&mut out)?;
-                    event.record_size()
+                let mut room = out.len();
+                for slot in batch.iter_mut() {
+                    match queue.oldest_size() {
+                        Some(size) if size <= room => {
+                            room -= size;
+                            *slot = queue.pop();
+                            taken += 1;
+                        }
+                        _ => break,
+                    }
                 }
-                Some(Record::Overflow) => {
-                    write_overflow(&mut out)?;
-                    crate::event::HEADER_SIZE
+                listener.full.store(queue.is_full(), Relaxed);
+            }
+            for i in 0..taken {
+                let written = match &batch[i] {
+                    Some(Record::Event(event)) => {
+                        event.write_to(&mut out).map(|()| event.record_size())
+                    }
+                    Some(Record::Overflow) => write_overflow(&mut out).map(|()| HEADER_SIZE),
+                    None => Ok(0),
+                };
+                match written {
+                    Ok(size) => copied += size,
+                    Err(e) => {
+                        let mut queue = listener.queue.lock();
+                        for rest in batch[i + 1..taken].iter_mut().rev() {
+                            if let Some(record) = rest.take() {
+                                queue.push_front(record);
+                            }
+                        }
+                        listener.full.store(queue.is_full(), Relaxed);
+                        drop(queue);
+                        return Err(e);
+                    }
                 }
-                None => 0,
-            };
-            copied += size;
+                // Freed here, outside the lock.
+                batch[i] = None;
+            }
+            // A batch that stopped short found the queue empty, or a record that does not
+            // fit: this read is complete (a record queued since waits for the next one).
+            if taken < READ_BATCH {
+                return Ok(copied);
+            }
         }
     }
 }
+
+/// Records one `read()` takes off the queue per critical section.
+const READ_BATCH: usize = 16;
 
 /// What open files share: the per-user accounts.
 pub(crate) type InstanceContext = Arc<Accounts>;
@@ -364,9 +426,10 @@ impl FileOps for Instance {
         let listener = Arc::pin_init(
             try_pin_init!(Listener {
                 queue <- new_spinlock!(EventQueue::new(max_events), "Listener::queue"),
+                full: Atomic::new(max_events == 0),
                 wait: PollCondVarBox::new(c"Listener::wait", kernel::static_lock_class!())?,
                 fasync: FasyncQueue::new(),
-                watches <- new_mutex!(WatchTable::new(), "Listener::watches"),
+                watches <- Watches::new(),
                 user: listener_user,
                 accounts: listener_accounts,
             }? Error),
@@ -383,7 +446,7 @@ impl FileOps for Instance {
         Arc::pin_init(
             try_pin_init!(Instance {
                 group,
-                update <- new_mutex!((), "Instance::update"),
+                update <- new_mutex!(WdAllocator::new(), "Instance::update"),
             }? Error),
             GFP_KERNEL,
         )
@@ -394,19 +457,12 @@ impl FileOps for Instance {
         // No IN_IGNORED or other event reaches user space any more. The queued events are
         // freed after the spinlock is released.
         let queued = listener.queue.lock().shut_down();
+        listener.full.store(true, Relaxed);
         drop(queued);
-        // Not `while let`: its scrutinee's guard would stay locked while the mark is destroyed,
-        // and `freeing_mark` takes the same lock.
-        loop {
-            let watch = listener.watches.lock().pop();
-            match watch {
-                Some(Watch {
-                    mark: Some(mark), ..
-                }) => mark.destroy(),
-                // No other file operation runs during release: nobody else destroys it.
-                Some(_) => {}
-                None => break,
-            }
+        // As `fsnotify_destroy_group()`: every mark goes, and each `freeing_mark` takes its
+        // watch out of the table.
+        while let Some(mark) = this.group.newest_mark() {
+            mark.detach();
         }
         // As `fsnotify_destroy_group()` does: once the marks are freed, dropping `this` puts
         // the last group reference, so the instance is given back before `close()` returns.
@@ -447,7 +503,7 @@ impl FileOps for Instance {
                     .ok()
                     .filter(|&wd| wd >= 1)
                     .ok_or(EINVAL)?;
-                this.listener().watches.lock().set_cursor(wd);
+                this.update.lock().set_cursor(wd);
                 Ok(0)
             }
             _ => Err(ENOTTY),

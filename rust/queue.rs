@@ -3,13 +3,9 @@
 //! An instance's event queue: inotify's coalescing, its bound and its single overflow
 //! record.
 
-use crate::{
-    event::{
-        record_size,
-        Event,
-        HEADER_SIZE, //
-    },
-    sys::kmem::CacheBox,
+use crate::event::{
+    EventBox,
+    HEADER_SIZE, //
 };
 
 /// What [`EventQueue::push`] did with an event.
@@ -26,12 +22,12 @@ pub(crate) enum Pushed {
 /// One record taken off the queue.
 pub(crate) enum Record {
     /// An event.
-    Event(CacheBox<Event>),
+    Event(EventBox),
     /// `IN_Q_OVERFLOW`: events were lost here.
     Overflow,
 }
 
-/// The queue, a FIFO of [`Event`]s linked through [`Event::next`].
+/// The queue, a FIFO of events linked through their boxes' links.
 ///
 /// It is kept as two stacks so that it needs no allocation and no raw pointers: `newer`
 /// holds the most recent events, newest on top, and `older` the rest, oldest on top. Taking
@@ -46,8 +42,8 @@ pub(crate) enum Record {
 ///   of all records, the overflow record included.
 /// - `overflow_after`, if set, is the number of events queued before the overflow record.
 pub(crate) struct EventQueue {
-    older: Option<CacheBox<Event>>,
-    newer: Option<CacheBox<Event>>,
+    older: Option<EventBox>,
+    newer: Option<EventBox>,
     events: usize,
     overflow_after: Option<usize>,
     bytes: usize,
@@ -74,6 +70,12 @@ impl EventQueue {
         self.events + usize::from(self.overflow_after.is_some())
     }
 
+    /// Whether the queue takes no more events: it is full (holding the overflow record or
+    /// about to), or shut down.
+    pub(crate) fn is_full(&self) -> bool {
+        self.shutdown || self.len() >= self.max_events
+    }
+
     /// Whether nothing is queued.
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
@@ -93,7 +95,7 @@ impl EventQueue {
     }
 
     /// Whether an event identical to the newest queued one would be dropped.
-    fn newest_is(&self, wd: i32, mask: u32, name: Option<&[u8]>) -> bool {
+    fn newest_is(&self, wd: i32, mask: u32, name: &[u8]) -> bool {
         if self.overflow_after == Some(self.events) {
             // The overflow record is the newest.
             return false;
@@ -103,21 +105,29 @@ impl EventQueue {
             .is_some_and(|e| e.same_as(wd, mask, name))
     }
 
-    /// Queues `event` the way `fsnotify_insert_event()` does for inotify.
-    pub(crate) fn push(&mut self, mut event: CacheBox<Event>) -> Pushed {
+    /// Drops an event without allocating it if the queue is full or shut down, as pushing it
+    /// would: returns what pushing gives then, `None` if it would be looked at further.
+    pub(crate) fn refuse_if_full(&mut self) -> Option<Pushed> {
         if self.shutdown {
-            return Pushed::Dropped;
+            Some(Pushed::Dropped)
+        } else if self.len() >= self.max_events {
+            Some(self.overflow())
+        } else {
+            None
         }
-        if self.len() >= self.max_events {
-            return self.overflow();
+    }
+
+    /// Queues `event` the way `fsnotify_insert_event()` does for inotify.
+    pub(crate) fn push(&mut self, mut event: EventBox) -> Pushed {
+        if let Some(refused) = self.refuse_if_full() {
+            return refused;
         }
-        let name = (!event.name.is_empty()).then_some(&event.name[..]);
-        if self.newest_is(event.wd, event.mask, name) {
+        if self.newest_is(event.wd, event.mask, event.name()) {
             return Pushed::Dropped;
         }
         self.bytes += event.record_size();
         self.events += 1;
-        event.next = self.newer.take();
+        *event.link() = self.newer.take();
         // INVARIANT: The queue holds an event, and `newer` is not `None`.
         self.newer = Some(event);
         Pushed::Queued
@@ -143,11 +153,11 @@ impl EventQueue {
         let Some(mut newest) = self.newer.take() else {
             return;
         };
-        let mut rest = newest.next.take();
+        let mut rest = newest.link().take();
         self.newer = Some(newest);
         while let Some(mut event) = rest {
-            rest = event.next.take();
-            event.next = self.older.take();
+            rest = event.link().take();
+            *event.link() = self.older.take();
             self.older = Some(event);
         }
     }
@@ -174,20 +184,53 @@ impl EventQueue {
         self.turn_over();
         let mut event = match self.older.take() {
             Some(mut event) => {
-                self.older = event.next.take();
+                self.older = event.link().take();
                 event
             }
             // INVARIANT: `older` is empty, so this is the last event: `newer` becomes `None`
             // with the queue empty of events.
             None => self.newer.take()?,
         };
-        event.next = None;
+        *event.link() = None;
         self.events -= 1;
-        self.bytes -= record_size(event.name.len());
+        self.bytes -= event.record_size();
         if let Some(n) = self.overflow_after.as_mut() {
             *n -= 1;
         }
         Some(Record::Event(event))
+    }
+
+    /// Puts back a record that [`EventQueue::pop`] took, in front of every other: a `read()`
+    /// that could not copy out a record gives back the ones it took after it, newest first.
+    pub(crate) fn push_front(&mut self, record: Record) {
+        if self.shutdown {
+            return;
+        }
+        match record {
+            Record::Overflow => {
+                // Should an overflow have been queued meanwhile, this one stands for both.
+                if self.overflow_after.is_none() {
+                    self.bytes += HEADER_SIZE;
+                }
+                self.overflow_after = Some(0);
+            }
+            Record::Event(mut event) => {
+                self.events += 1;
+                self.bytes += event.record_size();
+                if let Some(n) = self.overflow_after.as_mut() {
+                    *n += 1;
+                }
+                if self.newer.is_none() {
+                    // INVARIANT: The queue was empty of events: this is the only one.
+                    self.newer = Some(event);
+                } else {
+                    // `older` holds the oldest events, oldest on top, or nothing; every event
+                    // of `newer` is newer than this one either way.
+                    *event.link() = self.older.take();
+                    self.older = Some(event);
+                }
+            }
+        }
     }
 
     /// Drops every record, one at a time: dropping a long chain at once would recurse.
@@ -205,9 +248,10 @@ impl Drop for EventQueue {
 #[kernel::macros::kunit_tests(rinotify_queue)]
 mod tests {
     use super::*;
+    use crate::event::Event;
     use kernel::prelude::*;
 
-    fn event(wd: i32, mask: u32, name: &[u8]) -> Result<CacheBox<Event>> {
+    fn event(wd: i32, mask: u32, name: &[u8]) -> Result<EventBox> {
         Ok(Event::new(wd, mask, 0, (!name.is_empty()).then_some(name))?)
     }
 
@@ -266,6 +310,43 @@ mod tests {
         assert_eq!(pop_wd(&mut q), Some(-1));
         assert_eq!(pop_wd(&mut q), Some(6));
         assert!(q.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn records_put_back_come_first() -> Result {
+        let mut q = EventQueue::new(3);
+        for wd in 1..=4 {
+            q.push(event(wd, 1, b"")?);
+        }
+        let (a, b) = (q.pop(), q.pop());
+        assert!(matches!(q.push(event(5, 1, b"")?), Pushed::Queued));
+        // A read took 1 and 2, could not copy 1: 2 goes back in front.
+        drop(a);
+        q.push_front(b.ok_or(EINVAL)?);
+        assert_eq!(q.len(), 4);
+        assert_eq!(q.bytes(), 4 * 16);
+        assert_eq!(pop_wd(&mut q), Some(2));
+        assert_eq!(pop_wd(&mut q), Some(3));
+        assert_eq!(pop_wd(&mut q), Some(-1));
+        let last = q.pop().ok_or(EINVAL)?;
+        q.push_front(last);
+        assert_eq!(pop_wd(&mut q), Some(5));
+        assert!(q.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn full_queue_refuses_before_allocation() -> Result {
+        let mut q = EventQueue::new(1);
+        assert!(q.refuse_if_full().is_none());
+        assert!(matches!(q.push(event(1, 1, b"")?), Pushed::Queued));
+        assert!(q.is_full());
+        assert!(matches!(q.refuse_if_full(), Some(Pushed::Overflowed)));
+        assert!(matches!(q.refuse_if_full(), Some(Pushed::Dropped)));
+        assert_eq!(q.len(), 2);
+        let _ = q.shut_down();
+        assert!(matches!(q.refuse_if_full(), Some(Pushed::Dropped)));
         Ok(())
     }
 

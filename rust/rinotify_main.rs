@@ -10,11 +10,11 @@
 //! # Lock order
 //!
 //! ```text
-//! Instance::update                  (add_watch: find, create or update a watch)
+//! Instance::update                  (add_watch: find, create or update a watch; SETNEXTWD)
 //!   fsnotify group->mark_mutex      (inside fsnotify_find_mark/add_mark/destroy_mark)
-//!   Listener::watches               (descriptor table)
+//!   Listener::watches               (descriptor table: the XArray's spinlock)
 //!
-//! fsnotify group->mark_mutex        (show_fdinfo: printing the marks)
+//! fsnotify group->mark_mutex        (show_fdinfo: printing the marks; release: finding them)
 //!
 //! Listener::queue                   (event queue; a spinlock)
 //! Accounts::users                   (per-user counters; the debugfs file formats them

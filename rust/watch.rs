@@ -8,31 +8,11 @@ use crate::sys::fsnotify::{
 };
 use kernel::{
     prelude::*,
-    rbtree::{
-        RBTree,
-        RBTreeNodeReservation, //
+    xarray::{
+        AllocKind,
+        XArray, //
     },
 };
-
-/// One watch: its mark.
-pub(crate) struct Watch {
-    /// The fsnotify mark; the table's reference to it. `None` once `rm_watch` has taken the
-    /// reference to destroy the mark: the descriptor stays taken until the mark's
-    /// `freeing_mark` has queued `IN_IGNORED` and removed the watch, as inotify keeps it in
-    /// its idr until `inotify_freeing_mark()`.
-    pub(crate) mark: Option<WatchMark>,
-    /// The address of the mark, which identifies it while `mark` is `None`. The mark lives
-    /// until its watch is removed: `freeing_mark` removes it before the last reference goes.
-    id: usize,
-}
-
-/// What [`WatchTable::take_for_removal`] found.
-pub(crate) enum Removal {
-    /// The watch's mark, to be destroyed by the caller.
-    Destroy(WatchMark),
-    /// Another `rm_watch` is destroying the mark already.
-    InProgress,
-}
 
 /// Hands out watch descriptors as inotify's `idr_alloc_cyclic(idr, .., 1, 0)` does: the
 /// lowest free one from a cursor up to `i32::MAX`, else the lowest free one from 1; the
@@ -69,83 +49,79 @@ impl WdAllocator {
     }
 }
 
-/// The watches of an instance by descriptor.
-pub(crate) struct WatchTable {
-    watches: RBTree<i32, Watch>,
-    wds: WdAllocator,
+/// The watches of an instance: a reference to the mark of each, by descriptor, in an XArray
+/// as inotify keeps them in an IDR (a few bytes per watch).
+///
+/// A watch leaves the table only when its mark's `freeing_mark` runs, after its
+/// `IN_IGNORED` is queued, as inotify keeps a watch in its IDR until
+/// `inotify_freeing_mark()`: its descriptor is not handed out again before. The XArray's
+/// spinlock is a leaf lock: nothing is called under it, and it is released while it
+/// allocates.
+#[pin_data]
+pub(crate) struct Watches {
+    #[pin]
+    marks: XArray<WatchMark>,
 }
 
-impl WatchTable {
+impl Watches {
     /// An empty table.
-    pub(crate) fn new() -> Self {
-        Self {
-            watches: RBTree::new(),
-            wds: WdAllocator::new(),
-        }
-    }
-
-    /// Picks the descriptor for a new watch; `ENOSPC` if every one is taken.
-    pub(crate) fn allocate_wd(&mut self) -> Result<i32> {
-        let watches = &self.watches;
-        self.wds
-            .allocate(|wd| watches.get(&wd).is_some())
-            .ok_or(ENOSPC)
-    }
-
-    /// Makes `wd` the next descriptor tried (`INOTIFY_IOC_SETNEXTWD`).
-    pub(crate) fn set_cursor(&mut self, wd: i32) {
-        self.wds.set_cursor(wd);
-    }
-
-    /// Adds the watch of `mark` under its descriptor, in the node reserved for it. Returns the
-    /// mark if it died before it got here (its `freeing_mark` found no watch to remove).
-    pub(crate) fn insert(
-        &mut self,
-        mark: WatchMark,
-        node: RBTreeNodeReservation<i32, Watch>,
-    ) -> Option<WatchMark> {
-        let wd = mark.wd();
-        if wd == -1 {
-            return Some(mark);
-        }
-        let id = mark_id(&mark);
-        let watch = Watch {
-            mark: Some(mark),
-            id,
-        };
-        self.watches.insert(node.into_node(wd, watch));
-        None
-    }
-
-    /// Takes the mark of the watch with descriptor `wd` for `rm_watch` to destroy. The watch
-    /// and its descriptor stay in the table until the mark's `freeing_mark` removes them.
-    pub(crate) fn take_for_removal(&mut self, wd: i32) -> Option<Removal> {
-        let watch = self.watches.get_mut(&wd)?;
-        Some(match watch.mark.take() {
-            Some(mark) => Removal::Destroy(mark),
-            None => Removal::InProgress,
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            marks <- XArray::new(AllocKind::Alloc1),
         })
     }
 
-    /// Removes the watch of `mark` if the table has it.
-    pub(crate) fn remove_mark(&mut self, mark: &Mark) -> Option<Watch> {
-        let wd = mark.wd();
-        match self.watches.get(&wd) {
-            Some(w) if w.id == mark_id(mark) => self.watches.remove(&wd),
-            _ => None,
-        }
+    /// Whether descriptor `wd` is taken.
+    pub(crate) fn contains(&self, wd: i32) -> bool {
+        self.marks.lock().get(index(wd)).is_some()
     }
 
-    /// Removes and returns some watch, for tearing the table down.
-    pub(crate) fn pop(&mut self) -> Option<Watch> {
-        let wd = *self.watches.keys().next()?;
-        self.watches.remove(&wd)
+    /// A new reference to the mark of the watch with descriptor `wd`.
+    pub(crate) fn get(&self, wd: i32) -> Option<WatchMark> {
+        if wd < 1 {
+            return None;
+        }
+        self.marks.lock().get(index(wd)).map(WatchMark::from)
+    }
+
+    /// Adds the watch of `mark` under its descriptor `wd`, free until now. Returns the mark
+    /// if it died before it got here (its `freeing_mark` found no watch to remove), or with
+    /// the error if the table cannot grow.
+    pub(crate) fn insert(
+        &self,
+        wd: i32,
+        mark: WatchMark,
+    ) -> Result<Option<WatchMark>, (WatchMark, Error)> {
+        let mut marks = self.marks.lock();
+        if let Err(e) = marks.store(index(wd), mark, GFP_KERNEL) {
+            return Err((e.value, e.error));
+        }
+        // `store` may have released the lock to allocate; `freeing_mark` clears the
+        // descriptor under it, so a dead mark shows now or finds its watch later.
+        if marks.get(index(wd)).is_some_and(|m| m.wd() == -1) {
+            return Ok(marks.remove(index(wd)));
+        }
+        Ok(None)
+    }
+
+    /// Removes the watch of `mark` if the table has it, and marks the watch dead: its
+    /// events are not reported any more.
+    pub(crate) fn remove_mark(&self, mark: &Mark) -> Option<WatchMark> {
+        let wd = mark.wd();
+        let mut marks = self.marks.lock();
+        let removed = match marks.get(index(wd)) {
+            Some(m) if wd >= 1 && core::ptr::eq::<Mark>(m, mark) => marks.remove(index(wd)),
+            _ => None,
+        };
+        mark.clear_wd();
+        removed
     }
 }
 
-/// The identity of a mark in the table: its address.
-fn mark_id(mark: &Mark) -> usize {
-    core::ptr::from_ref(mark) as usize
+/// The table index of descriptor `wd`; nothing is stored at index 0, where -1 (a dead
+/// watch's) and other descriptors below 1 lead.
+fn index(wd: i32) -> usize {
+    usize::try_from(wd).unwrap_or(0)
 }
 
 #[kernel::macros::kunit_tests(rinotify_wd)]

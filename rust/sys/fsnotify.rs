@@ -10,9 +10,7 @@
 //!
 //! Reference counting, which the API below makes impossible to get wrong: a group holds one
 //! reference on itself per [`Group`] value and fsnotify one per mark; a mark holds one
-//! reference per [`WatchMark`] and fsnotify one while it is attached. `fsnotify_get_mark()`
-//! is not exported, so a [`WatchMark`] is never cloned: each comes from the mark's creation
-//! or from [`Group::find_mark`], both of which hand out a reference.
+//! reference per [`WatchMark`] (an [`ARef`]) and fsnotify one while it is attached.
 
 use super::{
     bindings as fsn,
@@ -26,7 +24,6 @@ use super::{
 };
 use core::{
     marker::PhantomData,
-    ops::Deref,
     ptr::{
         addr_of,
         addr_of_mut,
@@ -37,6 +34,10 @@ use kernel::{
     bindings,
     prelude::*,
     sync::{
+        aref::{
+            ARef,
+            AlwaysRefCounted, //
+        },
         atomic::{
             Atomic,
             Relaxed, //
@@ -117,28 +118,27 @@ impl Mark {
     }
 }
 
-/// A reference to a [`Mark`].
-///
-/// # Invariants
-///
-/// Owns one reference to a live [`Mark`].
-pub(crate) struct WatchMark(NonNull<Mark>);
+// SAFETY: A mark is freed only when its reference count drops to zero, through
+// `fsnotify_put_mark()` and `free_mark`; `inc_ref` is `fsnotify_get_mark()`, which is not
+// exported, without its warning (a `&Mark` is proof of a live reference).
+unsafe impl AlwaysRefCounted for Mark {
+    fn inc_ref(&self) {
+        // SAFETY: The mark is live for `&self`, so its count is not zero.
+        unsafe { bindings::refcount_inc(addr_of_mut!((*self.raw()).refcnt)) };
+    }
 
-// SAFETY: Mark references may be put from any thread.
-unsafe impl Send for WatchMark {}
-// SAFETY: `&WatchMark` gives only `&Mark`, which is `Sync`.
-unsafe impl Sync for WatchMark {}
-
-impl Deref for WatchMark {
-    type Target = Mark;
-
-    fn deref(&self) -> &Mark {
-        // SAFETY: By the type invariant we hold a reference to a live mark.
-        unsafe { self.0.as_ref() }
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller gives up one reference. The last put frees the mark through
+        // `free_mark`, later if it was attached; it may sleep (an inode is put).
+        unsafe { fsn::fsnotify_put_mark(obj.as_ptr().cast()) };
     }
 }
 
-impl WatchMark {
+/// A reference to a [`Mark`]; putting it may sleep, so it is never dropped under a
+/// spinlock.
+pub(crate) type WatchMark = ARef<Mark>;
+
+impl Mark {
     /// Sets the mark's event mask and flags, or adds to them (`replace == false`), as an
     /// update of an existing inotify watch does.
     pub(crate) fn update(&self, mask: u32, flags: u32, replace: bool) {
@@ -153,21 +153,8 @@ impl WatchMark {
             bindings::spin_unlock(addr_of_mut!((*raw).lock));
         }
         let clear = if replace { !mask } else { 0 };
-        // SAFETY: We hold a reference to the mark, as the function requires.
+        // SAFETY: The mark is live for `&self`, as the function requires.
         unsafe { fsn::fsnotify_modify_mark_mask(raw, mask, clear) };
-    }
-
-    /// Detaches the mark (see [`Mark::detach`]) and drops this reference.
-    pub(crate) fn destroy(self) {
-        self.detach();
-    }
-}
-
-impl Drop for WatchMark {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariant we own one reference, which this gives back. The
-        // last put frees the mark through `free_mark`, later if it was attached.
-        unsafe { fsn::fsnotify_put_mark(self.raw()) };
     }
 }
 
@@ -244,9 +231,10 @@ impl<T: GroupOps> Group<T> {
                 self.ptr.as_ptr(),
             )
         };
-        // INVARIANT: `fsnotify_find_mark()` returns a reference, which the handle owns. All
+        let mark = NonNull::new(mark.cast::<Mark>())?;
+        // SAFETY: `fsnotify_find_mark()` returns a reference, which the `ARef` owns. All
         // marks of our groups are `Mark`s (type invariant of `Mark`).
-        NonNull::new(mark.cast::<Mark>()).map(WatchMark)
+        Some(unsafe { ARef::from_raw(mark) })
     }
 
     /// Creates a mark with watch descriptor `wd`, event mask `mask` and mark flags `flags`,
@@ -272,8 +260,9 @@ impl<T: GroupOps> Group<T> {
             (*raw).mask = mask;
             (*raw).flags = flags;
         }
-        // INVARIANT: Initialised for our group, from `MARK_CACHE`.
-        let handle = WatchMark(ptr);
+        // SAFETY: The mark is initialised for our group, from `MARK_CACHE` (the invariant of
+        // `Mark`), with one reference, which the `ARef` owns.
+        let handle = unsafe { WatchMark::from_raw(ptr) };
         // SAFETY: The mark is initialised and unattached; the inode is pinned by `target`.
         let ret = unsafe {
             fsn::fsnotify_add_mark(
@@ -286,6 +275,27 @@ impl<T: GroupOps> Group<T> {
         // On failure dropping the handle frees the unattached mark at once.
         kernel::error::to_result(ret)?;
         Ok(handle)
+    }
+
+    /// The group's newest attached mark, if it has any: closing an instance detaches its
+    /// marks one by one, as `fsnotify_clear_marks_by_group()` (not exported) would.
+    pub(crate) fn newest_mark(&self) -> Option<WatchMark> {
+        let group = self.ptr.as_ptr();
+        // SAFETY: We hold a group reference, so the group and its list are valid. Under
+        // `mark_mutex` the list holds attached marks of the group (see `for_each_mark`), all
+        // of them `Mark`s, each holding a reference of the list's: the one we take is of a
+        // live mark.
+        unsafe {
+            bindings::mutex_lock(addr_of_mut!((*group).mark_mutex));
+            let head = addr_of_mut!((*group).marks_list);
+            let first = (*head).next;
+            let mark = (first != head).then(|| {
+                let raw = kernel::container_of!(first, fsn::fsnotify_mark, g_list);
+                ARef::from(&*raw.cast::<Mark>())
+            });
+            bindings::mutex_unlock(addr_of_mut!((*group).mark_mutex));
+            mark
+        }
     }
 
     /// Calls `f` for each attached mark of the group, newest first, with the inode number

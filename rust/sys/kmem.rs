@@ -6,9 +6,9 @@
 //!
 //! Linux 7.3's `kernel` crate has no `kmem_cache` abstraction. A [`KmemCache<T>`] is a
 //! `static` that holds objects of one type, is created when the module loads (so it shows
-//! in `/proc/slabinfo` under its name) and destroyed when the module unloads.
-//! [`KmallocBytes`] is a `kmalloc()` byte buffer allocated with GFP flags the crate's
-//! `KVec` cannot take.
+//! in `/proc/slabinfo` under its name) and destroyed when the module unloads. A
+//! [`TailBox`] is a header and a run of bytes in one allocation, C's struct with a flexible
+//! array member, allocated with GFP flags `KBox` cannot take.
 
 use super::bindings::{
     RINOTIFY_GFP_EVENT,
@@ -213,67 +213,126 @@ impl<T: Send + 'static> Drop for CacheBox<T> {
     }
 }
 
-/// A copy of a byte string in memory from `kmalloc()`, allocated with any [`Gfp`] flags:
-/// `kernel::alloc::Flags` has no `__GFP_RETRY_MAYFAIL`, which inotify allocates events with.
+/// The header type of [`TailBox`]es, which names the cache of its boxes without a tail.
+pub(crate) trait TailHeader: Send + Sized + 'static {
+    /// Where boxes with an empty tail are allocated (`tail` longer boxes come from
+    /// `kmalloc()`). It must be [created](KmemCache::create) before the first box is.
+    fn bare_cache() -> &'static KmemCache<TailNode<Self>>;
+}
+
+/// What a [`TailBox`] allocation starts with: a link, the tail's length and the header.
+#[repr(C)]
+pub(crate) struct TailNode<H: TailHeader> {
+    link: Option<TailBox<H>>,
+    len: u32,
+    value: H,
+}
+
+/// A header of type `H`, a link to another box and a run of bytes, the tail, in one
+/// allocation of just the size they need: what C writes as a struct ending in a flexible
+/// array member (inotify's `struct inotify_event_info`). A box with an empty tail is an
+/// object of `H`'s [bare cache](TailHeader::bare_cache), one with a tail a `kmalloc()` block.
 ///
 /// # Invariants
 ///
-/// If `len` is not 0, `ptr` points at `len` initialised bytes from `kmalloc()` owned by this
-/// value; otherwise it is dangling and nothing is allocated.
-pub(crate) struct KmallocBytes {
-    ptr: NonNull<u8>,
-    len: usize,
+/// `ptr` points at an initialised `TailNode<H>` owned by this box followed by `len`
+/// initialised bytes: an object of `H::bare_cache()` if `len` is 0, else a `kmalloc()`
+/// block.
+pub(crate) struct TailBox<H: TailHeader> {
+    ptr: NonNull<TailNode<H>>,
 }
 
-// SAFETY: The value owns its bytes; `kfree()` may be called from any thread.
-unsafe impl Send for KmallocBytes {}
-// SAFETY: `&KmallocBytes` only gives `&[u8]`.
-unsafe impl Sync for KmallocBytes {}
+// SAFETY: The box owns its header and bytes, so it may move to another thread when `H` may;
+// both allocators may free from any thread.
+unsafe impl<H: TailHeader> Send for TailBox<H> {}
+// SAFETY: `&TailBox<H>` only gives `&H` and `&[u8]`.
+unsafe impl<H: TailHeader + Sync> Sync for TailBox<H> {}
 
-impl KmallocBytes {
-    /// No bytes, and no allocation.
-    pub(crate) const fn empty() -> Self {
-        // INVARIANT: `len` is 0.
-        Self {
-            ptr: NonNull::dangling(),
-            len: 0,
+impl<H: TailHeader> TailBox<H> {
+    /// Where the tail starts.
+    const TAIL: usize = size_of::<TailNode<H>>();
+
+    /// Moves `value` and a copy of `tail` into a new allocation made with `gfp`, unlinked.
+    pub(crate) fn new(value: H, tail: &[u8], gfp: Gfp) -> Result<Self, AllocError> {
+        // `kmalloc()` aligns every object to at least `ARCH_KMALLOC_MINALIGN`, 8 bytes.
+        const { assert!(align_of::<TailNode<H>>() <= 8) };
+        let len = u32::try_from(tail.len()).map_err(|_| AllocError)?;
+        let node = TailNode {
+            link: None,
+            len,
+            value,
+        };
+        if tail.is_empty() {
+            // INVARIANT: An initialised node from the bare cache, with no tail.
+            return Ok(Self {
+                ptr: H::bare_cache().alloc(node, gfp)?.into_raw(),
+            });
+        }
+        let size = Self::TAIL.checked_add(tail.len()).ok_or(AllocError)?;
+        // SAFETY: Any size and flags may be asked for.
+        let raw = unsafe { bindings::__kmalloc_noprof(size, gfp.0) };
+        let ptr = NonNull::new(raw.cast::<TailNode<H>>()).ok_or(AllocError)?;
+        // SAFETY: `ptr` is a fresh block of `size` bytes, aligned for a `TailNode<H>`; the
+        // tail goes after the node, inside the block, and cannot overlap `tail`.
+        unsafe {
+            ptr.as_ptr().write(node);
+            core::ptr::copy_nonoverlapping(
+                tail.as_ptr(),
+                raw.cast::<u8>().add(Self::TAIL),
+                tail.len(),
+            );
+        }
+        // INVARIANT: The node and its `len` bytes are initialised, in a `kmalloc()` block.
+        Ok(Self { ptr })
+    }
+
+    /// The bytes after the header.
+    pub(crate) fn tail(&self) -> &[u8] {
+        // SAFETY: By the type invariant `len` initialised bytes follow the node.
+        unsafe {
+            let node = self.ptr.as_ptr();
+            core::slice::from_raw_parts(node.cast::<u8>().add(Self::TAIL), (*node).len as usize)
         }
     }
 
-    /// Copies `bytes` into a new allocation made with `gfp` (none if `bytes` is empty).
-    pub(crate) fn copy_from(bytes: &[u8], gfp: Gfp) -> Result<Self, AllocError> {
-        if bytes.is_empty() {
-            return Ok(Self::empty());
-        }
-        // SAFETY: `__kmalloc_noprof()` may be called with any size and flags.
-        let obj = unsafe { bindings::__kmalloc_noprof(bytes.len(), gfp.0) };
-        let ptr = NonNull::new(obj.cast::<u8>()).ok_or(AllocError)?;
-        // SAFETY: `ptr` is a fresh allocation of `bytes.len()` bytes, which cannot overlap
-        // `bytes`.
-        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.as_ptr(), bytes.len()) };
-        // INVARIANT: `ptr` holds `bytes.len()` initialised bytes from `kmalloc()`.
-        Ok(Self {
-            ptr,
-            len: bytes.len(),
-        })
+    /// The link to another box, for lists of boxes.
+    pub(crate) fn link(&mut self) -> &mut Option<TailBox<H>> {
+        // SAFETY: By the type invariant the node is valid and exclusively ours.
+        unsafe { &mut (*self.ptr.as_ptr()).link }
     }
 }
 
-impl Deref for KmallocBytes {
-    type Target = [u8];
+impl<H: TailHeader> Deref for TailBox<H> {
+    type Target = H;
 
-    fn deref(&self) -> &[u8] {
-        // SAFETY: By the type invariant `ptr` is valid for `len` bytes (or `len` is 0 and a
-        // dangling pointer is allowed).
-        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    fn deref(&self) -> &H {
+        // SAFETY: By the type invariant the node is valid and owned by `self`.
+        unsafe { &(*self.ptr.as_ptr()).value }
     }
 }
 
-impl Drop for KmallocBytes {
+impl<H: TailHeader> DerefMut for TailBox<H> {
+    fn deref_mut(&mut self) -> &mut H {
+        // SAFETY: By the type invariant the node is valid and exclusively owned by `self`.
+        unsafe { &mut (*self.ptr.as_ptr()).value }
+    }
+}
+
+impl<H: TailHeader> Drop for TailBox<H> {
     fn drop(&mut self) {
-        if self.len != 0 {
-            // SAFETY: By the type invariant we own an allocation from `kmalloc()`.
-            unsafe { bindings::kfree(self.ptr.as_ptr().cast()) };
+        let node = self.ptr.as_ptr();
+        // SAFETY: By the type invariant the box owns an initialised node.
+        if unsafe { (*node).len } == 0 {
+            // SAFETY: By the type invariant the node is an object of the bare cache, given up
+            // by `CacheBox::into_raw` in `new`; the `CacheBox` drops and frees it.
+            drop(unsafe { CacheBox::from_raw(self.ptr, H::bare_cache()) });
+            return;
+        }
+        // SAFETY: By the type invariant the node is initialised in a `kmalloc()` block owned
+        // by the box: it is dropped (a linked box with it) and the block freed, once.
+        unsafe {
+            core::ptr::drop_in_place(node);
+            bindings::kfree(node.cast());
         }
     }
 }
