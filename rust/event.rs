@@ -21,6 +21,7 @@ use crate::sys::{
 use kernel::{
     alloc::AllocError,
     prelude::*,
+    transmute::AsBytes,
     uaccess::UserSliceWriter, //
 };
 
@@ -134,17 +135,17 @@ fn write_record(out: &mut UserSliceWriter, wd: i32, mask: u32, cookie: u32, name
     // The record is built in a zeroed buffer (the padding goes out as its NULs): most names
     // are short, and a short record is built in a buffer not much larger than it.
     if record_size(name.len()) <= SHORT_RECORD {
-        write_record_in::<SHORT_RECORD>(out, wd, mask, cookie, name)
+        write_record_in::<{ SHORT_RECORD / 4 }>(out, wd, mask, cookie, name)
     } else {
-        write_record_in::<{ HEADER_SIZE + NAME_MAX + 1 }>(out, wd, mask, cookie, name)
+        write_record_in::<{ (HEADER_SIZE + NAME_MAX + 1) / 4 }>(out, wd, mask, cookie, name)
     }
 }
 
 /// The largest record of a name shorter than 32 bytes.
 const SHORT_RECORD: usize = record_size(NAME_ALIGN * 2 - 1);
 
-/// [`write_record`] with a buffer of `N` bytes.
-fn write_record_in<const N: usize>(
+/// [`write_record`] with a buffer of `WORDS` 32-bit words: the header is four of them.
+fn write_record_in<const WORDS: usize>(
     out: &mut UserSliceWriter,
     wd: i32,
     mask: u32,
@@ -152,13 +153,13 @@ fn write_record_in<const N: usize>(
     name: &[u8],
 ) -> Result {
     let len = padded_name_len(name.len());
-    let mut record = [0u8; N];
-    record[0..4].copy_from_slice(&wd.to_ne_bytes());
-    record[4..8].copy_from_slice(&mask.to_ne_bytes());
-    record[8..12].copy_from_slice(&cookie.to_ne_bytes());
-    let len_field = u32::try_from(len).map_err(|_| EOVERFLOW)?;
-    record[12..16].copy_from_slice(&len_field.to_ne_bytes());
-    if HEADER_SIZE + len <= N {
+    let mut record = [0u32; WORDS];
+    record[0] = u32::from_ne_bytes(wd.to_ne_bytes());
+    record[1] = mask;
+    record[2] = cookie;
+    record[3] = u32::try_from(len).map_err(|_| EOVERFLOW)?;
+    let record = AsBytes::as_bytes_mut(&mut record);
+    if HEADER_SIZE + len <= record.len() {
         record[HEADER_SIZE..HEADER_SIZE + name.len()].copy_from_slice(name);
         return out.write_slice(&record[..HEADER_SIZE + len]);
     }

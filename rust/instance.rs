@@ -146,7 +146,8 @@ impl Listener {
     /// before allocating, so that a flood into it costs no allocation per event (inotify
     /// allocates and frees each).
     fn queue_event(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) -> Result {
-        if self.full.load(Relaxed) {
+        let was_full = self.full.load(Relaxed);
+        if was_full {
             let mut queue = self.queue.lock();
             let refused = queue.refuse_if_full();
             self.full.store(queue.is_full(), Relaxed);
@@ -162,7 +163,11 @@ impl Listener {
             Ok(event) => (queue.push(event), Ok(())),
             Err(_) => (queue.overflow(), Err(ENOMEM)),
         };
-        self.full.store(queue.is_full(), Relaxed);
+        // The hint is written when it changes (a stale one costs an allocation or a lock).
+        let full = queue.is_full();
+        if full != was_full {
+            self.full.store(full, Relaxed);
+        }
         drop(queue);
         self.wake(pushed);
         result
