@@ -9,12 +9,15 @@
  * Every metric is a cost (lower is better), so the ratio B/A of the medians is what the
  * targets are stated in.
  *
- *   rinobench [-r rounds] [-w 1,2,..] [-s scale] [-p all|func,func,..]
+ *   rinobench [-r rounds] [-w 1,2,..] [-s scale] [-p all|func,func,..] [-o a|b]
  *
  * -p profiles each side of each workload with ftrace's function profiler (the perf kernel
  * has it) and prints the functions that took the most time, children included: all C
  * functions, or only those named (fewer functions, less overhead). The module's Rust
  * functions cannot be traced, but the C functions that call them can.
+ *
+ * -o runs one side only, for a profiler that samples the whole guest (perf record -a): the
+ * samples are then all of that side. It prints the rounds' values and no table or CSV.
  *
  * Prints a table, then the results as CSV between the lines RIT-BENCH-CSV and
  * RIT-BENCH-CSV-END, which the host copies to bench/results.csv. A broken invariant (a lost
@@ -967,9 +970,9 @@ int main(int argc, char **argv)
 {
 	const char *only = NULL;
 	struct utsname u;
-	int rounds = 7, opt;
+	int rounds = 7, opt, one_side = -1;
 
-	while ((opt = getopt(argc, argv, "r:w:s:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:w:s:p:o:")) != -1) {
 		switch (opt) {
 		case 'r':
 			rounds = atoi(optarg);
@@ -983,8 +986,16 @@ int main(int argc, char **argv)
 		case 'p':
 			profiling = optarg;
 			break;
+		case 'o':
+			if (strcmp(optarg, "a") && strcmp(optarg, "b")) {
+				fprintf(stderr, "-o takes a (side A only) or b (side B only)\n");
+				return 2;
+			}
+			one_side = optarg[0] == 'b';
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-r rounds] [-w 1,2,..] [-s scale] [-p all|f,g]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-r rounds] [-w 1,2,..] [-s scale] [-p all|f,g] [-o a|b]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -1011,6 +1022,8 @@ int main(int argc, char **argv)
 				const struct side *s = side ? wl->b : wl->a;
 				double v[3];
 
+				if (one_side >= 0 && side != one_side)
+					continue;
 				if (profiling)
 					profile_start();
 				wl->run(s, v);
@@ -1025,6 +1038,8 @@ int main(int argc, char **argv)
 
 			printf("# %-13s", m->id);
 			for (int side = 0; side < 2; side++) {
+				if (one_side >= 0 && side != one_side)
+					continue;
 				printf(" %s:", side ? wl->b->name : wl->a->name);
 				for (int r = 0; r < rounds; r++)
 					printf(" %.1f", m->v[side][r]);
@@ -1034,6 +1049,8 @@ int main(int argc, char **argv)
 		printf("# workload %d: %.1f s\n", wl->number, (now_ns() - t0) / 1e9);
 	}
 	load_module(1);
+	if (one_side >= 0)
+		return 0;
 
 	printf("\n%-13s %-38s %-9s %-8s %26s %-8s %26s %6s %6s\n", "metric", "what", "unit", "A",
 	       "median [min, max]", "B", "median [min, max]", "B/A", "(min)");
