@@ -9,6 +9,9 @@ BINDGEN ?= $(CACHE)/bindgen/bin/bindgen
 OUT ?= $(CURDIR)/out
 QEMU_TIMEOUT ?= 900
 QEMU_ACCEL ?= tcg
+# make bench: TCG with instruction counting (guest time is instructions executed, whatever the
+# host's load), tcg for host time, kvm where the host has it.
+BENCH_ACCEL ?= icount
 # Extra RIT_NAME=value variables for the guest's /init and tests.
 VM_ENV ?=
 # Length of `make stress` and `make fuzz`, in seconds.
@@ -35,7 +38,7 @@ help:
 	@echo 'rinotify targets:'
 	@echo '  make              build rinotify.ko against KDIR (default: the cached debug kernel)'
 	@echo '  make deps         install the Debian packages and bindgen this needs (idempotent)'
-	@echo '  make kernel       fetch linux-source-$(KVER) and build the test kernel (FLAVOUR=debug|perf)'
+	@echo '  make kernel       fetch linux-source-$(KVER) and build the test kernel (FLAVOUR=debug|perf|perf-inline)'
 	@echo '  make selftests    build the static C selftests (64- and 32-bit)'
 	@echo '  make tools        build tools/: rinotifywait, librinotify.so (LD_PRELOAD), the errno probe'
 	@echo '  make check        boot the debug kernel in QEMU, run every test, report N passed, N failed'
@@ -49,7 +52,8 @@ help:
 	@echo '                    write bench/results.csv and bench/results.png (BENCH_ARGS=-r 7 -w 1,3)'
 	@echo '  make fmt          format the Rust sources (rustfmt, the kernel tree'"'"'s .rustfmt.toml)'
 	@echo '  make clean        remove build products (the kernel cache in $(CACHE) stays)'
-	@echo 'Variables: KDIR, CACHE, FLAVOUR, QEMU_TIMEOUT (s), QEMU_ACCEL=tcg|kvm, SECONDS, VM_ENV'
+	@echo 'Variables: KDIR, CACHE, FLAVOUR, QEMU_TIMEOUT (s), QEMU_ACCEL=tcg|kvm,'
+	@echo '  BENCH_ACCEL=icount|tcg|kvm, SECONDS, VM_ENV'
 
 deps:
 	@scripts/deps.sh
@@ -102,11 +106,13 @@ $(OUT)/clients/errno_probe: selftests/clients/errno_probe.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Werror -o $@ $<
 
-# The perf kernel, the module built against it, and rinobench; the results land in bench/.
+# The perf kernel, the module built against it, and rinobench; the results land in bench/
+# (another flavour's, as FLAVOUR=perf-inline, in bench/FLAVOUR/).
 bench: FLAVOUR = perf
 bench: module $(OUT)/bench/rinobench
 	@kdir=$(KERNEL) && scripts/vm.sh bench "$$kdir" $(OUT) BENCH_ARGS="$(BENCH_ARGS)" \
-		RESULTS=$(CURDIR)/bench TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL)
+		RESULTS=$(CURDIR)/bench$(if $(filter-out perf,$(FLAVOUR)),/$(FLAVOUR)) \
+		FLAVOUR=$(FLAVOUR) TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(BENCH_ACCEL)
 
 $(OUT)/bench/rinobench: bench/rinobench.c include/uapi/linux/rinotify.h
 	@mkdir -p $(@D)

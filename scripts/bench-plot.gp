@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# Plot make bench's results: gnuplot -e "csv='results.csv'; png='results.png'" bench-plot.gp
+# Plot make bench's results:
+#   gnuplot -e "csv='results.csv'; png='results.png'; flavour='perf'; accel='icount'" bench-plot.gp
 # Each metric is normalised to side A's median (native inotify; the module not loaded for
 # the idle write): bars are medians, whiskers the min and max over the rounds.
 set datafile separator comma
@@ -7,7 +8,10 @@ set datafile commentschars "#"
 set datafile columnheaders
 set terminal pngcairo size 1400,700 font "sans,11"
 set output png
-set title "rinotify / native inotify (perf kernel, QEMU TCG): median, min-max over rounds; lower is better"
+if (!exists("flavour")) flavour = "perf"
+if (!exists("accel")) accel = "tcg"
+clock = accel eq "icount" ? "QEMU TCG, time = instructions (-icount)" : "QEMU ".accel
+set title sprintf("rinotify / native inotify (%s kernel, %s): median, min-max over rounds; lower is better", flavour, clock) noenhanced
 set style data histogram
 set style histogram errorbars gap 2 lw 1
 set style fill solid 0.7 border -1

@@ -39,14 +39,16 @@ else
 		echo "# make bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo "# host: $(nproc) cores ($cpu), QEMU $(qemu-system-x86_64 --version |
 			head -n1 | sed 's/.*version //') accel=${ACCEL:-tcg}, 2 vCPUs, 2 GiB"
-		echo "# guest: $(grep -m1 '^RIT-BEGIN' "$log" | cut -d' ' -f2), perf flavour"
+		[ "${ACCEL:-tcg}" = icount ] &&
+			echo "# time: the guest's clock under -icount shift=0, 1 ns per instruction executed (not host time)"
+		echo "# guest: $(grep -m1 '^RIT-BEGIN' "$log" | cut -d' ' -f2), ${FLAVOUR:-perf} flavour"
 		echo "# host load average at the end (other VMs share the cores): $(cut -d' ' -f1-3 /proc/loadavg)"
 		echo "# every value is a cost (lower is better); ratio = b_median / a_median, ratio_min = b_min / a_min"
 		echo "$csv"
 	} >"$results/results.csv"
 	echo "bench: results in $results/results.csv"
 	if command -v gnuplot >/dev/null; then
-		if gnuplot -e "csv='$results/results.csv'; png='$results/results.png'" \
+		if gnuplot -e "csv='$results/results.csv'; png='$results/results.png'; flavour='${FLAVOUR:-perf}'; accel='${ACCEL:-tcg}'" \
 			"$here/scripts/bench-plot.gp"; then
 			echo "bench: plot in $results/results.png"
 		else

@@ -4,15 +4,23 @@
 # Configure and build the rinotify test kernel of one flavour (debug or perf) from Debian's
 # linux-source, cached outside the repository under a directory keyed by the kernel version
 # and a hash of the config fragments, so a second run rebuilds nothing.
-# Usage: kernel-build.sh debug|perf. Prints the build directory (a valid KDIR) on stdout;
-# progress goes to stderr.
+# Usage: kernel-build.sh FLAVOUR, where qemu/config/FLAVOUR.config exists (debug, perf,
+# perf-inline); a flavour named X-Y builds on flavour X (base, X's fragment, then its own).
+# Prints the build directory (a valid KDIR) on stdout; progress goes to stderr.
 set -euo pipefail
 
-flavour=${1:?usage: kernel-build.sh debug|perf}
+flavour=${1:?usage: kernel-build.sh debug|perf|perf-inline}
 here=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${RINOTIFY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rinotify}
-frags=("$here/qemu/config/base.config" "$here/qemu/config/$flavour.config")
-[ -f "${frags[1]}" ] || { echo "kernel-build: unknown flavour '$flavour' (debug or perf)" >&2; exit 2; }
+frags=("$here/qemu/config/base.config")
+[ "${flavour%-*}" != "$flavour" ] && frags+=("$here/qemu/config/${flavour%-*}.config")
+frags+=("$here/qemu/config/$flavour.config")
+for f in "${frags[@]}"; do
+	[ -f "$f" ] || {
+		echo "kernel-build: unknown flavour '$flavour' ($f is missing)" >&2
+		exit 2
+	}
+done
 
 src=$("$here/scripts/kernel-source.sh")
 debver=$(cat "$src/.rinotify-debian-version")

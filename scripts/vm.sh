@@ -4,7 +4,7 @@
 # Boot the rinotify test VM.
 #   vm.sh check KDIR OUT [TESTS=..] [EXTRA_TESTS=dir] [TIMEOUT=s] [ACCEL=tcg|kvm] [ENV=..]
 #   vm.sh run   KDIR OUT [CMD=..] [TIMEOUT=s] [ACCEL=tcg|kvm] [ENV=..]
-#   vm.sh bench KDIR OUT [BENCH_ARGS=..] [RESULTS=dir] [TIMEOUT=s] [ACCEL=tcg|kvm]
+#   vm.sh bench KDIR OUT [BENCH_ARGS=..] [RESULTS=dir] [FLAVOUR=perf] [TIMEOUT=s] [ACCEL=tcg|kvm]
 # ENV='RIT_X=1 RIT_Y=2' hands variables to the guest's /init (and so to the tests) through
 # the kernel command line; names must start with RIT_.
 # check: packs an initramfs (static busybox, rinotify.ko, the selftests, an /init), runs
@@ -18,10 +18,11 @@ set -euo pipefail
 
 mode=$1 kdir=$2 out=$3
 shift 3
-TESTS= EXTRA_TESTS= TIMEOUT=900 ACCEL=tcg CMD= ENV= BENCH_ARGS= RESULTS=
+TESTS= EXTRA_TESTS= TIMEOUT=900 ACCEL=tcg CMD= ENV= BENCH_ARGS= RESULTS= FLAVOUR=perf
 for kv in "$@"; do
 	case "$kv" in
-	TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | RESULTS=*) declare "$kv" ;;
+	TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | RESULTS=* | FLAVOUR=*)
+		declare "$kv" ;;
 	*) echo "vm.sh: unknown argument '$kv'" >&2; exit 2 ;;
 	esac
 done
@@ -68,7 +69,10 @@ qemu=(qemu-system-x86_64 -m 2G -smp 2 -kernel "$bzimage" -initrd "$out/initramfs
 case "$ACCEL" in
 kvm) qemu+=(-accel kvm -cpu host) ;;
 tcg) qemu+=(-accel tcg) ;;
-*) echo "vm.sh: ACCEL must be tcg or kvm" >&2; exit 2 ;;
+# TCG with instruction counting: the guest's clock advances by 1 ns per instruction the
+# vCPUs execute (one host thread runs both in turn), whatever the host's load.
+icount) qemu+=(-accel tcg -icount shift=0,align=off,sleep=on) ;;
+*) echo "vm.sh: ACCEL must be tcg, icount or kvm" >&2; exit 2 ;;
 esac
 append="console=ttyS0 panic=-1 oops=panic RIT_MODE=$mode"
 for kv in $ENV; do
@@ -108,6 +112,6 @@ qrc=$?
 set -e
 echo "vm: QEMU exited with $qrc after $(($(date +%s) - start)) s"
 
-[ "$mode" = bench ] && ACCEL=$ACCEL exec "$here/scripts/bench.sh" "$console" "$tap" "$qrc" "$RESULTS"
+[ "$mode" = bench ] && ACCEL=$ACCEL FLAVOUR=$FLAVOUR exec "$here/scripts/bench.sh" "$console" "$tap" "$qrc" "$RESULTS"
 
 exec "$here/scripts/report.sh" "$console" "$tap" "$qrc"
