@@ -18,7 +18,7 @@ set -euo pipefail
 
 mode=$1 kdir=$2 out=$3
 shift 3
-TESTS= EXTRA_TESTS= TIMEOUT=900 ACCEL=tcg CMD= ENV= BENCH_ARGS= RESULTS= FLAVOUR=perf
+TESTS= EXTRA_TESTS= TIMEOUT=1800 ACCEL=tcg CMD= ENV= BENCH_ARGS= RESULTS= FLAVOUR=perf
 for kv in "$@"; do
 	case "$kv" in
 	TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | RESULTS=* | FLAVOUR=*)
