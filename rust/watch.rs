@@ -20,18 +20,30 @@ use kernel::{
 pub(crate) struct WdAllocator {
     /// Where the next search starts (`idr_next`), 1 to `2^31`.
     cursor: u32,
+    /// The highest descriptor handed out so far, 0 for none. Descriptors above it were never
+    /// handed out and so are free without asking the table, which is the common case: until
+    /// the cursor wraps or is set back, an allocation costs no table look-up.
+    highest: u32,
 }
 
 impl WdAllocator {
     /// The first descriptor is 1.
     pub(crate) const fn new() -> Self {
-        Self { cursor: 1 }
+        Self {
+            cursor: 1,
+            highest: 0,
+        }
     }
 
-    /// A descriptor for which `in_use` is false, or `None` if all are taken.
+    /// A descriptor for which `in_use` is false, or `None` if all are taken. `in_use` must
+    /// be false for descriptors this allocator never handed out; it is asked only about
+    /// descriptors up to the highest handed out.
     pub(crate) fn allocate(&mut self, in_use: impl Fn(i32) -> bool) -> Option<i32> {
-        let wd = Self::free_from(self.cursor, &in_use).or_else(|| Self::free_from(1, &in_use))?;
+        let highest = self.highest;
+        let taken = |wd: i32| wd as u32 <= highest && in_use(wd);
+        let wd = Self::free_from(self.cursor, &taken).or_else(|| Self::free_from(1, &taken))?;
         self.cursor = wd as u32 + 1;
+        self.highest = self.highest.max(wd as u32);
         Some(wd)
     }
 
@@ -141,8 +153,22 @@ mod tests {
     fn skips_descriptors_in_use() {
         let mut wds = WdAllocator::new();
         wds.set_cursor(10);
+        for wd in 10..13 {
+            assert_eq!(wds.allocate(|_| false), Some(wd));
+        }
+        wds.set_cursor(10);
         assert_eq!(wds.allocate(|wd| (10..13).contains(&wd)), Some(13));
         assert_eq!(wds.allocate(|_| false), Some(14));
+    }
+
+    #[test]
+    fn never_asks_above_the_highest() {
+        let mut wds = WdAllocator::new();
+        assert_eq!(wds.allocate(|_| false), Some(1));
+        // Only 1 was handed out: 2 is free whatever the table says.
+        assert_eq!(wds.allocate(|wd| wd != 1), Some(2));
+        wds.set_cursor(1);
+        assert_eq!(wds.allocate(|wd| wd <= 2), Some(3));
     }
 
     #[test]

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Configure and build the rinotify test kernel of one flavour (debug or perf) from Debian's
-# linux-source, cached outside the repository under a directory keyed by the kernel version
-# and a hash of the config fragments, so a second run rebuilds nothing.
+# Configure and build the rinotify test kernel of one flavour (debug, perf, perf-inline) from
+# Debian's linux-source, cached outside the repository under a directory keyed by the kernel
+# version and a hash of the config fragments, so a second run rebuilds nothing.
 # Usage: kernel-build.sh FLAVOUR, where qemu/config/FLAVOUR.config exists (debug, perf,
 # perf-inline); a flavour named X-Y builds on flavour X (base, X's fragment, then its own).
 # Prints the build directory (a valid KDIR) on stdout; progress goes to stderr.

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot the rinotify test VM.
-#   vm.sh check KDIR OUT [TESTS=..] [EXTRA_TESTS=dir] [TIMEOUT=s] [ACCEL=tcg|kvm] [ENV=..]
-#   vm.sh run   KDIR OUT [CMD=..] [TIMEOUT=s] [ACCEL=tcg|kvm] [ENV=..]
-#   vm.sh bench KDIR OUT [BENCH_ARGS=..] [RESULTS=dir] [FLAVOUR=perf] [TIMEOUT=s] [ACCEL=tcg|kvm]
+#   vm.sh check KDIR OUT [TESTS=..] [EXTRA_TESTS=dir] [TIMEOUT=s] [ACCEL=tcg|icount|kvm] [ENV=..]
+#   vm.sh run   KDIR OUT [CMD=..] [TIMEOUT=s] [ACCEL=tcg|icount|kvm] [ENV=..]
+#   vm.sh bench KDIR OUT [BENCH_ARGS=..] [RESULTS=dir] [FLAVOUR=perf]
+#               [TIMEOUT=s] [ACCEL=tcg|icount|kvm]
 # ENV='RIT_X=1 RIT_Y=2' hands variables to the guest's /init (and so to the tests) through
 # the kernel command line; names must start with RIT_.
 # check: packs an initramfs (static busybox, rinotify.ko, the selftests, an /init), runs
