@@ -305,14 +305,11 @@ impl<T: GroupOps> Group<T> {
     /// allocate memory nor call into fsnotify (printing to a `seq_file` is fine).
     pub(crate) fn for_each_mark(&self, mut f: impl FnMut(&Mark, u64, u32)) {
         let group = self.ptr.as_ptr();
-        // SAFETY: We hold a group reference, so the group and its lists are valid.
-        //
-        // Under `mark_mutex` `marks_list` holds exactly the attached marks: fsnotify adds a
-        // mark to it and attaches it to its connector, and detaches it and takes it off the
-        // list, each within one critical section of that mutex. An attached inode mark keeps
-        // its connector, and the connector, since an inotify-style mark has no
-        // `FSNOTIFY_MARK_FLAG_NO_IREF`, holds a reference to the inode: `connector`, `obj`,
-        // the inode and its superblock stay valid until the mutex is released.
+        // SAFETY: We hold a group reference, so the group and its lists are valid. Under
+        // `mark_mutex` `marks_list` holds exactly the attached marks (fsnotify attaches and
+        // lists a mark, and detaches and unlists it, each in one critical section of it).
+        // An attached inode mark keeps its connector, which (no `FSNOTIFY_MARK_FLAG_NO_IREF`)
+        // holds the inode: the connector, the inode and its superblock outlive the mutex.
         unsafe {
             bindings::mutex_lock(addr_of_mut!((*group).mark_mutex));
             let head = addr_of_mut!((*group).marks_list);
