@@ -88,21 +88,19 @@ impl WatchRequest {
 
     /// Copies the request in from user address `arg`.
     fn read_from(arg: usize) -> Result<Self> {
-        let mut raw = [0u8; Self::SIZE];
-        UserSlice::new(UserPtr::from_addr(arg), Self::SIZE)
+        // As four words, in one copy: the struct's layout, with `pathname` split in two.
+        let [first, second, mask, reserved] = UserSlice::new(UserPtr::from_addr(arg), Self::SIZE)
             .reader()
-            .read_slice(&mut raw)?;
-        let field = |at: usize| -> [u8; 4] { [raw[at], raw[at + 1], raw[at + 2], raw[at + 3]] };
-        let (low, high) = (u32::from_ne_bytes(field(0)), u32::from_ne_bytes(field(4)));
-        let pathname = if cfg!(target_endian = "little") {
-            u64::from(high) << 32 | u64::from(low)
+            .read::<[u32; 4]>()?;
+        let (low, high) = if cfg!(target_endian = "little") {
+            (first, second)
         } else {
-            u64::from(low) << 32 | u64::from(high)
+            (second, first)
         };
         Ok(Self {
-            pathname,
-            mask: u32::from_ne_bytes(field(8)),
-            reserved: u32::from_ne_bytes(field(12)),
+            pathname: u64::from(high) << 32 | u64::from(low),
+            mask,
+            reserved,
         })
     }
 }
@@ -300,14 +298,11 @@ impl Instance {
                 return Err(e);
             }
         };
-        match listener.watches.insert(wd, mark) {
-            Ok(dead) => drop(dead),
-            Err((mark, e)) => {
-                // Never handed out: no IN_IGNORED for it. `freeing_mark` gives the watch back.
-                mark.clear_wd();
-                mark.detach();
-                return Err(e);
-            }
+        if let Err(e) = listener.watches.insert(wd, &mark) {
+            // Never handed out: no IN_IGNORED for it. `freeing_mark` gives the watch back.
+            mark.clear_wd();
+            mark.detach();
+            return Err(e);
         }
         Ok(wd as isize)
     }

@@ -69,6 +69,14 @@ impl WdAllocator {
 /// `inotify_freeing_mark()`: its descriptor is not handed out again before. The XArray's
 /// spinlock is a leaf lock: nothing is called under it, and it is released while it
 /// allocates.
+///
+/// # Invariants
+///
+/// The entry at the descriptor of a mark whose descriptor is not -1 is that mark, or none
+/// while `add_watch` (holding `Instance::update`, so that nobody else is handed that
+/// descriptor) is between attaching the mark and inserting it. A mark's descriptor becomes
+/// -1 under the table's lock when its entry goes, or before the mark is detached when it was
+/// never inserted.
 #[pin_data]
 pub(crate) struct Watches {
     #[pin]
@@ -96,24 +104,22 @@ impl Watches {
         self.marks.lock().get(index(wd)).map(WatchMark::from)
     }
 
-    /// Adds the watch of `mark` under its descriptor `wd`, free until now. Returns the mark
-    /// if it died before it got here (its `freeing_mark` found no watch to remove), or with
-    /// the error if the table cannot grow.
-    pub(crate) fn insert(
-        &self,
-        wd: i32,
-        mark: WatchMark,
-    ) -> Result<Option<WatchMark>, (WatchMark, Error)> {
+    /// Adds the watch of `mark` under its descriptor `wd`, free until now, unless the mark
+    /// has died since it was attached: its `freeing_mark` found no watch to remove, and the
+    /// watch is left out. Fails only if the table cannot grow.
+    pub(crate) fn insert(&self, wd: i32, mark: &WatchMark) -> Result {
         let mut marks = self.marks.lock();
-        if let Err(e) = marks.store(index(wd), mark, GFP_KERNEL) {
-            return Err((e.value, e.error));
-        }
+        let stored = marks.store(index(wd), mark.clone(), GFP_KERNEL);
         // `store` may have released the lock to allocate; `freeing_mark` clears the
         // descriptor under it, so a dead mark shows now or finds its watch later.
-        if marks.get(index(wd)).is_some_and(|m| m.wd() == -1) {
-            return Ok(marks.remove(index(wd)));
-        }
-        Ok(None)
+        let dead = match stored {
+            Ok(_) if mark.wd() == -1 => marks.remove(index(wd)),
+            _ => None,
+        };
+        // Mark references are put outside the lock.
+        drop(marks);
+        drop(dead);
+        stored.map(drop).map_err(|e| e.error)
     }
 
     /// Removes the watch of `mark` if the table has it, and marks the watch dead: its
@@ -121,10 +127,16 @@ impl Watches {
     pub(crate) fn remove_mark(&self, mark: &Mark) -> Option<WatchMark> {
         let wd = mark.wd();
         let mut marks = self.marks.lock();
-        let removed = match marks.get(index(wd)) {
-            Some(m) if wd >= 1 && core::ptr::eq::<Mark>(m, mark) => marks.remove(index(wd)),
-            _ => None,
+        // By the type invariant the entry at a live mark's descriptor is that mark or none:
+        // erasing needs no look-up first.
+        let removed = if wd >= 1 {
+            marks.remove(index(wd))
+        } else {
+            None
         };
+        kernel::warn_on!(removed
+            .as_deref()
+            .is_some_and(|m| !core::ptr::eq::<Mark>(m, mark)));
         mark.clear_wd();
         removed
     }
