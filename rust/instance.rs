@@ -298,7 +298,7 @@ impl Instance {
                 return Err(e);
             }
         };
-        if let Err(e) = listener.watches.insert(wd, &mark) {
+        if let Err((mark, e)) = listener.watches.insert(wd, mark) {
             // Never handed out: no IN_IGNORED for it. `freeing_mark` gives the watch back.
             mark.clear_wd();
             mark.detach();

@@ -105,21 +105,40 @@ impl Watches {
     }
 
     /// Adds the watch of `mark` under its descriptor `wd`, free until now, unless the mark
-    /// has died since it was attached: its `freeing_mark` found no watch to remove, and the
-    /// watch is left out. Fails only if the table cannot grow.
-    pub(crate) fn insert(&self, wd: i32, mark: &WatchMark) -> Result {
+    /// has died since it was attached (its `freeing_mark` found no watch to remove): the
+    /// watch is then left out. Fails, giving the mark back, only if the table cannot grow.
+    pub(crate) fn insert(&self, wd: i32, mark: WatchMark) -> Result<(), (WatchMark, Error)> {
+        // `freeing_mark` marks the watch dead under this lock. A mark alive here and stored
+        // before the lock is released is found by it; `__xa_store()` releases the lock only
+        // to allocate with GFP flags that may sleep.
         let mut marks = self.marks.lock();
+        let mark = if mark.wd() == -1 {
+            Ok(Some(mark))
+        } else {
+            match marks.store(index(wd), mark, GFP_NOWAIT) {
+                Ok(free) => Ok(free),
+                Err(e) => Err(e.value),
+            }
+        };
+        let mark = match mark {
+            Ok(dead_or_none) => {
+                // Mark references are put outside the lock.
+                drop(marks);
+                drop(dead_or_none);
+                return Ok(());
+            }
+            Err(mark) => mark,
+        };
+        // No memory without sleeping: store allowing the lock to be released meanwhile, and
+        // then look at the mark again, through a reference of our own.
         let stored = marks.store(index(wd), mark.clone(), GFP_KERNEL);
-        // `store` may have released the lock to allocate; `freeing_mark` clears the
-        // descriptor under it, so a dead mark shows now or finds its watch later.
         let dead = match stored {
             Ok(_) if mark.wd() == -1 => marks.remove(index(wd)),
             _ => None,
         };
-        // Mark references are put outside the lock.
         drop(marks);
         drop(dead);
-        stored.map(drop).map_err(|e| e.error)
+        stored.map(drop).map_err(|e| (mark, e.error))
     }
 
     /// Removes the watch of `mark` if the table has it, and marks the watch dead: its
