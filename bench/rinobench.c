@@ -945,7 +945,7 @@ static struct workload workloads[] = {
 	{ 3, &native, &rinotify, w3_entry, 3, {
 		{ "3 add entry", "add_watch failing at lookup", "ns/call" },
 		{ "3 rm entry", "rm_watch failing at look-up", "ns/call" },
-		{ "3 ioctl", "unknown ioctl (ENOTTY)", "ns/call" } } },
+		{ "3 ioctl", "unknown ioctl, ENOTTY", "ns/call" } } },
 	{ 4, &native, &rinotify, w4_read, 2, {
 		{ "4 read p50", "wake-up latency, read, median", "ns" },
 		{ "4 read p99", "wake-up latency, read, p99", "ns" } } },
