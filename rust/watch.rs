@@ -108,26 +108,22 @@ impl Watches {
     /// has died since it was attached (its `freeing_mark` found no watch to remove): the
     /// watch is then left out. Fails, giving the mark back, only if the table cannot grow.
     pub(crate) fn insert(&self, wd: i32, mark: WatchMark) -> Result<(), (WatchMark, Error)> {
-        // `freeing_mark` marks the watch dead under this lock. A mark alive here and stored
-        // before the lock is released is found by it; `__xa_store()` releases the lock only
-        // to allocate with GFP flags that may sleep.
         let mut marks = self.marks.lock();
-        let mark = if mark.wd() == -1 {
-            Ok(Some(mark))
-        } else {
-            match marks.store(index(wd), mark, GFP_NOWAIT) {
-                Ok(free) => Ok(free),
-                Err(e) => Err(e.value),
-            }
-        };
-        let mark = match mark {
-            Ok(dead_or_none) => {
-                // Mark references are put outside the lock.
+        if mark.wd() == -1 {
+            // Mark references are put outside the lock.
+            drop(marks);
+            return Ok(());
+        }
+        // `freeing_mark` marks the watch dead under this lock, so it has not run yet or finds
+        // the watch stored, if the store keeps the lock: `__xa_store()` releases it only to
+        // allocate with GFP flags that may sleep.
+        let mark = match marks.store(index(wd), mark, GFP_NOWAIT) {
+            Ok(free) => {
                 drop(marks);
-                drop(dead_or_none);
+                drop(free);
                 return Ok(());
             }
-            Err(mark) => mark,
+            Err(e) => e.value,
         };
         // No memory without sleeping: store allowing the lock to be released meanwhile, and
         // then look at the mark again, through a reference of our own.
