@@ -305,11 +305,12 @@ impl<T: GroupOps> Group<T> {
     /// allocate memory nor call into fsnotify (printing to a `seq_file` is fine).
     pub(crate) fn for_each_mark(&self, mut f: impl FnMut(&Mark, u64, u32)) {
         let group = self.ptr.as_ptr();
-        // SAFETY: We hold a group reference, so the group and its lists are valid. Under
-        // `mark_mutex` `marks_list` holds exactly the attached marks (fsnotify attaches and
-        // lists a mark, and detaches and unlists it, each in one critical section of it).
-        // An attached inode mark keeps its connector, which (no `FSNOTIFY_MARK_FLAG_NO_IREF`)
-        // holds the inode: the connector, the inode and its superblock outlive the mutex.
+        // Under `mark_mutex` `marks_list` holds exactly the attached marks: fsnotify attaches
+        // and lists a mark, and detaches and unlists it, each in one critical section of it.
+        //
+        // SAFETY: We hold a group reference, so the group and its lists are valid. Each listed
+        // mark is attached, so its connector holds its inode (no `FSNOTIFY_MARK_FLAG_NO_IREF`):
+        // connector, inode and superblock outlive the mutex, which we hold while reading them.
         unsafe {
             bindings::mutex_lock(addr_of_mut!((*group).mark_mutex));
             let head = addr_of_mut!((*group).marks_list);
