@@ -37,7 +37,7 @@ all: module
 
 help:
 	@echo 'rinotify targets:'
-	@echo '  make              build rinotify.ko against KDIR (default: the cached debug kernel)'
+	@echo '  make              build out/module/FLAVOUR/rinotify.ko (KDIR=..: out/module/kdir/)'
 	@echo '  make deps         install the Debian packages and bindgen this needs (idempotent)'
 	@echo '  make kernel       fetch linux-source-$(KVER) and build the test kernel (FLAVOUR=debug|perf|perf-inline)'
 	@echo '  make selftests    build the static C selftests (64- and 32-bit)'
@@ -62,8 +62,14 @@ deps:
 kernel: deps
 	@scripts/kernel-build.sh $(FLAVOUR) >/dev/null
 
+# Built out of the source tree (MO=), one directory per kernel flavour, so that switching
+# between make check and make bench rebuilds nothing and generated files stay out of rust/.
+MODULE_OUT = $(OUT)/module/$(if $(filter undefined,$(origin KDIR)),$(FLAVOUR),kdir)
+RINOTIFY_KO = $(MODULE_OUT)/rinotify.ko
+
 module: $(if $(filter undefined,$(origin KDIR)),deps)
-	@kdir=$(KERNEL) && $(MAKE) -C "$$kdir" M=$(CURDIR) $(KBUILD_ARGS) modules
+	@mkdir -p $(MODULE_OUT)
+	@kdir=$(KERNEL) && $(MAKE) -C "$$kdir" M=$(CURDIR) MO=$(MODULE_OUT) $(KBUILD_ARGS) modules
 
 selftests: $(if $(filter undefined,$(origin KDIR)),deps)
 	@kdir=$(KERNEL) && ksrc=$$( [ -d "$$kdir/source" ] && readlink -f "$$kdir/source" || echo "$$kdir") && \
@@ -71,7 +77,7 @@ selftests: $(if $(filter undefined,$(origin KDIR)),deps)
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=32
 
 check: fmtcheck module selftests tools
-	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) \
+	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
 		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)"
 
 # make fuzz SECONDS=N SEED=S: N seconds of fuzzing in all, half in the 64-bit program and half
@@ -81,13 +87,13 @@ FUZZ_SEED := $(SEED)
 
 fuzz: fmtcheck module selftests
 	@echo "fuzz: $(SECONDS) s, seed $(FUZZ_SEED) (make fuzz SECONDS=$(SECONDS) SEED=$(FUZZ_SEED) repeats it)"
-	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) \
+	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
 		TESTS=fuzz_test,fuzz_test_32 TIMEOUT=$$(($(SECONDS) * 2 + 600)) ACCEL=$(QEMU_ACCEL) \
 		ENV="$(VM_ENV) RIT_FUZZ_SECONDS=$$((($(SECONDS) + 1) / 2)) RIT_FUZZ_SEED=$(FUZZ_SEED)"
 
 # The stress test alone, SECONDS long (make check runs it for 10 s).
 stress: fmtcheck module selftests
-	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) \
+	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
 		TESTS=stress_test TIMEOUT=$$(($(SECONDS) + $(QEMU_TIMEOUT))) \
 		ACCEL=$(QEMU_ACCEL) ENV="RIT_STRESS_SECONDS=$(SECONDS) $(VM_ENV)"
 
@@ -111,7 +117,7 @@ $(OUT)/clients/errno_probe: selftests/clients/errno_probe.c
 # (another flavour's, as FLAVOUR=perf-inline, in bench/FLAVOUR/).
 bench: FLAVOUR = perf
 bench: module $(OUT)/bench/rinobench
-	@kdir=$(KERNEL) && scripts/vm.sh bench "$$kdir" $(OUT) BENCH_ARGS="$(BENCH_ARGS)" \
+	@kdir=$(KERNEL) && scripts/vm.sh bench "$$kdir" $(OUT) KO=$(RINOTIFY_KO) BENCH_ARGS="$(BENCH_ARGS)" \
 		RESULTS=$(CURDIR)/bench$(if $(filter-out perf,$(FLAVOUR)),/$(FLAVOUR)) \
 		FLAVOUR=$(FLAVOUR) TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(BENCH_ACCEL)
 
@@ -121,7 +127,7 @@ $(OUT)/bench/rinobench: bench/rinobench.c include/uapi/linux/rinotify.h
 
 # CMD is handed over verbatim: neither make nor the shell expands its $ or quotes.
 run: module tools
-	@kdir=$(KERNEL) && scripts/vm.sh run "$$kdir" $(OUT) \
+	@kdir=$(KERNEL) && scripts/vm.sh run "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
 		CMD='$(subst ','\'',$(value CMD))' TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)"
 
 # rustfmt with the kernel's settings; the crate root pulls in every module.
@@ -136,6 +142,4 @@ fmtcheck:
 	else echo "rustfmt not found: formatting not checked"; fi
 
 clean:
-	rm -rf $(OUT) rust/*.o rust/.*.cmd rust/*.d rust/sys/*_generated.rs rust/sys/.*.cmd \
-		*.o .*.cmd *.ko *.mod *.mod.c *.mod.o \
-		modules.order Module.symvers .module-common.o
+	rm -rf $(OUT)

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot the rinotify test VM.
-#   vm.sh check KDIR OUT [TESTS=..] [EXTRA_TESTS=dir] [TIMEOUT=s] [ACCEL=tcg|icount|kvm] [ENV=..]
-#   vm.sh run   KDIR OUT [CMD=..] [TIMEOUT=s] [ACCEL=tcg|icount|kvm] [ENV=..]
-#   vm.sh bench KDIR OUT [BENCH_ARGS=..] [RESULTS=dir] [FLAVOUR=perf]
+#   vm.sh check KDIR OUT KO=path [TESTS=..] [EXTRA_TESTS=dir] [TIMEOUT=s] [ACCEL=tcg|icount|kvm]
+#               [ENV=..]
+#   vm.sh run   KDIR OUT KO=path [CMD=..] [TIMEOUT=s] [ACCEL=tcg|icount|kvm] [ENV=..]
+#   vm.sh bench KDIR OUT KO=path [BENCH_ARGS=..] [RESULTS=dir] [FLAVOUR=perf]
 #               [TIMEOUT=s] [ACCEL=tcg|icount|kvm]
+# KO is the rinotify.ko built for KDIR.
 # ENV='RIT_X=1 RIT_Y=2' hands variables to the guest's /init (and so to the tests) through
 # the kernel command line; names must start with RIT_.
 # check: packs an initramfs (static busybox, rinotify.ko, the selftests, an /init), runs
@@ -19,10 +21,10 @@ set -euo pipefail
 
 mode=$1 kdir=$2 out=$3
 shift 3
-TESTS= EXTRA_TESTS= TIMEOUT=1800 ACCEL=tcg CMD= ENV= BENCH_ARGS= RESULTS= FLAVOUR=perf
+KO= TESTS= EXTRA_TESTS= TIMEOUT=1800 ACCEL=tcg CMD= ENV= BENCH_ARGS= RESULTS= FLAVOUR=perf
 for kv in "$@"; do
 	case "$kv" in
-	TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | RESULTS=* | FLAVOUR=*)
+	KO=* | TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | RESULTS=* | FLAVOUR=*)
 		declare "$kv" ;;
 	*) echo "vm.sh: unknown argument '$kv'" >&2; exit 2 ;;
 	esac
@@ -30,7 +32,7 @@ done
 here=$(cd "$(dirname "$0")/.." && pwd)
 bzimage="$kdir/arch/x86/boot/bzImage"
 [ -f "$bzimage" ] || { echo "vm.sh: no kernel image at $bzimage" >&2; exit 1; }
-[ -f "$here/rinotify.ko" ] || { echo "vm.sh: rinotify.ko is not built (run make)" >&2; exit 1; }
+[ -f "$KO" ] || { echo "vm.sh: no rinotify.ko at '$KO' (run make)" >&2; exit 1; }
 
 # --- initramfs -------------------------------------------------------------------------
 root="$out/initramfs"
@@ -40,10 +42,10 @@ cp /bin/busybox "$root/bin/busybox"
 cp "$here/qemu/init.sh" "$root/init"
 [ -d "$out/tools" ] && find "$out/tools" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/bin/" \;
 [ "$mode" = bench ] && cp "$out/bench/rinobench" "$root/bin/"
-cp "$here/rinotify.ko" "$root/rinotify.ko"
+cp "$KO" "$root/rinotify.ko"
 # /rinotify becomes /opt/rinotify in the host's root file system (qemu/hostsh).
 mkdir -p "$root/rinotify/bin" "$root/rinotify/lib" "$root/rinotify/clients"
-cp "$here/rinotify.ko" "$here/qemu/demo.sh" "$root/rinotify/"
+cp "$KO" "$here/qemu/demo.sh" "$root/rinotify/"
 cp "$here/qemu/hostsh" "$root/bin/hostsh"
 [ -d "$out/tools" ] && find "$out/tools" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/rinotify/bin/" \;
 [ -f "$out/lib/librinotify.so" ] && cp "$out/lib/librinotify.so" "$root/rinotify/lib/"
