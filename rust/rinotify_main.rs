@@ -10,6 +10,9 @@
 //! # Lock order
 //!
 //! ```text
+//! misc_mtx                          (misc_open() holds it across Instance::open, which
+//!   Accounts::users                  charges the instance to its user)
+//!
 //! Instance::update                  (add_watch: find, create or update a watch; SETNEXTWD)
 //!   fsnotify group->mark_mutex      (inside fsnotify_find_mark/add_mark/destroy_mark)
 //!   Listener::watches               (descriptor table: the XArray's spinlock)
@@ -20,6 +23,10 @@
 //! Accounts::users                   (per-user counters; the debugfs file formats them
 //!                                    into its seq_file buffer under this lock)
 //! ```
+//!
+//! `misc_mtx` is the misc core's global mutex: every `open()` of every misc device in the
+//! system waits for it, so what `Instance::open` does under it is short: a few allocations
+//! and the per-user count, no fsnotify lock, no user memory.
 //!
 //! `Listener::queue`, `Listener::watches` and `Accounts::users` are leaves: no other lock is
 //! taken, no fsnotify function called and no user memory touched while one is held, and they
