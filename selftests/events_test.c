@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Differential scenarios: which events, with which name and on which wd (B32..B61).
- * Behaviour numbers refer to inotify-semantics.md.
+ * Behaviour numbers refer to docs/behaviours.md.
  */
 #include <signal.h>
 #include <string.h>
