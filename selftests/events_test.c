@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Differential scenarios: which events, with which name and on which wd (B32..B61).
- * Behaviour numbers refer to inotify-semantics.md.
+ * Behaviour numbers refer to docs/behaviours.md.
  */
 #include <signal.h>
 #include <string.h>
@@ -226,7 +226,7 @@ TEST_F(scenarios, b41_chmod_chown_xattr)
 	EXPECT_Q(fd, "1 ATTRIB f; 2 ATTRIB");
 	ASSERT_EQ(0, TS(removexattr("m/f", "trusted.rinotify")));
 	EXPECT_Q(fd, "1 ATTRIB f; 2 ATTRIB");
-	/* A failed setxattr gives nothing. */
+	/* A failed removexattr gives nothing. */
 	EXPECT_ERR(ENODATA, TS(removexattr("m/f", "trusted.rinotify")));
 	EXPECT_Q(fd, "");
 	ASSERT_EQ(0, TS(chmod("m", 0700)));

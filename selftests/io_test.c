@@ -2,7 +2,7 @@
 /*
  * Differential scenarios: the instance file itself (creation flags, sharing, read sizes,
  * FIONREAD, SETNEXTWD, blocking and signals, EFAULT, poll/select/epoll, SIGIO, fdinfo).
- * Behaviour numbers refer to inotify-semantics.md.
+ * Behaviour numbers refer to docs/behaviours.md.
  */
 #include <pthread.h>
 #include <signal.h>
