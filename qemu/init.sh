@@ -77,8 +77,9 @@ run_prog() { # path [harness args...]
 	prog=$1
 	shift
 	echo "RIT-PROG $(basename "$prog")"
-	(cd /tmp && "$prog" "$@")
-	echo "RIT-PROG-END $(basename "$prog") rc=$?"
+	rc=0
+	(cd /tmp && "$prog" "$@") || rc=$?
+	echo "RIT-PROG-END $(basename "$prog") rc=$rc"
 }
 
 if [ "$RIT_MODE" = check ]; then
