@@ -87,11 +87,10 @@ if [ "$RIT_MODE" = check ]; then
 		[ -x "$prog" ] || continue
 		name=$(basename "$prog")
 		if [ -n "$RIT_TESTS" ]; then
-			found=
 			for sel in $(echo "$RIT_TESTS" | tr ',' ' '); do
 				case "$sel" in
-				"$name") found=1; run_prog "$prog" ;;
-				"$name":*) found=1; run_prog "$prog" -t "${sel#*:}" ;;
+				"$name") run_prog "$prog" ;;
+				"$name":*) run_prog "$prog" -t "${sel#*:}" ;;
 				esac
 			done
 			continue
