@@ -1,5 +1,6 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash # busybox ash, which shellcheck 0.9 does not know: dash is nearest
 #
 # /init of the rinotify test VM. The kernel passes RIT_* from its command line as
 # environment variables:
