@@ -21,7 +21,7 @@ set -euo pipefail
 
 mode=$1 kdir=$2 out=$3
 shift 3
-KO= TESTS= EXTRA_TESTS= TIMEOUT=1800 ACCEL=tcg CMD= ENV= BENCH_ARGS= RESULTS= FLAVOUR=perf
+KO='' TESTS='' EXTRA_TESTS='' TIMEOUT=1800 ACCEL=tcg CMD='' ENV='' BENCH_ARGS='' RESULTS='' FLAVOUR=perf
 for kv in "$@"; do
 	case "$kv" in
 	KO=* | TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | RESULTS=* | FLAVOUR=*)
@@ -67,14 +67,14 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 qemu=(qemu-system-x86_64 -m 2G -smp 2 -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz"
 	-no-reboot -display none -monitor none
 	# The host's root file system, read-only: the guest runs real inotify clients from it.
-	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
-	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot)
+	-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
+	-device "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot")
 case "$ACCEL" in
 kvm) qemu+=(-accel kvm -cpu host) ;;
 tcg) qemu+=(-accel tcg) ;;
 # TCG with instruction counting: the guest's clock advances by 1 ns per instruction the
 # vCPUs execute (one host thread runs both in turn), whatever the host's load.
-icount) qemu+=(-accel tcg -icount shift=0,align=off,sleep=on) ;;
+icount) qemu+=(-accel tcg -icount "shift=0,align=off,sleep=on") ;;
 *) echo "vm.sh: ACCEL must be tcg, icount or kvm" >&2; exit 2 ;;
 esac
 append="console=ttyS0 panic=-1 oops=panic RIT_MODE=$mode"
