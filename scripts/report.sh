@@ -76,7 +76,8 @@ splats=$(grep -aE "$splat_re" "$console" | grep -avE 'kasan: KernelAddressSaniti
 if [ -n "$splats" ]; then
 	echo
 	echo "Kernel splats on the console ($console):"
-	sed 's/^/  /' <<<"$splats" | head -n 40
+	mapfile -t lines <<<"$splats"
+	printf '  %s\n' "${lines[@]:0:40}"
 	problems+=("kernel splat: $(head -n 1 <<<"$splats" | sed 's/^\[[ 0-9.]*\] //')")
 fi
 
