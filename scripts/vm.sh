@@ -15,6 +15,8 @@
 # exits non-zero on a failed test, a missing completion marker, a QEMU time-out, an
 # insmod/rmmod failure, a kmemleak report or any kernel splat, and prints as its last line
 # "N passed, N failed".
+# run: shows the guest's output (the demo, CMD's, the shell) and keeps the kernel's console
+# (boot, KUnit, any splat) in OUT/console.log; says so if the kernel reported a problem.
 # bench: runs rinobench (bench/) instead of the selftests; scripts/bench.sh then copies its
 # CSV to RESULTS/results.csv and plots it.
 set -euo pipefail
@@ -85,24 +87,42 @@ for kv in $ENV; do
 	esac
 done
 
+# The kernel's console (ttyS0) goes to a log file; the guest's /init writes what is for the
+# host or the user to the second serial port (ttyS1).
+console="$out/console.log"
+: >"$console"
+
 if [ "$mode" = run ]; then
 	[ -n "$CMD" ] && append+=" RIT_CMD=$(printf '%s' "$CMD" | base64 -w0)"
+	echo "vm: booting $(basename "$kdir") under $ACCEL; the kernel's messages and KUnit's results: $console"
+	qrc=0
 	if [ -t 0 ] && [ -z "$CMD" ]; then
+		# The shell's terminal, with QEMU's monitor on it too (Ctrl-A x quits).
 		append+=" RIT_SHELL=1"
-		exec "${qemu[@]}" -serial mon:stdio -append "$append"
+		"${qemu[@]}" -serial "file:$console" -serial mon:stdio -append "$append" || qrc=$?
+	else
+		timeout --foreground "$TIMEOUT" "${qemu[@]}" -serial "file:$console" -serial stdio \
+			-append "$append" </dev/null || qrc=$?
 	fi
-	timeout --foreground "$TIMEOUT" "${qemu[@]}" -serial stdio -append "$append" </dev/null
-	exit $?
+	sed -i 's/\r$//' "$console"
+	splats=$("$here/scripts/splats.sh" "$console")
+	if [ -n "$splats" ]; then
+		echo "vm: the kernel reported problems, the first: $(head -n 1 <<<"$splats"); see $console"
+		[ "$qrc" != 0 ] || qrc=1
+	fi
+	if [ "$qrc" = 124 ]; then
+		echo "vm: QEMU timed out after ${TIMEOUT}s (QEMU_TIMEOUT)"
+	fi
+	exit "$qrc"
 fi
 
 [ -n "$TESTS" ] && append+=" RIT_TESTS=$TESTS"
-console="$out/console.log" tap="$out/tap.log"
+tap="$out/tap.log"
 if [ "$mode" = bench ]; then
 	# Separate caches, so that the slab breakdown of the memory workload names them.
 	append+=" slab_nomerge RIT_BENCH=$(printf '%s' "$BENCH_ARGS" | base64 -w0)"
 	tap="$out/bench.log"
 fi
-: >"$console"
 : >"$tap"
 echo "vm: booting $(basename "$kdir") under $ACCEL (time-out ${TIMEOUT}s); console: $console"
 start=$(date +%s)
