@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
@@ -24,6 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
+#include "proc.h"
+#include "records.h"
+#include "sysctl.h"
 #include "trace.h"
 
 #define SCRATCH_DIR	"/tmp/rinotify-scratch"
@@ -35,9 +38,7 @@
 #define MAX_RESTORE	8
 #define MAX_MOUNTS	8
 #define EVSTR_SIZE	(256 * 1024)
-/* Checks of the event stream that hold for every read (see trace.h). */
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define EVENT_MASK_BITS	(IN_ALL_EVENTS | IN_ISDIR | IN_UNMOUNT | IN_IGNORED | IN_Q_OVERFLOW)
 
 const struct backend *be;
 struct t_event t_ev[T_EVENTS_MAX];
@@ -62,7 +63,7 @@ static struct {
 	int ninodes;
 	struct {
 		char knob[64];
-		char old[64];
+		long old;
 	} restore[MAX_RESTORE];
 	int nrestore;
 	char mounts[MAX_MOUNTS][PATH_MAX];
@@ -100,14 +101,6 @@ const char *errno_name(int err)
 	return buf[n];
 }
 
-static const char *const maskbits[32] = {
-	"ACCESS", "MODIFY", "ATTRIB", "CLOSE_WRITE", "CLOSE_NOWRITE", "OPEN", "MOVED_FROM",
-	"MOVED_TO", "CREATE", "DELETE", "DELETE_SELF", "MOVE_SELF", NULL, "UNMOUNT",
-	"Q_OVERFLOW", "IGNORED", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-	"ONLYDIR", "DONT_FOLLOW", "EXCL_UNLINK", NULL, "MASK_CREATE", "MASK_ADD", "ISDIR",
-	"ONESHOT",
-};
-
 const char *t_mask(uint32_t mask)
 {
 	static char buf[8][256];
@@ -125,8 +118,8 @@ const char *t_mask(uint32_t mask)
 			continue;
 		if (*p)
 			strcat(p, "|");
-		if (maskbits[i])
-			strcat(p, maskbits[i]);
+		if (inotify_bit_name(i))
+			strcat(p, inotify_bit_name(i));
 		else
 			sprintf(p + strlen(p), "0x%x", 1u << i);
 	}
@@ -362,51 +355,35 @@ int t_fionread(int fd)
 /* Parses, checks and logs the records in buf[0..n). */
 static void parse_records(const unsigned char *buf, size_t n)
 {
-	size_t off = 0;
+	size_t off = 0, i;
 
 	t_nev = 0;
 	while (off < n) {
+		unsigned int problems = record_problems(buf + off, n - off);
 		struct inotify_event ie;
 		struct t_event *e;
-		size_t namelen = 0, i;
-		char line[1024];
-		int bad_pad = 0;
+		char why[600];
+		size_t namelen;
 
-		if (n - off < sizeof(ie)) {
-			violation("partial record header at offset %zu of %zu", off, n);
+		if (problems & RECORD_TORN) {
+			violation("at offset %zu of %zu: %s", off, n,
+				  record_problem_str(buf + off, n - off, RECORD_TORN, why,
+						     sizeof(why)));
 			return;
 		}
 		memcpy(&ie, buf + off, sizeof(ie));
-		if (ie.len > n - off - sizeof(ie)) {
-			violation("record len %u overruns the read (%zu left)", ie.len,
-				  n - off - sizeof(ie));
-			return;
-		}
 		e = &t_ev[t_nev < T_EVENTS_MAX ? t_nev++ : T_EVENTS_MAX - 1];
 		e->wd = ie.wd;
 		e->mask = ie.mask;
 		e->cookie = ie.cookie;
 		e->len = ie.len;
-		e->name[0] = 0;
-		if (ie.len) {
-			const unsigned char *name = buf + off + sizeof(ie);
-
-			namelen = strnlen((const char *)name, ie.len);
-			if (namelen == ie.len)
-				violation("name not NUL-terminated within len %u", ie.len);
-			memcpy(e->name, name, namelen < T_NAME_MAX ? namelen : T_NAME_MAX - 1);
-			e->name[namelen < T_NAME_MAX ? namelen : T_NAME_MAX - 1] = 0;
-			for (i = namelen; i < ie.len; i++)
-				if (name[i])
-					bad_pad = 1;
-			if (ie.len % 16 || ie.len != ((namelen + 1 + 15) & ~15u))
-				violation("len %u for a name of %zu bytes (expected %zu)", ie.len,
-					  namelen, (namelen + 1 + 15) & ~(size_t)15);
-		}
-		snprintf(line, sizeof(line), "  {wd=%d mask=0x%x(%s) cookie=%s len=%u name=%s}",
-			 ie.wd, ie.mask, t_mask(ie.mask), t_cookie(ie.cookie), ie.len,
-			 quote(e->name, 300));
-		t_log("%s", line);
+		namelen = strnlen((const char *)buf + off + sizeof(ie), ie.len);
+		if (namelen >= T_NAME_MAX)
+			namelen = T_NAME_MAX - 1;
+		memcpy(e->name, buf + off + sizeof(ie), namelen);
+		e->name[namelen] = 0;
+		t_log("  {wd=%d mask=0x%x(%s) cookie=%s len=%u name=%s}", ie.wd, ie.mask,
+		      t_mask(ie.mask), t_cookie(ie.cookie), ie.len, quote(e->name, 300));
 		if (t_raw_bytes) {
 			char hex[(16 + 256) * 2 + 64];
 			char *p = hex;
@@ -421,25 +398,10 @@ static void parse_records(const unsigned char *buf, size_t n)
 			}
 			t_log("  raw=%s", hex);
 		}
-		if (bad_pad) {
-			char hex[600];
-			char *p = hex;
-
-			for (i = 0; i < ie.len && i < 256; i++)
-				p += sprintf(p, "%02x", buf[off + sizeof(ie) + i]);
-			violation("name padding is not NUL: raw=%s", hex);
-		}
-		if (ie.wd == -1 && ie.mask != IN_Q_OVERFLOW)
-			violation("wd -1 on a non-overflow record (mask 0x%x)", ie.mask);
-		if (ie.mask == IN_Q_OVERFLOW && (ie.wd != -1 || ie.cookie || ie.len))
-			violation("overflow record with wd %d cookie %u len %u", ie.wd,
-				  ie.cookie, ie.len);
-		if (ie.wd == 0 || ie.wd < -1)
-			violation("wd %d", ie.wd);
-		if (ie.cookie && !(ie.mask & IN_MOVE))
-			violation("cookie on a non-rename record");
-		if (ie.mask & ~EVENT_MASK_BITS)
-			violation("mask 0x%x has bits outside 0x%x", ie.mask, EVENT_MASK_BITS);
+		for (i = 0; i < 32; i++)
+			if (problems & (1u << i))
+				violation("%s", record_problem_str(buf + off, n - off, 1u << i, why,
+								   sizeof(why)));
 		off += sizeof(ie) + ie.len;
 	}
 }
@@ -643,79 +605,40 @@ int t_poll(struct pollfd *pfd, int n, int timeout)
 
 /* ---------------------------------------------------------------- helpers */
 
-static int knob_path(char *buf, size_t size, const char *knob)
-{
-	return snprintf(buf, size, "%s/%s", be->sysctl_dir, knob);
-}
-
-static int read_text(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
-}
-
-static int write_text(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
 long t_sysctl_get(const char *knob)
 {
-	char path[PATH_MAX], buf[64];
-
-	knob_path(path, sizeof(path), knob);
-	if (read_text(path, buf, sizeof(buf)))
-		return -1;
-	return strtol(buf, NULL, 10);
+	return sysctl_get(be->sysctl_dir, knob);
 }
 
 int t_sysctl_set(const char *knob, long value)
 {
-	char path[PATH_MAX], old[64], val[32];
+	long old;
 	int i;
 
-	knob_path(path, sizeof(path), knob);
 	for (i = 0; i < T.nrestore; i++)
 		if (!strcmp(T.restore[i].knob, knob))
 			break;
 	if (i == T.nrestore) {
-		if (T.nrestore == MAX_RESTORE || read_text(path, old, sizeof(old)))
+		if (T.nrestore == MAX_RESTORE)
+			return -1;
+		old = sysctl_get(be->sysctl_dir, knob);
+		if (old < 0)
 			return -1;
 		snprintf(T.restore[i].knob, sizeof(T.restore[i].knob), "%s", knob);
-		snprintf(T.restore[i].old, sizeof(T.restore[i].old), "%s", old);
+		T.restore[i].old = old;
 		T.nrestore++;
 	}
-	snprintf(val, sizeof(val), "%ld", value);
-	return write_text(path, val);
+	return sysctl_set(be->sysctl_dir, knob, value);
 }
 
 int t_sysctl_restore(const char *knob)
 {
-	char path[PATH_MAX];
 	int i, ret = 0;
 
 	for (i = 0; i < T.nrestore; i++) {
 		if (knob && strcmp(T.restore[i].knob, knob))
 			continue;
-		knob_path(path, sizeof(path), T.restore[i].knob);
-		if (write_text(path, T.restore[i].old))
+		if (sysctl_set(be->sysctl_dir, T.restore[i].knob, T.restore[i].old))
 			ret = -1;
 		T.restore[i] = T.restore[--T.nrestore];
 		i--;
@@ -825,40 +748,15 @@ int t_wait_blocked(pid_t tid, long nr)
 
 	/* Up to 60 s: only reached when something is broken. */
 	for (i = 0; i < 60000; i++) {
-		char *p;
-
-		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-		if (read_text(path, buf, sizeof(buf)) == 0) {
-			p = strrchr(buf, ')');
-			if (p && p[1] == ' ' && p[2] == 'S') {
-				snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
-				if (read_text(path, buf, sizeof(buf)) || strtol(buf, NULL, 10) == nr)
-					return 0;
-			}
+		if (task_state(tid) == 'S') {
+			/* Without /proc/<tid>/syscall, sleeping is taken as blocked. */
+			snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+			if (read_text(path, buf, sizeof(buf)) || strtol(buf, NULL, 10) == nr)
+				return 0;
 		}
 		usleep(1000);
 	}
 	return -1;
-}
-
-int write_file(const char *path, size_t n)
-{
-	char buf[4096];
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int ret = 0;
-
-	if (fd < 0)
-		return -1;
-	memset(buf, 'x', sizeof(buf));
-	while (n && !ret) {
-		size_t c = n < sizeof(buf) ? n : sizeof(buf);
-
-		if (write(fd, buf, c) != (ssize_t)c)
-			ret = -1;
-		n -= c;
-	}
-	close(fd);
-	return ret;
 }
 
 /* ---------------------------------------------------------------- life cycle */
@@ -889,15 +787,6 @@ int scenario_begin(const char *name, const struct backend *backend)
 	if (chmod(T.dir, 0755) || chdir(T.dir))
 		return -1;
 	t_log("scenario %s", name);
-	return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	if (type == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
 	return 0;
 }
 
@@ -1019,7 +908,7 @@ int scenario_end(void)
 	for (i = T.nmounts - 1; i >= 0; i--)
 		umount2(T.mounts[i], MNT_DETACH);
 	if (chdir("/") == 0 && T.dir[0])
-		nftw(T.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		rm_tree(T.dir);
 
 	if (T.violations) {
 		fprintf(stderr, "# %s: %d record invariant violation(s) (lines starting with !!)\n",

@@ -27,6 +27,8 @@
 #include <sys/types.h>
 
 #include "backend.h"
+/* write_file() and the other file helpers, which log nothing. */
+#include "file.h"
 
 #define T_NAME_MAX	256
 #define T_EVENTS_MAX	8192
@@ -128,8 +130,5 @@ int t_child(int unpriv, int (*fn)(void *arg), void *arg);
  * -1 on timeout.
  */
 int t_wait_blocked(pid_t tid, long nr);
-
-/* Writes n bytes of 'x' to path (created or truncated), without logging. */
-int write_file(const char *path, size_t n);
 
 #endif /* RINOTIFY_SELFTESTS_TRACE_H */
