@@ -43,34 +43,18 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-/* The uapi header brings <linux/fcntl.h> (O_* flags), which clashes with glibc's <fcntl.h>. */
-#include <linux/rinotify.h>
+#include "uapi.h"
 
 #include "kselftest_harness.h"
 #include "backend.h"
+#include "clock.h"
+#include "file.h"
+#include "module.h"
+#include "records.h"
+#include "sysctl.h"
 
-extern int open(const char *path, int flags, ...);
-extern int fcntl(int fd, int cmd, ...);
-extern int inotify_init1(int flags);
-#ifndef O_ASYNC
-#define O_ASYNC FASYNC
-#endif
-/* <sys/mount.h> brings <fcntl.h> too. */
-extern int mount(const char *source, const char *target, const char *type,
-		 unsigned long flags, const void *data);
-extern int umount2(const char *target, int flags);
-#define MNT_DETACH 2
-
-#ifndef INOTIFY_IOC_SETNEXTWD
-#define INOTIFY_IOC_SETNEXTWD	_IOW('I', 0, __s32)
-#endif
-
-#define DEVICE		"/dev/rinotify"
-#define SYSCTL_DIR	"/proc/sys/fs/rinotify/"
 #define USERS		"/sys/kernel/debug/rinotify/users"
 #define NOBODY		65534
 
@@ -108,14 +92,6 @@ static void failure(const char *fmt, ...)
 
 #define COUNT(field) __atomic_fetch_add(&sh->field, 1, __ATOMIC_RELAXED)
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
 /* xorshift: every process and thread its own deterministic sequence. */
 static unsigned int rnd(unsigned int *s)
 {
@@ -125,108 +101,25 @@ static unsigned int rnd(unsigned int *s)
 	return *s;
 }
 
-static int add_watch(int fd, const char *path, uint32_t mask)
-{
-	struct rinotify_watch w = { .pathname = (uintptr_t)path, .mask = mask };
-
-	return ioctl(fd, RINOTIFY_IOC_ADD_WATCH, &w);
-}
-
-static int rm_watch(int fd, int wd)
-{
-	return ioctl(fd, RINOTIFY_IOC_RM_WATCH, wd);
-}
-
-static int delete_module(const char *name)
-{
-	return syscall(__NR_delete_module, name, O_NONBLOCK);
-}
-
-static int load_module(void)
-{
-	const char *ko = getenv("RINOTIFY_KO");
-	int fd, ret;
-
-	if (!ko)
-		return -1;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(__NR_finit_module, fd, "", 0);
-	close(fd);
-	return ret;
-}
-
-static int module_loaded(void)
-{
-	struct stat st;
-
-	return stat(DEVICE, &st) == 0;
-}
-
-/* Unloads, retrying for up to 5 s while refused; returns the retries, -1 on failure. */
-static int unload_module(void)
-{
-	long end = now_ms() + 5000;
-	int tries = 0;
-
-	while (delete_module("rinotify")) {
-		if (errno != EWOULDBLOCK || now_ms() > end)
-			return -1;
-		tries++;
-		usleep(10 * 1000);
-	}
-	return tries;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -1;
-	close(fd);
-	return ret;
-}
-
-static long read_long(const char *path)
-{
-	char buf[64] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
 /*
  * Reads the debugfs file of per-user counts into buf; returns its length, -1 with errno if
  * it cannot be read. Every line must be "uid:U instances:I watches:W" with I > 0, W >= 0.
  */
 static ssize_t read_users(char *buf, size_t size, int *malformed)
 {
-	int fd = open(USERS, O_RDONLY | O_CLOEXEC);
-	ssize_t n, len = 0;
-	char *line;
+	ssize_t len = read_file(USERS, buf, size);
+	char *line, *next;
 
-	if (fd < 0)
+	if (len < 0)
 		return -1;
-	while ((n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[len] = 0;
 	*malformed = 0;
-	for (line = buf; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+	for (line = buf; *line; line = next) {
 		unsigned int uid;
 		int inst, watches;
 
+		next = line + strcspn(line, "\n");
+		if (*next)
+			next++;
 		if (sscanf(line, "uid:%u instances:%d watches:%d", &uid, &inst, &watches) != 3 ||
 		    inst <= 0 || watches < 0)
 			*malformed = 1;
@@ -250,33 +143,6 @@ static const char *users_settled(void)
 		usleep(10 * 1000);
 	}
 	return buf;
-}
-
-/*
- * Checks the records in buf[0..n): lengths, NUL padding, wd -1 only with IN_Q_OVERFLOW.
- * Returns the number of records, -1 if one is malformed.
- */
-static int check_records(const char *buf, ssize_t n, long *overflows)
-{
-	ssize_t off = 0;
-	int nrec = 0;
-
-	while (off < n) {
-		const struct inotify_event *ev = (const void *)(buf + off);
-
-		if (n - off < (ssize_t)sizeof(*ev) || ev->len % 16 ||
-		    n - off < (ssize_t)(sizeof(*ev) + ev->len))
-			return -1;
-		if (ev->len && (!ev->name[0] || ev->name[ev->len - 1]))
-			return -1;
-		if ((ev->wd == -1) != (ev->mask == IN_Q_OVERFLOW))
-			return -1;
-		if (ev->mask == IN_Q_OVERFLOW)
-			(*overflows)++;
-		off += sizeof(*ev) + ev->len;
-		nrec++;
-	}
-	return nrec;
 }
 
 /* ---- the tree ------------------------------------------------------------------------ */
@@ -427,7 +293,7 @@ static void *adder(void *arg)
 		    errno != EBADF)
 			failure("SETNEXTWD: %s", strerror(errno));
 		COUNT(adds);
-		wd = add_watch(fd, path, mask);
+		wd = rinotify_add_watch(fd, path, mask);
 		if (wd > 0)
 			COUNT(add_ok);
 		else if (fd >= 0 && !errno_in(errno, ok))
@@ -444,7 +310,7 @@ static void *remover(void *arg)
 		int fd = load_fd(rnd(&s) % NR_INST);
 
 		COUNT(rms);
-		if (rm_watch(fd, 1 + rnd(&s) % 48) && fd >= 0 && errno != EINVAL && errno != EBADF)
+		if (rinotify_rm_watch(fd, 1 + rnd(&s) % 48) && fd >= 0 && errno != EINVAL && errno != EBADF)
 			failure("rm_watch: %s", strerror(errno));
 		/* A tight loop here would starve the churners of CPU under emulation. */
 		if (rnd(&s) % 4 == 0)
@@ -459,6 +325,7 @@ static void read_one(int fd, unsigned int *s)
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	size_t size = sizes[rnd(s) % 8];
 	long overflows = 0;
+	char why[128];
 	ssize_t n;
 	int nrec;
 
@@ -469,9 +336,11 @@ static void read_one(int fd, unsigned int *s)
 			failure("read(%zu): %s", size, strerror(errno));
 		return;
 	}
-	nrec = check_records(buf, n, &overflows);
-	if (nrec < 0 || n == 0)
-		failure("read(%zu) = %zd: malformed records", size, n);
+	nrec = records_check(buf, n, &overflows, why, sizeof(why));
+	if (nrec < 0)
+		failure("read(%zu) = %zd: malformed records: %s", size, n, why);
+	else if (n == 0)
+		failure("read(%zu) = 0", size);
 	else
 		__atomic_fetch_add(&sh->records, nrec, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&sh->overflows, overflows, __ATOMIC_RELAXED);
@@ -547,6 +416,7 @@ static void *blocking_reader(void *arg)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	long overflows = 0;
+	char why[128];
 	ssize_t n;
 	int fd = (int)(uintptr_t)arg, nrec;
 
@@ -559,9 +429,11 @@ static void *blocking_reader(void *arg)
 				COUNT(interrupted_reads);
 			continue;
 		}
-		nrec = check_records(buf, n, &overflows);
-		if (nrec <= 0)
-			failure("blocking read = %zd: malformed records", n);
+		nrec = records_check(buf, n, &overflows, why, sizeof(why));
+		if (nrec < 0)
+			failure("blocking read = %zd: malformed records: %s", n, why);
+		else if (nrec == 0)
+			failure("blocking read = 0");
 		else
 			__atomic_fetch_add(&sh->records, nrec, __ATOMIC_RELAXED);
 		COUNT(blocking_reads);
@@ -586,7 +458,7 @@ static void fork_user(int fd, unsigned int *s)
 	pid = fork();
 	if (pid == 0) {
 		random_path(s, path, sizeof(path), 1);
-		add_watch(dupfd, path, IN_ALL_EVENTS);
+		rinotify_add_watch(dupfd, path, IN_ALL_EVENTS);
 		read_one(dupfd, s);
 		_exit(0);
 	}
@@ -612,7 +484,7 @@ static void *closer(void *arg)
 				fork_user(fd, &s);
 			continue;
 		}
-		fd = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		fd = open(RINOTIFY_DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EMFILE)
 				failure("open: %s", strerror(errno));
@@ -646,16 +518,16 @@ static void watcher(int id)
 	signal(SIGIO, SIG_IGN);
 	sigaction(SIGUSR1, &sa, NULL);
 	for (i = 0; i < NR_INST; i++)
-		inst[i] = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		inst[i] = open(RINOTIFY_DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	/* One more instance, blocking, read by a thread that sleeps in read(). */
-	blocking = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	blocking = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
 	if (blocking < 0)
 		failure("open: %s", strerror(errno));
 	for (i = 0; i < 3; i++) {
 		char path[128];
 
 		snprintf(path, sizeof(path), "%s/c%d", base, i);
-		add_watch(blocking, path, IN_ALL_EVENTS);
+		rinotify_add_watch(blocking, path, IN_ALL_EVENTS);
 	}
 	pthread_create(&t[nt++], NULL, blocking_reader, (void *)(uintptr_t)blocking);
 	blocked_reader = t[0];
@@ -693,15 +565,14 @@ static const long values[3][3] = {
 static void sysctl_changer(void)
 {
 	unsigned int s = 77;
-	char path[128], val[32];
+	long value;
 	int k;
 
 	while (!sh->stop) {
 		k = rnd(&s) % 3;
-		snprintf(path, sizeof(path), SYSCTL_DIR "%s", knobs[k]);
-		snprintf(val, sizeof(val), "%ld", values[k][rnd(&s) % 3]);
-		if (write_str(path, val))
-			failure("write %s %s: %s", path, val, strerror(errno));
+		value = values[k][rnd(&s) % 3];
+		if (sysctl_set(RINOTIFY_SYSCTL_DIR, knobs[k], value))
+			failure("write %s %ld: %s", knobs[k], value, strerror(errno));
 		COUNT(sysctl_writes);
 		usleep(30 * 1000);
 	}
@@ -921,11 +792,12 @@ static void make_tree(void)
 
 static void remove_tree(void)
 {
-	char cmd[256];
+	char mnt[128];
 
-	snprintf(cmd, sizeof(cmd), "umount %s/c0/mnt 2>/dev/null; rm -rf %s", base, base);
-	if (system(cmd))
-		fprintf(stderr, "# %s failed\n", cmd);
+	snprintf(mnt, sizeof(mnt), "%s/c0/mnt", base);
+	umount2(mnt, 0);
+	if (rm_tree(base))
+		fprintf(stderr, "# cannot remove %s: %s\n", base, strerror(errno));
 }
 
 FIXTURE(stress) {
@@ -954,10 +826,7 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 	ASSERT_TRUE(sh != MAP_FAILED);
 	ASSERT_TRUE(module_loaded());
 	for (i = 0; i < 3; i++) {
-		char path[128];
-
-		snprintf(path, sizeof(path), SYSCTL_DIR "%s", knobs[i]);
-		saved[i] = read_long(path);
+		saved[i] = sysctl_get(RINOTIFY_SYSCTL_DIR, knobs[i]);
 		ASSERT_LT(0, saved[i]);
 	}
 	make_tree();
@@ -980,7 +849,7 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 	/* rmmod throughout: refused, since this process holds an instance. */
 	end = now_ms() + seconds * 1000L;
 	while (now_ms() < end) {
-		if (delete_module("rinotify") == 0) {
+		if (module_unload() == 0) {
 			rmmod_ok++;
 			break;
 		}
@@ -1025,25 +894,20 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 	close(nat.fd);
 	close(rin.fd);
 
-	for (i = 0; i < 3; i++) {
-		char path[128], val[32];
-
-		snprintf(path, sizeof(path), SYSCTL_DIR "%s", knobs[i]);
-		snprintf(val, sizeof(val), "%ld", saved[i]);
-		EXPECT_EQ(0, write_str(path, val));
-	}
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, sysctl_set(RINOTIFY_SYSCTL_DIR, knobs[i], saved[i]));
 	remove_tree();
 
 	/* Nothing held by anyone any more ... */
 	left = users_settled();
 	EXPECT_STREQ("", left);
 	/* ... so the module unloads, and loads again. */
-	i = unload_module();
+	i = module_unload_wait(5000);
 	EXPECT_LE(0, i) TH_LOG("rmmod after the stress: %s", strerror(errno));
 	if (i > 0)
 		TH_LOG("rmmod refused %d times before it succeeded", i);
 	EXPECT_FALSE(module_loaded());
-	ASSERT_EQ(0, load_module());
+	ASSERT_EQ(0, module_load());
 	ASSERT_TRUE(module_loaded());
 	EXPECT_STREQ("", users_settled());
 }
@@ -1081,7 +945,7 @@ static int exit_user(int n)
 	int fd[2], i, d, f;
 
 	for (i = 0; i < 2; i++)
-		fd[i] = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		fd[i] = open(RINOTIFY_DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	for (i = 0; i < 200; i++) {
 		d = i % 4;
 		f = (i / 4) % 5;
@@ -1089,7 +953,7 @@ static int exit_user(int n)
 			snprintf(p, sizeof(p), "%s/x/d%d", base, d);
 		else
 			snprintf(p, sizeof(p), "%s/x/d%d/f%d", base, d, f);
-		add_watch(fd[i % 2], p, IN_ALL_EVENTS | (i % 3 ? 0 : IN_ONESHOT));
+		rinotify_add_watch(fd[i % 2], p, IN_ALL_EVENTS | (i % 3 ? 0 : IN_ONESHOT));
 		if (read(fd[i % 2], buf, sizeof(buf)) < 0 && errno != EAGAIN)
 			return 1;
 	}
@@ -1132,10 +996,10 @@ TEST_F_TIMEOUT(stress, module_exit_under_load, 600)
 		r = exit_user(4);
 		EXPECT_EQ(0, r);
 		/* Right after the last close returned. */
-		r = unload_module();
+		r = module_unload_wait(5000);
 		ASSERT_LE(0, r) TH_LOG("cycle %d: rmmod: %s", cycle, strerror(errno));
 		retries += r;
-		ASSERT_EQ(0, load_module()) TH_LOG("cycle %d: insmod: %s", cycle, strerror(errno));
+		ASSERT_EQ(0, module_load()) TH_LOG("cycle %d: insmod: %s", cycle, strerror(errno));
 	}
 	sh->stop = 1;
 	EXPECT_EQ(del, waitpid(del, &status, 0));
@@ -1159,18 +1023,18 @@ TEST_F(stress, debugfs_file_pins_module)
 	ASSERT_TRUE(module_loaded());
 	fd = open(USERS, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	r = delete_module("rinotify");
+	r = module_unload();
 	err = errno;
 	EXPECT_EQ(-1, r);
 	EXPECT_EQ(EWOULDBLOCK, err);
 	EXPECT_LE(0, read(fd, buf, sizeof(buf)));
 	EXPECT_EQ(0, close(fd));
 	if (r == 0) {
-		ASSERT_EQ(0, load_module());
+		ASSERT_EQ(0, module_load());
 	} else {
 		/* Unloads once closed, and comes back. */
-		EXPECT_LE(0, unload_module());
-		ASSERT_EQ(0, load_module());
+		EXPECT_LE(0, module_unload_wait(5000));
+		ASSERT_EQ(0, module_load());
 	}
 	ASSERT_TRUE(module_loaded());
 }
@@ -1185,10 +1049,10 @@ TEST_F(stress, sysctl_file_open_across_rmmod)
 	int fd, r;
 
 	ASSERT_TRUE(module_loaded());
-	fd = open(SYSCTL_DIR "max_user_watches", O_RDWR | O_CLOEXEC);
+	fd = open(RINOTIFY_SYSCTL_DIR "/max_user_watches", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	EXPECT_LT(0, read(fd, buf, sizeof(buf)));
-	r = unload_module();
+	r = module_unload_wait(5000);
 	EXPECT_LE(0, r);
 	errno = 0;
 	EXPECT_EQ(-1, pread(fd, buf, sizeof(buf), 0));
@@ -1196,9 +1060,9 @@ TEST_F(stress, sysctl_file_open_across_rmmod)
 	EXPECT_EQ(-1, pwrite(fd, "100", 3, 0));
 	EXPECT_EQ(0, close(fd));
 	if (!module_loaded())
-		ASSERT_EQ(0, load_module());
+		ASSERT_EQ(0, module_load());
 	ASSERT_TRUE(module_loaded());
-	EXPECT_LT(0, read_long(SYSCTL_DIR "max_user_watches"));
+	EXPECT_LT(0, sysctl_get(RINOTIFY_SYSCTL_DIR, "max_user_watches"));
 }
 
 /* ---- wd reuse ------------------------------------------------------------------------ */
