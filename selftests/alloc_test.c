@@ -20,9 +20,8 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "slab.h"
 
-#define WATCH_CACHE	"rinotify_watch_cache"
-#define EVENT_CACHE	"rinotify_event_cache"
 #define FAILSLAB	"/sys/kernel/debug/failslab"
 /* More than any operation here allocates; a walk that reaches it is a failure. */
 #define MAX_NTH		2000
@@ -56,18 +55,6 @@ static void outcomes_log(const char *what, struct outcomes *o)
 		t_log("%s: %s", what, o->s[i]);
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
 /* The fail-nth file of this thread; opened by each test (a forked process). */
 static int nth_fd = -1;
 
@@ -77,7 +64,7 @@ static int nth_fd = -1;
  */
 static int failnth_setup(void)
 {
-	if (write_str(FAILSLAB "/ignore-gfp-wait", "N") || write_str(FAILSLAB "/verbose", "0"))
+	if (write_text(FAILSLAB "/ignore-gfp-wait", "N") || write_text(FAILSLAB "/verbose", "0"))
 		return -1;
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	return nth_fd < 0 ? -1 : 0;
@@ -150,51 +137,14 @@ static const char *result(long ret, int err)
 	return ret < 0 ? errno_name(err) : "0";
 }
 
-/* Active objects of a slab cache in /proc/slabinfo, -1 if it is not listed. */
-static long slab_active(const char *cache)
-{
-	char line[512], name[128];
-	long active = -1, n;
-	FILE *f = fopen("/proc/slabinfo", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%127s %ld", name, &n) == 2 && !strcmp(name, cache))
-			active = n;
-	fclose(f);
-	return active;
-}
-
-/*
- * Active objects after shrinking the cache (which flushes SLUB's per-CPU slabs and KASAN's
- * quarantine), polled for up to ~5 s until at most max: marks are freed by fsnotify's
- * reaper after an SRCU grace period.
- */
-static long slab_settled(const char *cache, long max)
-{
-	char path[128];
-	long n = -1;
-
-	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
-	for (int i = 0; i < 100; i++) {
-		write_str(path, "1");
-		n = slab_active(cache);
-		if (n <= max)
-			break;
-		usleep(50 * 1000);
-	}
-	return n;
-}
-
 struct baseline {
 	long watches, events;
 };
 
 static void slab_baseline(struct baseline *b)
 {
-	b->watches = be == &backend_rinotify ? slab_settled(WATCH_CACHE, 0) : 0;
-	b->events = be == &backend_rinotify ? slab_settled(EVENT_CACHE, 0) : 0;
+	b->watches = be == &backend_rinotify ? slab_wait_at_most(WATCH_CACHE, 0) : 0;
+	b->events = be == &backend_rinotify ? slab_wait_at_most(EVENT_CACHE, 0) : 0;
 }
 
 /*
@@ -208,8 +158,8 @@ static int nothing_left(struct __test_metadata *_metadata, const struct baseline
 	int fd, fd2, wd;
 
 	if (be == &backend_rinotify) {
-		EXPECT_EQ(b->watches, slab_settled(WATCH_CACHE, b->watches));
-		EXPECT_EQ(b->events, slab_settled(EVENT_CACHE, b->events));
+		EXPECT_EQ(b->watches, slab_wait_at_most(WATCH_CACHE, b->watches));
+		EXPECT_EQ(b->events, slab_wait_at_most(EVENT_CACHE, b->events));
 	}
 	if (t_sysctl_set("max_user_instances", 1) || t_sysctl_set("max_user_watches", 1))
 		return -1;
