@@ -26,15 +26,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
-/* <linux/inotify.h> brings <linux/fcntl.h>, which clashes with glibc's <fcntl.h>. */
-#include <linux/rinotify.h>
+/* The uapi's IN_* values and the selftests' ABI wrappers, selftests/lib/. */
+#include "uapi.h"
+#include "rinotify_user.h"
 
-#define RINOTIFY_DEVICE "/dev/rinotify"
 #define EXPORT __attribute__((visibility("default")))
-
-extern int open(const char *path, int flags, ...);
 
 /* The mask bits inotify_add_watch() accepts (ALL_INOTIFY_BITS of <linux/inotify.h>). */
 #define ALL_INOTIFY_BITS (IN_ALL_EVENTS | IN_UNMOUNT | IN_Q_OVERFLOW | IN_IGNORED | \
@@ -91,8 +88,7 @@ EXPORT int inotify_init1(int flags)
 		trace(-1, "inotify_init1(%#x)", flags);
 		return -1;
 	}
-	/* IN_CLOEXEC and IN_NONBLOCK are O_CLOEXEC and O_NONBLOCK by definition. */
-	fd = open(RINOTIFY_DEVICE, O_RDONLY | flags);
+	fd = rinotify_init1(flags);
 	if (fd < 0 && errno != EMFILE && errno != ENFILE && errno != ENOMEM) {
 		/*
 		 * No device (module not loaded) or no access to it: say so, whatever
@@ -113,7 +109,6 @@ EXPORT int inotify_init(void)
 
 EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 {
-	struct rinotify_watch w = { .pathname = (uintptr_t)pathname, .mask = mask };
 	int (*next)(int, const char *, uint32_t);
 	int wd;
 
@@ -125,7 +120,7 @@ EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 		errno = EINVAL;
 		wd = -1;
 	} else {
-		wd = ioctl(fd, RINOTIFY_IOC_ADD_WATCH, &w);
+		wd = rinotify_add_watch(fd, pathname, mask);
 		if (wd < 0 && errno == ENOTTY) {
 			/* Not a rinotify instance: what inotify itself says about it. */
 			next = next_symbol("inotify_add_watch");
@@ -149,8 +144,7 @@ EXPORT int inotify_rm_watch(int fd, int wd)
 	int (*next)(int, int);
 	int ret;
 
-	/* By value; as a long, so no upper bits are left undefined. */
-	ret = ioctl(fd, RINOTIFY_IOC_RM_WATCH, (long)wd);
+	ret = rinotify_rm_watch(fd, wd);
 	if (ret < 0 && errno == ENOTTY) {
 		next = next_symbol("inotify_rm_watch");
 		if (!next) {
