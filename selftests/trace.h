@@ -16,6 +16,10 @@
  * fails the scenario.
  *
  * The trace is not thread-safe: threads return results to the main thread, which logs them.
+ *
+ * The recorder is in trace.c (the log and its names), trace_calls.c (the t_*() calls),
+ * trace_records.c (the records read), trace_diff.c (the comparison) and scenario.c (the
+ * life cycle); trace_internal.h is what they share.
  */
 #ifndef RINOTIFY_SELFTESTS_TRACE_H
 #define RINOTIFY_SELFTESTS_TRACE_H
@@ -54,7 +58,7 @@ extern int t_raw_bytes;
 extern struct t_event t_ev[T_EVENTS_MAX];
 extern int t_nev;
 
-/* Scenario life cycle (fixture setup/teardown). 0 on success. */
+/* Scenario life cycle (fixture setup/teardown, scenario.c). 0 on success. */
 int scenario_begin(const char *name, const struct backend *backend);
 int scenario_end(void);
 /* The scenario's directory (absolute). */
