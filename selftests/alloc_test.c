@@ -179,11 +179,10 @@ static int nothing_left(struct __test_metadata *_metadata, const struct baseline
 	return 0;
 }
 
-/* Runs `call` with its n-th allocation failing, for n = 1, 2, ... until none fails. */
-#define WALK(n, fired, call)						\
-	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {		\
-		call;							\
-	}
+/*
+ * Each walk below is a loop that runs a call with its n-th allocation failing, for n = 1,
+ * 2, ... until the call completes without reaching its n-th allocation (fired is then 0).
+ */
 
 /* The instance: inotify_init1() / open(). */
 TEST_F(scenarios, alloc_open)
@@ -195,7 +194,7 @@ TEST_F(scenarios, alloc_open)
 
 	ASSERT_EQ(0, failnth_setup());
 	slab_baseline(&b);
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		failnth_arm(n);
 		fd = be->init1(IN_NONBLOCK);
 		err = errno;
@@ -204,7 +203,7 @@ TEST_F(scenarios, alloc_open)
 		outcome_add(&o, s);
 		if (fd >= 0)
 			close(fd);
-	});
+	}
 	ASSERT_FALSE(fired);
 	outcomes_log("open", &o);
 	ASSERT_EQ(0, nothing_left(_metadata, &b));
@@ -223,7 +222,7 @@ TEST_F(scenarios, alloc_add_watch)
 	slab_baseline(&b);
 	fd = be->init1(IN_NONBLOCK);
 	ASSERT_LE(0, fd);
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		snprintf(path, sizeof(path), "f%d", n);
 		close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 		failnth_arm(n);
@@ -243,7 +242,7 @@ TEST_F(scenarios, alloc_add_watch)
 		if (wd > 0)
 			be->rm_watch(fd, wd);
 		drain(fd, -2, -2, q, sizeof(q));
-	});
+	}
 	ASSERT_FALSE(fired);
 	close(fd);
 	outcomes_log("add_watch", &o);
@@ -272,7 +271,7 @@ TEST_F(scenarios, alloc_event_parent_and_child)
 	fwd = be->add_watch(fd, "d/f", IN_ATTRIB);
 	ASSERT_LT(0, dwd);
 	ASSERT_LT(0, fwd);
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		failnth_arm(n);
 		ret = chmod("d/f", n % 2 ? 0600 : 0644);
 		err = errno;
@@ -280,7 +279,7 @@ TEST_F(scenarios, alloc_event_parent_and_child)
 		drain(fd, dwd, fwd, q, sizeof(q));
 		snprintf(s, sizeof(s), "chmod %s, queue: %s", result(ret, err), q);
 		outcome_add(&o, s);
-	});
+	}
 	ASSERT_FALSE(fired);
 	close(fd);
 	outcomes_log("event", &o);
@@ -302,13 +301,14 @@ TEST_F(scenarios, alloc_event_merged)
 	ASSERT_EQ(0, failnth_setup());
 	slab_baseline(&b);
 	ASSERT_EQ(0, mkdir("d", 0755));
-	fw = open("d/a-rather-long-name-0123456789-0123456789", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fw = open("d/a-rather-long-name-0123456789-0123456789", O_WRONLY | O_CREAT | O_CLOEXEC,
+		  0644);
 	ASSERT_LE(0, fw);
 	fd = be->init1(IN_NONBLOCK);
 	ASSERT_LE(0, fd);
 	dwd = be->add_watch(fd, "d", IN_MODIFY);
 	ASSERT_LT(0, dwd);
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		ASSERT_EQ(1, write(fw, "x", 1));	/* queued: "D MODIFY a-rather..." */
 		failnth_arm(n);
 		ret = write(fw, "x", 1);		/* the same event: merged */
@@ -317,7 +317,7 @@ TEST_F(scenarios, alloc_event_merged)
 		drain(fd, dwd, -2, q, sizeof(q));
 		snprintf(s, sizeof(s), "write %s, queue: %s", result(ret < 0 ? -1 : 0, err), q);
 		outcome_add(&o, s);
-	});
+	}
 	ASSERT_FALSE(fired);
 	close(fw);
 	close(fd);
@@ -341,7 +341,7 @@ TEST_F(scenarios, alloc_event_oneshot_watch_stays)
 	MKFILE("f");
 	fd = be->init1(IN_NONBLOCK);
 	ASSERT_LE(0, fd);
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		fwd = be->add_watch(fd, "f", IN_ATTRIB | IN_ONESHOT);
 		ASSERT_LT(0, fwd);
 		failnth_arm(n);
@@ -357,7 +357,7 @@ TEST_F(scenarios, alloc_event_oneshot_watch_stays)
 		outcome_add(&o, s);
 		be->rm_watch(fd, fwd);
 		drain(fd, -2, -2, q, sizeof(q));
-	});
+	}
 	ASSERT_FALSE(fired);
 	close(fd);
 	outcomes_log("oneshot", &o);
@@ -377,7 +377,7 @@ TEST_F(scenarios, alloc_rm_watch)
 	MKFILE("f");
 	fd = be->init1(IN_NONBLOCK);
 	ASSERT_LE(0, fd);
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		wd = be->add_watch(fd, "f", IN_ATTRIB);
 		ASSERT_LT(0, wd);
 		failnth_arm(n);
@@ -389,7 +389,7 @@ TEST_F(scenarios, alloc_rm_watch)
 			 q, be->rm_watch(fd, wd) ? errno_name(errno) : "0");
 		outcome_add(&o, s);
 		drain(fd, -2, -2, q, sizeof(q));
-	});
+	}
 	ASSERT_FALSE(fired);
 	close(fd);
 	outcomes_log("rm_watch", &o);
@@ -409,7 +409,7 @@ TEST_F(scenarios, alloc_read_and_close)
 	slab_baseline(&b);
 	ASSERT_EQ(0, mkdir("d", 0755));
 	MKFILE("d/f");
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		fd = be->init1(IN_NONBLOCK);
 		ASSERT_LE(0, fd);
 		wd = be->add_watch(fd, "d", IN_ATTRIB);
@@ -425,9 +425,9 @@ TEST_F(scenarios, alloc_read_and_close)
 			snprintf(s, sizeof(s), "read %zd", len);
 		outcome_add(&o, s);
 		close(fd);
-	});
+	}
 	ASSERT_FALSE(fired);
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		fd = be->init1(IN_NONBLOCK);
 		ASSERT_LE(0, fd);
 		wd = be->add_watch(fd, "d", IN_ATTRIB);
@@ -440,7 +440,7 @@ TEST_F(scenarios, alloc_read_and_close)
 		fired = failnth_fired();
 		snprintf(s, sizeof(s), "close %s", result(ret, err));
 		outcome_add(&c, s);
-	});
+	}
 	ASSERT_FALSE(fired);
 	outcomes_log("read", &o);
 	outcomes_log("close", &c);
