@@ -77,15 +77,15 @@ static int add_watch_retry_enospc(int fd, const char *path, uint32_t mask)
 }
 
 /*
- * Checks in a forked child, which reports through its exit status: a failed check prints
- * where and returns 1 from the child function. Used where the parent must restore a sysctl
- * whatever happens.
+ * Checks in a child of run_child(), which reports through its exit status: a failed check
+ * prints where and ends the child with status 1. Used where the parent must restore a
+ * sysctl whatever happens.
  */
 #define CHILD_CHECK(cond) do {							\
 	if (!(cond)) {								\
 		fprintf(stderr, "# child %s:%d: %s failed (errno %d: %s)\n",	\
 			__FILE__, __LINE__, #cond, errno, strerror(errno));	\
-		return 1;							\
+		_exit(1);							\
 	}									\
 } while (0)
 
@@ -323,7 +323,7 @@ TEST(slab_caches_hold_watches_and_events)
 	}
 	w1 = slab_active(WATCH_CACHE);
 	EXPECT_LE(w0 + SLAB_N, w1) TH_LOG("%s: %ld before, %ld with %d watches",
-					 WATCH_CACHE, w0, w1, SLAB_N);
+					  WATCH_CACHE, w0, w1, SLAB_N);
 	ASSERT_EQ(0, close(fd));
 	w2 = slab_wait_at_most(WATCH_CACHE, w0);
 	EXPECT_GE(w0, w2) TH_LOG("%s: %ld before, %ld after close", WATCH_CACHE, w0, w2);
@@ -349,7 +349,7 @@ TEST(slab_caches_hold_watches_and_events)
 	EXPECT_EQ(SLAB_N * 16, i);
 	e1 = slab_active(EVENT_CACHE);
 	EXPECT_LE(e0 + SLAB_N, e1) TH_LOG("%s: %ld before, %ld with %d events queued",
-					 EVENT_CACHE, e0, e1, SLAB_N);
+					  EVENT_CACHE, e0, e1, SLAB_N);
 	ASSERT_EQ(0, close(fd));
 	e2 = slab_wait_at_most(EVENT_CACHE, e0);
 	EXPECT_GE(e0, e2) TH_LOG("%s: %ld before, %ld after close", EVENT_CACHE, e0, e2);
@@ -543,7 +543,7 @@ TEST(open_flags_like_inotify_init1)
 	};
 	int fd, fl;
 
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
 		errno = 0;
 		fd = open(RINOTIFY_DEVICE, O_RDONLY | refused[i].flag, 0);
 		EXPECT_EQ(-1, fd) TH_LOG("open(O_RDONLY | %s) succeeded", refused[i].name);
@@ -551,7 +551,7 @@ TEST(open_flags_like_inotify_init1)
 		if (fd >= 0)
 			close(fd);
 	}
-	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(accepted); i++) {
 		fd = open(RINOTIFY_DEVICE, O_RDONLY | accepted[i].flag, 0);
 		/* O_CREAT|O_EXCL of an existing node is the VFS's EEXIST. */
 		if (accepted[i].flag & O_EXCL) {
