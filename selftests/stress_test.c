@@ -65,7 +65,7 @@
 
 /* What the processes report; in shared memory. */
 struct shared {
-	volatile int stop;
+	int stop;		/* 1: the load ends; 2: it has ended, drain the queues */
 	long adds, add_ok, rms, reads, records, overflows, closes, forks, sysctl_writes;
 	long churn_ops, mounts, rmmod_refused, users_reads, probes, blocking_reads;
 	long interrupted_reads, signals;
@@ -90,7 +90,21 @@ static void failure(const char *fmt, ...)
 	va_end(ap);
 }
 
-#define COUNT(field) __atomic_fetch_add(&sh->field, 1, __ATOMIC_RELAXED)
+static void count(long *counter)
+{
+	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+/* What the main process says of the run: 0 while it goes on, then 1, then 2. */
+static int stopping(void)
+{
+	return __atomic_load_n(&sh->stop, __ATOMIC_RELAXED);
+}
+
+static void set_stop(int stage)
+{
+	__atomic_store_n(&sh->stop, stage, __ATOMIC_RELAXED);
+}
 
 /* xorshift: every process and thread its own deterministic sequence. */
 static unsigned int rnd(unsigned int *s)
@@ -186,7 +200,7 @@ static void churner(int id)
 	int fd, mounted = 0, i = 0;
 
 	snprintf(mnt, sizeof(mnt), "%s/c0/mnt", base);
-	while (!sh->stop) {
+	while (!stopping()) {
 		random_path(&s, a, sizeof(a), 0);
 		switch (rnd(&s) % 8) {
 		case 0:
@@ -202,8 +216,9 @@ static void churner(int id)
 		case 3:
 			/* Across directories, files and directories alike. */
 			random_path(&s, b, sizeof(b), 0);
-			if (rename(a, b) && errno != ENOENT && errno != ENOTDIR && errno != EISDIR &&
-			    errno != ENOTEMPTY && errno != EINVAL && errno != EXDEV && errno != EBUSY)
+			if (rename(a, b) && errno != ENOENT && errno != ENOTDIR &&
+			    errno != EISDIR && errno != ENOTEMPTY && errno != EINVAL &&
+			    errno != EXDEV && errno != EBUSY)
 				failure("churn rename %s %s: %s", a, b, strerror(errno));
 			break;
 		case 4:
@@ -231,7 +246,7 @@ static void churner(int id)
 			/* A tmpfs comes and goes on a watched directory (umount: IN_UNMOUNT). */
 			if (!mounted && !mount("stress", mnt, "tmpfs", 0, "size=4m,mode=0777")) {
 				mounted = 1;
-				COUNT(mounts);
+				count(&sh->mounts);
 			} else if (mounted && (rnd(&s) % 4 == 0)) {
 				if (!umount2(mnt, 0))
 					mounted = 0;
@@ -245,7 +260,7 @@ static void churner(int id)
 				close(fd);
 			break;
 		}
-		COUNT(churn_ops);
+		count(&sh->churn_ops);
 		if (++i % 64 == 0)
 			usleep(1000);
 	}
@@ -282,7 +297,7 @@ static void *adder(void *arg)
 	int fd, wd;
 	uint32_t mask;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		fd = load_fd(rnd(&s) % NR_INST);
 		random_path(&s, path, sizeof(path), 1);
 		mask = (rnd(&s) & IN_ALL_EVENTS) | IN_CREATE | flags[rnd(&s) % 8];
@@ -292,10 +307,10 @@ static void *adder(void *arg)
 			  rnd(&s) % 8 ? 1 + rnd(&s) % 4 : INT32_MAX - rnd(&s) % 3) &&
 		    errno != EBADF)
 			failure("SETNEXTWD: %s", strerror(errno));
-		COUNT(adds);
+		count(&sh->adds);
 		wd = rinotify_add_watch(fd, path, mask);
 		if (wd > 0)
-			COUNT(add_ok);
+			count(&sh->add_ok);
 		else if (fd >= 0 && !errno_in(errno, ok))
 			failure("add_watch %s %#x: %d %s", path, mask, wd, strerror(errno));
 	}
@@ -306,11 +321,12 @@ static void *remover(void *arg)
 {
 	unsigned int s = watcher_seed * 11 + 1;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		int fd = load_fd(rnd(&s) % NR_INST);
 
-		COUNT(rms);
-		if (rinotify_rm_watch(fd, 1 + rnd(&s) % 48) && fd >= 0 && errno != EINVAL && errno != EBADF)
+		count(&sh->rms);
+		if (rinotify_rm_watch(fd, 1 + rnd(&s) % 48) && fd >= 0 && errno != EINVAL &&
+		    errno != EBADF)
 			failure("rm_watch: %s", strerror(errno));
 		/* A tight loop here would starve the churners of CPU under emulation. */
 		if (rnd(&s) % 4 == 0)
@@ -330,7 +346,7 @@ static void read_one(int fd, unsigned int *s)
 	int nrec;
 
 	n = read(fd, buf, size);
-	COUNT(reads);
+	count(&sh->reads);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINVAL && errno != EBADF)
 			failure("read(%zu): %s", size, strerror(errno));
@@ -352,7 +368,7 @@ static void *reader(void *arg)
 	struct pollfd pfd[NR_INST];
 	int i, n;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		for (i = 0; i < NR_INST; i++) {
 			pfd[i].fd = load_fd(i);
 			pfd[i].events = POLLIN;
@@ -379,7 +395,7 @@ static void *prober(void *arg)
 	char path[64], buf[4096];
 	int fd, n, flags;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		fd = load_fd(rnd(&s) % NR_INST);
 		if (fd < 0) {
 			usleep(1000);
@@ -405,7 +421,7 @@ static void *prober(void *arg)
 		/* Interrupts the blocked reader often (EINTR: no SA_RESTART). */
 		if (rnd(&s) % 16 == 0)
 			pthread_kill(blocked_reader, SIGUSR1);
-		COUNT(probes);
+		count(&sh->probes);
 		usleep(2000);
 	}
 	return NULL;
@@ -420,13 +436,13 @@ static void *blocking_reader(void *arg)
 	ssize_t n;
 	int fd = (int)(uintptr_t)arg, nrec;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		n = read(fd, buf, sizeof(buf));
 		if (n < 0) {
 			if (errno != EINTR)
 				failure("blocking read: %s", strerror(errno));
 			else
-				COUNT(interrupted_reads);
+				count(&sh->interrupted_reads);
 			continue;
 		}
 		nrec = records_check(buf, n, &overflows, why, sizeof(why));
@@ -436,14 +452,14 @@ static void *blocking_reader(void *arg)
 			failure("blocking read = 0");
 		else
 			__atomic_fetch_add(&sh->records, nrec, __ATOMIC_RELAXED);
-		COUNT(blocking_reads);
+		count(&sh->blocking_reads);
 	}
 	return NULL;
 }
 
 static void on_signal(int sig)
 {
-	COUNT(signals);
+	count(&sh->signals);
 }
 
 /* A forked child uses a duplicate of an instance (a shared file), then exits. */
@@ -464,7 +480,7 @@ static void fork_user(int fd, unsigned int *s)
 	}
 	close(dupfd);
 	if (pid > 0) {
-		COUNT(forks);
+		count(&sh->forks);
 		waitpid(pid, &status, 0);
 	}
 }
@@ -475,7 +491,7 @@ static void *closer(void *arg)
 	unsigned int s = watcher_seed * 17 + 3;
 	int i, fd, old;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		usleep(20 * 1000 + rnd(&s) % 30000);
 		i = rnd(&s) % NR_INST;
 		if (rnd(&s) % 3 == 0) {
@@ -503,7 +519,7 @@ static void *closer(void *arg)
 		if (dup2(fd, old) < 0)
 			failure("dup2: %s", strerror(errno));
 		close(fd);
-		COUNT(closes);
+		count(&sh->closes);
 	}
 	return NULL;
 }
@@ -568,12 +584,12 @@ static void sysctl_changer(void)
 	long value;
 	int k;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		k = rnd(&s) % 3;
 		value = values[k][rnd(&s) % 3];
 		if (sysctl_set(RINOTIFY_SYSCTL_DIR, knobs[k], value))
 			failure("write %s %ld: %s", knobs[k], value, strerror(errno));
-		COUNT(sysctl_writes);
+		count(&sh->sysctl_writes);
 		usleep(30 * 1000);
 	}
 }
@@ -584,12 +600,12 @@ static void users_reader(void)
 	char buf[4096];
 	int malformed;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		if (read_users(buf, sizeof(buf), &malformed) < 0)
 			failure("read " USERS ": %s", strerror(errno));
 		else if (malformed)
 			failure("malformed " USERS ": %.100s", buf);
-		COUNT(users_reads);
+		count(&sh->users_reads);
 		usleep(50 * 1000);
 	}
 }
@@ -618,7 +634,7 @@ static void *acct_reader(void *arg)
 	for (;;) {
 		ssize_t n, off;
 
-		if (!last && sh->stop == 2)
+		if (!last && stopping() == 2)
 			last = 1;	/* one more drain after the workload ended */
 		else if (last)
 			break;
@@ -650,7 +666,7 @@ static void acct_workload(void)
 	char p[128], q[128];
 	int i = 0, fd;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		snprintf(p, sizeof(p), "%s/acct/a/f%d", base, i);
 		snprintf(q, sizeof(q), "%s/acct/b/g%d", base, i);
 		fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -679,7 +695,8 @@ static const char *acct_compare(struct acct *nat, struct acct *rin, char *msg, s
 	int ncn = 0, ncr = 0;
 
 	if (nat->overflow || rin->overflow) {
-		snprintf(msg, size, "overflow: native %d, rinotify %d", nat->overflow, rin->overflow);
+		snprintf(msg, size, "overflow: native %d, rinotify %d", nat->overflow,
+			 rin->overflow);
 		return msg;
 	}
 	if (nat->n != rin->n) {
@@ -710,7 +727,8 @@ static const char *acct_compare(struct acct *nat, struct acct *rin, char *msg, s
 		}
 		if (nat->ev[i].wd != rin->ev[i].wd || nat->ev[i].mask != rin->ev[i].mask ||
 		    strcmp(nat->ev[i].name, rin->ev[i].name) || kn != kr) {
-			snprintf(msg, size, "event %d: native wd %d mask %#x %s, rinotify wd %d mask %#x %s",
+			snprintf(msg, size,
+				 "event %d: native wd %d mask %#x %s, rinotify wd %d mask %#x %s",
 				 i, nat->ev[i].wd, nat->ev[i].mask, nat->ev[i].name,
 				 rin->ev[i].wd, rin->ev[i].mask, rin->ev[i].name);
 			return msg;
@@ -858,7 +876,7 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 		sh->rmmod_refused++;
 		usleep(20 * 1000);
 	}
-	sh->stop = 1;
+	set_stop(1);
 	for (i = 0; i < npids; i++) {
 		EXPECT_LT(0, pids[i]);
 		if (pids[i] > 0) {
@@ -867,19 +885,18 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 				TH_LOG("process %d: status %#x", i, status);
 		}
 	}
-	sh->stop = 2;
+	set_stop(2);
 	pthread_join(tn, NULL);
 	pthread_join(tr, NULL);
 
 	TH_LOG("churn: %ld ops, %ld mounts; sysctl writes %ld; rmmod refused %ld times",
 	       sh->churn_ops, sh->mounts, sh->sysctl_writes, sh->rmmod_refused);
-	TH_LOG("watchers: %ld add_watch (%ld ok), %ld rm_watch, %ld reads + %ld blocking "
-	       "(%ld interrupted by %ld signals), "
-	       "%ld records (%ld overflows), %ld closes, %ld forks, %ld fdinfo/FIONREAD/O_ASYNC; "
-	       "%ld reads of " USERS,
-	       sh->adds, sh->add_ok, sh->rms, sh->reads, sh->blocking_reads,
-	       sh->interrupted_reads, sh->signals, sh->records,
-	       sh->overflows, sh->closes, sh->forks, sh->probes, sh->users_reads);
+	TH_LOG("watchers: %ld add_watch (%ld ok), %ld rm_watch, %ld reads + %ld blocking",
+	       sh->adds, sh->add_ok, sh->rms, sh->reads, sh->blocking_reads);
+	TH_LOG("  (%ld interrupted by %ld signals), %ld records (%ld overflows), %ld closes,",
+	       sh->interrupted_reads, sh->signals, sh->records, sh->overflows, sh->closes);
+	TH_LOG("  %ld forks, %ld fdinfo/FIONREAD/O_ASYNC; %ld reads of %s", sh->forks,
+	       sh->probes, sh->users_reads, USERS);
 	for (i = 0; i < sh->nerr && i < NR_ERRS; i++)
 		TH_LOG("unexpected: %s", sh->err[i]);
 	EXPECT_EQ(0, sh->nerr);
@@ -918,7 +935,7 @@ static void deleter(int unused)
 {
 	char p[128];
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		for (int d = 0; d < 4; d++) {
 			snprintf(p, sizeof(p), "%s/x/d%d", base, d);
 			mkdir(p, 0777);
@@ -1001,7 +1018,7 @@ TEST_F_TIMEOUT(stress, module_exit_under_load, 600)
 		retries += r;
 		ASSERT_EQ(0, module_load()) TH_LOG("cycle %d: insmod: %s", cycle, strerror(errno));
 	}
-	sh->stop = 1;
+	set_stop(1);
 	EXPECT_EQ(del, waitpid(del, &status, 0));
 	TH_LOG("%d insmod/rmmod cycles; rmmod refused %d times in all before it succeeded",
 	       EXIT_CYCLES, retries);
