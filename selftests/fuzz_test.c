@@ -189,7 +189,8 @@ static const char *const fixed_paths[] = {
 static const char *pick_name(struct rng *r)
 {
 	static const char *const names[] = {
-		"a", "b", "c", "fifteen-chars-x", "sixteen-chars-xx", "thirty-one-chars-0123456789-xyz",
+		"a", "b", "c", "fifteen-chars-x", "sixteen-chars-xx",
+		"thirty-one-chars-0123456789-xyz",
 	};
 
 	switch (below(r, 10)) {
@@ -198,7 +199,7 @@ static const char *pick_name(struct rng *r)
 	case 1:
 		return mid_name;
 	default:
-		return names[below(r, sizeof(names) / sizeof(names[0]))];
+		return names[below(r, ARRAY_SIZE(names))];
 	}
 }
 
@@ -227,7 +228,7 @@ static const char *pick_path(struct rng *r, struct traps *t, char *scratch, size
 		snprintf(scratch, size, "%s/%s", dirs[below(r, 4)], pick_name(r));
 		return scratch;
 	default:
-		return fixed_paths[below(r, sizeof(fixed_paths) / sizeof(fixed_paths[0]))];
+		return fixed_paths[below(r, ARRAY_SIZE(fixed_paths))];
 	}
 }
 
@@ -277,7 +278,7 @@ static size_t pick_read_size(struct rng *r, int fionread)
 	case 4:
 		return READBUF;
 	default:
-		return sizes[below(r, sizeof(sizes) / sizeof(sizes[0]))];
+		return sizes[below(r, ARRAY_SIZE(sizes))];
 	}
 }
 
@@ -429,7 +430,7 @@ static unsigned int pick_ioctl_cmd(struct rng *r)
 		type = chance(r, 50) ? 'I' : below(r, 256);
 		nr = below(r, 256);
 		cmd = _IOC(below(r, 4), type, nr, below(r, 1 << 14));
-		/* tty/FIO* ('T'), file-system ioctls ('f', 'X', 0x94, 0x15), FIBMAP/FIGETBSZ (0). */
+		/* tty/FIO* ('T'), file system ioctls ('f', 'X', 0x94, 0x15), FIBMAP/FIGETBSZ (0) */
 		if (type == 'T' || type == 'f' || type == 'X' || type == 0x94 || type == 0x15 ||
 		    type == 0)
 			continue;
@@ -455,7 +456,11 @@ static unsigned long pick_ioctl_arg(struct rng *r, struct traps *t)
 }
 
 /* The step's result: ret (and errno when it is negative), and a hash of any data. */
-#define RESULT(expr) do { errno = 0; st->ret = (long)(expr); st->err = st->ret < 0 ? errno : 0; } while (0)
+#define RESULT(expr) do {						\
+	errno = 0;							\
+	st->ret = (long)(expr);						\
+	st->err = st->ret < 0 ? errno : 0;				\
+} while (0)
 
 /*
  * One round on one backend, in a fresh directory: the steps the PRNG picks, their results
@@ -484,7 +489,8 @@ static void run_round(const struct backend *b, uint64_t seed, struct round_log *
 		st->desc[0] = 0;
 		/* Most operations need an instance: make one in the slot. */
 		if (fd < 0 && op < 70) {
-			int flags = (chance(&r, 70) ? IN_NONBLOCK : 0) | (chance(&r, 50) ? IN_CLOEXEC : 0);
+			int flags = (chance(&r, 70) ? IN_NONBLOCK : 0) |
+				    (chance(&r, 50) ? IN_CLOEXEC : 0);
 
 			snprintf(st->desc, sizeof(st->desc), "init1(%#x) -> slot %d", flags, i);
 			RESULT(b->init1(flags));
@@ -532,7 +538,8 @@ static void run_round(const struct backend *b, uint64_t seed, struct round_log *
 				buf = t->buf + READBUF - 20;
 				break;
 			}
-			snprintf(st->desc, sizeof(st->desc), "read(slot %d, %s, %zu) [fionread %d]", i,
+			snprintf(st->desc, sizeof(st->desc),
+				 "read(slot %d, %s, %zu) [fionread %d]", i,
 				 buf == t->buf ? "buf" : buf == t->buf + READBUF - 20 ? "page end"
 				 : "bad", count, fr);
 			if (blocking && fr <= 0) {
@@ -576,7 +583,8 @@ static void run_round(const struct backend *b, uint64_t seed, struct round_log *
 				0, 1, 2, 5, 100, INT_MAX - 1, INT_MAX, (unsigned long)INT_MAX + 1,
 				(unsigned long)-1,
 			};
-			unsigned long arg = chance(&r, 80) ? args[below(&r, 9)] : (unsigned long)rnd(&r);
+			unsigned long arg = chance(&r, 80) ? args[below(&r, 9)]
+							   : (unsigned long)rnd(&r);
 
 			snprintf(st->desc, sizeof(st->desc), "SETNEXTWD(slot %d, %#lx)", i, arg);
 			RESULT(ioctl(fd, INOTIFY_IOC_SETNEXTWD, arg));
@@ -584,11 +592,14 @@ static void run_round(const struct backend *b, uint64_t seed, struct round_log *
 			unsigned int cmd = pick_ioctl_cmd(&r);
 			unsigned long arg = pick_ioctl_arg(&r, t);
 
-			snprintf(st->desc, sizeof(st->desc), "ioctl(slot %d, %#x, %#lx)", i, cmd, arg);
+			snprintf(st->desc, sizeof(st->desc), "ioctl(slot %d, %#x, %#lx)", i, cmd,
+				 arg);
 			RESULT(ioctl(fd, cmd, arg));
 		} else if (op < 70) {
-			static const int setfl[] = { 0, O_NONBLOCK, FASYNC, O_NONBLOCK | FASYNC, O_APPEND,
-						     O_NOATIME, O_DIRECT };
+			static const int setfl[] = {
+				0, O_NONBLOCK, FASYNC, O_NONBLOCK | FASYNC, O_APPEND, O_NOATIME,
+				O_DIRECT,
+			};
 			int fl = setfl[below(&r, 7)];
 
 			snprintf(st->desc, sizeof(st->desc), "F_SETFL(slot %d, %#x)", i, fl);
@@ -726,9 +737,10 @@ TEST_F_TIMEOUT(fuzz, differential, 7200)
 			for (int j = k > 8 ? k - 8 : 0; j < k; j++)
 				TH_LOG("  step %d: %s = %s", j, logs[0].s[j].desc,
 				       res(a, sizeof(a), &logs[0].s[j]));
-			TH_LOG("seed %llu round %d step %d (limits %ld %ld): %s: native %s, rinotify %s",
-			       (unsigned long long)seed, round, k, limits[0], limits[1], n->desc,
-			       res(a, sizeof(a), n), res(b, sizeof(b), x));
+			TH_LOG("seed %llu round %d step %d (limits %ld %ld): %s",
+			       (unsigned long long)seed, round, k, limits[0], limits[1], n->desc);
+			TH_LOG("  native %s, rinotify %s", res(a, sizeof(a), n),
+			       res(b, sizeof(b), x));
 			break;
 		}
 		ASSERT_EQ(k, logs[0].n) TH_LOG("first divergence at step %d", k);
@@ -811,11 +823,11 @@ static void chaos_open(struct chaos *c, struct rng *r)
 	int flags = 0, refused = 0, fd;
 	char buf[64];
 
-	for (size_t k = 0; k < sizeof(open_flags) / sizeof(open_flags[0]); k++)
+	for (size_t k = 0; k < ARRAY_SIZE(open_flags); k++)
 		if (chance(r, 30))
 			flags |= open_flags[k];
 	if (chance(r, 10)) {
-		refused = refused_flags[below(r, sizeof(refused_flags) / sizeof(refused_flags[0]))];
+		refused = refused_flags[below(r, ARRAY_SIZE(refused_flags))];
 		flags |= refused;
 	}
 	if (chance(r, 3))
@@ -919,7 +931,8 @@ static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 		break;
 	}
 	case 6:
-		ioctl(fd, RINOTIFY_IOC_RM_WATCH, chance(r, 70) ? below(r, 40) - 2 : (unsigned long)rnd(r));
+		ioctl(fd, RINOTIFY_IOC_RM_WATCH,
+		      chance(r, 70) ? below(r, 40) - 2 : (unsigned long)rnd(r));
 		break;
 	case 7: {
 		unsigned int cmd, type;
@@ -957,7 +970,10 @@ static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 		int ep;
 
 		for (int k = 0; k < 4; k++)
-			p[k] = (struct pollfd){ .fd = slot_get(c, below(r, CHAOS_SLOTS)), .events = POLLIN };
+			p[k] = (struct pollfd){
+				.fd = slot_get(c, below(r, CHAOS_SLOTS)),
+				.events = POLLIN,
+			};
 		poll(p, 4, 0);
 		ep = epoll_create1(EPOLL_CLOEXEC);
 		if (ep >= 0) {
