@@ -211,7 +211,8 @@ const char *t_fdinfo(int fd)
 		unsigned int wd, sdev, mask, ignored, fhb, fht;
 		const char *name = "?";
 		const char *devok = "?";
-		char *fh;
+		char *fh, fhandle[64];
+		dev_t dev;
 		int i, n;
 
 		line[strcspn(line, "\n")] = 0;
@@ -237,18 +238,19 @@ const char *t_fdinfo(int fd)
 		for (i = 0; i < trace.ninodes; i++) {
 			if (trace.inodes[i].ino != ino)
 				continue;
+			dev = trace.inodes[i].dev;
 			name = trace.inodes[i].name;
-			devok = ((major(trace.inodes[i].dev) << 20) | minor(trace.inodes[i].dev)) == sdev ?
-				"ok" : "MISMATCH";
+			devok = ((major(dev) << 20) | minor(dev)) == sdev ? "ok" : "MISMATCH";
 			break;
 		}
 		fh = strstr(line, "fhandle-bytes:");
 		if (fh && sscanf(fh, "fhandle-bytes:%x fhandle-type:%x", &fhb, &fht) == 2)
-			t_log("fdinfo(%s): inotify wd:%x ino:<%s> sdev:<%s> mask:%x ignored_mask:%x fhandle-bytes:%x fhandle-type:%x",
-			      t_fd(fd), wd, name, devok, mask, ignored, fhb, fht);
+			snprintf(fhandle, sizeof(fhandle), " fhandle-bytes:%x fhandle-type:%x", fhb,
+				 fht);
 		else
-			t_log("fdinfo(%s): inotify wd:%x ino:<%s> sdev:<%s> mask:%x ignored_mask:%x (no fhandle)",
-			      t_fd(fd), wd, name, devok, mask, ignored);
+			snprintf(fhandle, sizeof(fhandle), " (no fhandle)");
+		t_log("fdinfo(%s): inotify wd:%x ino:<%s> sdev:<%s> mask:%x ignored_mask:%x%s",
+		      t_fd(fd), wd, name, devok, mask, ignored, fhandle);
 		off += snprintf(out + off, sizeof(out) - off, "%s%x:%x", off ? " " : "", wd, mask);
 		if (off >= sizeof(out))
 			break;

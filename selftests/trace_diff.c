@@ -106,7 +106,8 @@ static void print_diff(char **a, int n, char **b, int m)
 			if (last != k - 1)
 				fprintf(stderr, "# @@ native line %d, rinotify line %d @@\n", i + 1,
 					j + 1);
-			fprintf(stderr, "# %c %s\n", ops[k] == SAME ? ' ' : ops[k] == DEL ? '-' : '+',
+			fprintf(stderr, "# %c %s\n",
+				ops[k] == SAME ? ' ' : ops[k] == DEL ? '-' : '+',
 				ops[k] == ADD ? b[j] : a[i]);
 			printed++;
 			last = k;

@@ -29,8 +29,8 @@ static void parse_records(const unsigned char *buf, size_t n)
 
 		if (problems & RECORD_TORN) {
 			t_violation("at offset %zu of %zu: %s", off, n,
-				  record_problem_str(buf + off, n - off, RECORD_TORN, why,
-						     sizeof(why)));
+				    record_problem_str(buf + off, n - off, RECORD_TORN, why,
+						       sizeof(why)));
 			return;
 		}
 		memcpy(&ie, buf + off, sizeof(ie));
@@ -60,10 +60,12 @@ static void parse_records(const unsigned char *buf, size_t n)
 			}
 			t_log("  raw=%s", hex);
 		}
-		for (i = 0; i < 32; i++)
-			if (problems & (1u << i))
-				t_violation("%s", record_problem_str(buf + off, n - off, 1u << i, why,
-								   sizeof(why)));
+		for (i = 0; i < 32; i++) {
+			if (!(problems & (1u << i)))
+				continue;
+			record_problem_str(buf + off, n - off, 1u << i, why, sizeof(why));
+			t_violation("%s", why);
+		}
 		off += sizeof(ie) + ie.len;
 	}
 }
