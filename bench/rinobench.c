@@ -227,7 +227,7 @@ static double throughput(const struct backend *s, int instances, long files)
 	}
 	t1 = now_ns();
 	if (t.overflows || t.events != expect)
-		fail("%s: throughput: %ld events, %ld overflows, expected %ld", s->name,
+		fail("%s: %s: %ld events, %ld overflows, expected %ld", s->name, __func__,
 		     t.events, t.overflows, expect);
 	for (int i = 0; i < instances; i++)
 		close(fds[i]);
@@ -617,9 +617,11 @@ static double slab_delta(const struct slabs *a, const struct slabs *b, long unit
 		if (labs(d) * 100 < units)
 			continue;
 		bytes += d * b->size[i];
-		if (show)
-			printf("#   %-8s %-6s %-28s %+7ld objects x %4ld bytes = %6.1f bytes each\n",
-			       side, what, b->name[i], d, b->size[i], (double)d * b->size[i] / units);
+		if (show) {
+			printf("#   %-8s %-6s %-28s ", side, what, b->name[i]);
+			printf("%+7ld objects x %4ld bytes = %6.1f bytes each\n", d, b->size[i],
+			       (double)d * b->size[i] / units);
+		}
 	}
 	return (double)bytes / units;
 }
@@ -711,11 +713,11 @@ static void load_module(int load)
 static void w7(const struct backend *s, double *v)
 {
 	long n = scaled(idle_writes);
-	int fd;
+	int fd, load = s == &loaded;
 	int64_t t0;
 
-	if (module_loaded() != (s == &loaded)) {
-		load_module(s == &loaded);
+	if (module_loaded() != load) {
+		load_module(load);
 		/* What loading sets off (KUnit's suites, RCU callbacks) is over before timing. */
 		usleep(300000);
 	}
@@ -841,8 +843,10 @@ struct workload {
 };
 
 static struct workload workloads[] = {
-	{ 1, &backend_native, &backend_rinotify, w1, 1, { { "1 throughput", "event throughput, 1 instance", "ns/event" } } },
-	{ 2, &backend_native, &backend_rinotify, w2, 1, { { "2 fan-out", "event throughput, 16 instances", "ns/event" } } },
+	{ 1, &backend_native, &backend_rinotify, w1, 1, {
+		{ "1 throughput", "event throughput, 1 instance", "ns/event" } } },
+	{ 2, &backend_native, &backend_rinotify, w2, 1, {
+		{ "2 fan-out", "event throughput, 16 instances", "ns/event" } } },
 	{ 3, &backend_native, &backend_rinotify, w3, 2, {
 		{ "3 add", "add 10000 watches", "ns/watch" },
 		{ "3 rm", "remove 10000 watches", "ns/watch" } } },
@@ -856,12 +860,14 @@ static struct workload workloads[] = {
 	{ 4, &backend_native, &backend_rinotify, w4_epoll, 2, {
 		{ "4 epoll p50", "wake-up latency, epoll_wait, median", "ns" },
 		{ "4 epoll p99", "wake-up latency, epoll_wait, p99", "ns" } } },
-	{ 5, &backend_native, &backend_rinotify, w5, 1, { { "5 overflow", "1M events into a 1024 queue", "ns/event" } } },
+	{ 5, &backend_native, &backend_rinotify, w5, 1, {
+		{ "5 overflow", "1M events into a 1024 queue", "ns/event" } } },
 	{ 6, &backend_native, &backend_rinotify, w6, 3, {
 		{ "6 mem/watch", "kernel memory per watch", "bytes" },
 		{ "6 mem/event", "per queued event, 8-byte name", "bytes" },
 		{ "6 mem/bare", "per queued event, no name", "bytes" } } },
-	{ 7, &unloaded, &loaded, w7, 1, { { "7 idle write", "unwatched 1-byte write", "ns/write" } } },
+	{ 7, &unloaded, &loaded, w7, 1, {
+		{ "7 idle write", "unwatched 1-byte write", "ns/write" } } },
 };
 
 static double stat_of(const double *v, int n, int which)
@@ -875,6 +881,18 @@ static double stat_of(const double *v, int n, int which)
 	if (which > 0)
 		return s[n - 1];
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/* One side's rounds of a metric: their median, minimum and maximum. */
+struct summary {
+	double median, min, max;
+};
+
+static void summarize(const double *v, int n, struct summary *s)
+{
+	s->median = stat_of(v, n, 0);
+	s->min = stat_of(v, n, -1);
+	s->max = stat_of(v, n, 1);
 }
 
 static void setup(void)
@@ -940,7 +958,8 @@ int main(int argc, char **argv)
 			one_side = optarg[0] == 'b';
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-r rounds] [-w 1,2,..] [-s scale] [-p all|f,g] [-o a|b]\n",
+			fprintf(stderr,
+				"usage: %s [-r rounds] [-w 1,2,..] [-s scale] [-p all|f,g] [-o a|b]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1007,13 +1026,14 @@ int main(int argc, char **argv)
 			continue;
 		for (int i = 0; i < wl->nmetrics; i++) {
 			struct metric *m = &wl->m[i];
-			double a = stat_of(m->v[0], rounds, 0), b = stat_of(m->v[1], rounds, 0);
+			struct summary a, b;
 
-			printf("%-13s %-38s %-9s %-8s %10.1f [%6.1f, %6.1f] %-8s %10.1f [%6.1f, %6.1f] %6.3f %6.3f\n",
-			       m->id, m->what, m->unit, wl->a->name, a, stat_of(m->v[0], rounds, -1),
-			       stat_of(m->v[0], rounds, 1), wl->b->name, b,
-			       stat_of(m->v[1], rounds, -1), stat_of(m->v[1], rounds, 1), b / a,
-			       stat_of(m->v[1], rounds, -1) / stat_of(m->v[0], rounds, -1));
+			summarize(m->v[0], rounds, &a);
+			summarize(m->v[1], rounds, &b);
+			printf("%-13s %-38s %-9s %-8s %10.1f [%6.1f, %6.1f] ", m->id, m->what,
+			       m->unit, wl->a->name, a.median, a.min, a.max);
+			printf("%-8s %10.1f [%6.1f, %6.1f] %6.3f %6.3f\n", wl->b->name, b.median,
+			       b.min, b.max, b.median / a.median, b.min / a.min);
 		}
 	}
 
@@ -1028,13 +1048,13 @@ int main(int argc, char **argv)
 			continue;
 		for (int i = 0; i < wl->nmetrics; i++) {
 			struct metric *m = &wl->m[i];
-			double a = stat_of(m->v[0], rounds, 0), b = stat_of(m->v[1], rounds, 0);
+			struct summary a, b;
 
+			summarize(m->v[0], rounds, &a);
+			summarize(m->v[1], rounds, &b);
 			printf("\"%s\",\"%s\",%s,%s,%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f\n",
-			       m->id, m->what, m->unit, wl->a->name, wl->b->name, a,
-			       stat_of(m->v[0], rounds, -1), stat_of(m->v[0], rounds, 1), b,
-			       stat_of(m->v[1], rounds, -1), stat_of(m->v[1], rounds, 1), b / a,
-			       stat_of(m->v[1], rounds, -1) / stat_of(m->v[0], rounds, -1));
+			       m->id, m->what, m->unit, wl->a->name, wl->b->name, a.median, a.min,
+			       a.max, b.median, b.min, b.max, b.median / a.median, b.min / a.min);
 		}
 	}
 	printf("RIT-BENCH-CSV-END\n");
