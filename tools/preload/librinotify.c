@@ -85,7 +85,7 @@ EXPORT int inotify_init1(int flags)
 
 	if (flags & ~(IN_CLOEXEC | IN_NONBLOCK)) {
 		errno = EINVAL;
-		trace(-1, "inotify_init1(%#x)", flags);
+		trace(-1, "%s(%#x)", __func__, flags);
 		return -1;
 	}
 	fd = rinotify_init1(flags);
@@ -94,11 +94,12 @@ EXPORT int inotify_init1(int flags)
 		 * No device (module not loaded) or no access to it: say so, whatever
 		 * RINOTIFY_DEBUG says, and fail the way a kernel without inotify would.
 		 */
-		fprintf(stderr, "librinotify: cannot open " RINOTIFY_DEVICE " (%s): load rinotify.ko, or run without LD_PRELOAD=librinotify.so\n",
-			strerror(errno));
+		fprintf(stderr,
+			"librinotify: cannot open %s (%s): load rinotify.ko, or run without LD_PRELOAD=librinotify.so\n",
+			RINOTIFY_DEVICE, strerror(errno));
 		errno = ENOSYS;
 	}
-	trace(fd, "inotify_init1(%#x)", flags);
+	trace(fd, "%s(%#x)", __func__, flags);
 	return fd;
 }
 
@@ -109,7 +110,7 @@ EXPORT int inotify_init(void)
 
 EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 {
-	int (*next)(int, const char *, uint32_t);
+	int (*next)(int fd, const char *pathname, uint32_t mask);
 	int wd;
 
 	/*
@@ -123,7 +124,7 @@ EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 		wd = rinotify_add_watch(fd, pathname, mask);
 		if (wd < 0 && errno == ENOTTY) {
 			/* Not a rinotify instance: what inotify itself says about it. */
-			next = next_symbol("inotify_add_watch");
+			next = next_symbol(__func__);
 			if (!next) {
 				errno = EINVAL;
 				return -1;
@@ -133,26 +134,26 @@ EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 	}
 	/* A path the kernel could not read (EFAULT) is not for us to read either. */
 	if (wd < 0 && errno == EFAULT)
-		trace(wd, "inotify_add_watch(%d, %p, %#x)", fd, (const void *)pathname, mask);
+		trace(wd, "%s(%d, %p, %#x)", __func__, fd, (const void *)pathname, mask);
 	else
-		trace(wd, "inotify_add_watch(%d, \"%s\", %#x)", fd, pathname, mask);
+		trace(wd, "%s(%d, \"%s\", %#x)", __func__, fd, pathname, mask);
 	return wd;
 }
 
 EXPORT int inotify_rm_watch(int fd, int wd)
 {
-	int (*next)(int, int);
+	int (*next)(int fd, int wd);
 	int ret;
 
 	ret = rinotify_rm_watch(fd, wd);
 	if (ret < 0 && errno == ENOTTY) {
-		next = next_symbol("inotify_rm_watch");
+		next = next_symbol(__func__);
 		if (!next) {
 			errno = EINVAL;
 			return -1;
 		}
 		ret = next(fd, wd);
 	}
-	trace(ret, "inotify_rm_watch(%d, %d)", fd, wd);
+	trace(ret, "%s(%d, %d)", __func__, fd, wd);
 	return ret;
 }
