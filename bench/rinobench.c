@@ -883,18 +883,6 @@ static double stat_of(const double *v, int n, int which)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-/* One side's rounds of a metric: their median, minimum and maximum. */
-struct summary {
-	double median, min, max;
-};
-
-static void summarize(const double *v, int n, struct summary *s)
-{
-	s->median = stat_of(v, n, 0);
-	s->min = stat_of(v, n, -1);
-	s->max = stat_of(v, n, 1);
-}
-
 static void setup(void)
 {
 	int dirfd;
@@ -928,6 +916,48 @@ static int selected(const char *list, int number)
 		if (atoi(tok) == number)
 			return 1;
 	return 0;
+}
+
+/* One side's rounds of a metric: their median, minimum and maximum. */
+struct summary {
+	double median, min, max;
+};
+
+static void summarize(const double *v, int n, struct summary *s)
+{
+	s->median = stat_of(v, n, 0);
+	s->min = stat_of(v, n, -1);
+	s->max = stat_of(v, n, 1);
+}
+
+/* A line per metric of the selected workloads: a row of the table, or (csv) of the CSV. */
+static void print_results(const char *only, int rounds, int csv)
+{
+	for (size_t w = 0; w < ARRAY_SIZE(workloads); w++) {
+		struct workload *wl = &workloads[w];
+
+		if (!selected(only, wl->number))
+			continue;
+		for (int i = 0; i < wl->nmetrics; i++) {
+			struct metric *m = &wl->m[i];
+			struct summary a, b;
+
+			summarize(m->v[0], rounds, &a);
+			summarize(m->v[1], rounds, &b);
+			if (csv) {
+				printf("\"%s\",\"%s\",%s,%s,%s,", m->id, m->what, m->unit,
+				       wl->a->name, wl->b->name);
+				printf("%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f\n", a.median, a.min,
+				       a.max, b.median, b.min, b.max, b.median / a.median,
+				       b.min / a.min);
+				continue;
+			}
+			printf("%-13s %-38s %-9s %-8s %10.1f [%6.1f, %6.1f] ", m->id, m->what,
+			       m->unit, wl->a->name, a.median, a.min, a.max);
+			printf("%-8s %10.1f [%6.1f, %6.1f] %6.3f %6.3f\n", wl->b->name, b.median,
+			       b.min, b.max, b.median / a.median, b.min / a.min);
+		}
+	}
 }
 
 int main(int argc, char **argv)
@@ -1019,44 +1049,13 @@ int main(int argc, char **argv)
 
 	printf("\n%-13s %-38s %-9s %-8s %26s %-8s %26s %6s %6s\n", "metric", "what", "unit", "A",
 	       "median [min, max]", "B", "median [min, max]", "B/A", "(min)");
-	for (size_t w = 0; w < ARRAY_SIZE(workloads); w++) {
-		struct workload *wl = &workloads[w];
-
-		if (!selected(only, wl->number))
-			continue;
-		for (int i = 0; i < wl->nmetrics; i++) {
-			struct metric *m = &wl->m[i];
-			struct summary a, b;
-
-			summarize(m->v[0], rounds, &a);
-			summarize(m->v[1], rounds, &b);
-			printf("%-13s %-38s %-9s %-8s %10.1f [%6.1f, %6.1f] ", m->id, m->what,
-			       m->unit, wl->a->name, a.median, a.min, a.max);
-			printf("%-8s %10.1f [%6.1f, %6.1f] %6.3f %6.3f\n", wl->b->name, b.median,
-			       b.min, b.max, b.median / a.median, b.min / a.min);
-		}
-	}
+	print_results(only, rounds, 0);
 
 	printf("RIT-BENCH-CSV\n");
 	printf("# rinobench: kernel %s, %ld CPUs, %d rounds, scale %g\n", u.release,
 	       sysconf(_SC_NPROCESSORS_ONLN), rounds, scale);
 	printf("id,what,unit,a,b,a_median,a_min,a_max,b_median,b_min,b_max,ratio,ratio_min\n");
-	for (size_t w = 0; w < ARRAY_SIZE(workloads); w++) {
-		struct workload *wl = &workloads[w];
-
-		if (!selected(only, wl->number))
-			continue;
-		for (int i = 0; i < wl->nmetrics; i++) {
-			struct metric *m = &wl->m[i];
-			struct summary a, b;
-
-			summarize(m->v[0], rounds, &a);
-			summarize(m->v[1], rounds, &b);
-			printf("\"%s\",\"%s\",%s,%s,%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f\n",
-			       m->id, m->what, m->unit, wl->a->name, wl->b->name, a.median, a.min,
-			       a.max, b.median, b.min, b.max, b.median / a.median, b.min / a.min);
-		}
-	}
+	print_results(only, rounds, 1);
 	printf("RIT-BENCH-CSV-END\n");
 	return 0;
 }
