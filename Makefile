@@ -40,7 +40,7 @@ endif
 LINTS = clippy shellcheck checkpatch rustfmt
 
 .PHONY: all module deps kernel selftests tools check fuzz stress run bench help clean fmt lint \
-	$(addprefix lint-,$(LINTS))
+	$(addprefix lint-,$(LINTS)) FORCE
 
 all: module
 
@@ -83,7 +83,17 @@ module: $(if $(filter undefined,$(origin KDIR)),deps)
 	@mkdir -p $(MODULE_OUT)
 	@kdir=$(KERNEL) && $(MAKE) -C "$$kdir" M=$(CURDIR) MO=$(MODULE_OUT) $(KBUILD_ARGS) modules
 
-selftests: $(if $(filter undefined,$(origin KDIR)),deps)
+# The user-space helpers of the selftests, tools/ and bench/ (selftests/lib/), a static
+# archive that selftests/Makefile builds without the kernel source; the sub-make decides
+# whether it is up to date.
+HELPERS = $(OUT)/selftests/obj64/libhelpers.a
+HELPERS_CFLAGS = -Iinclude/uapi -iquote selftests/lib
+HELPERS_HEADERS = $(wildcard selftests/lib/*.h) include/uapi/linux/rinotify.h
+
+$(HELPERS): FORCE
+	@$(MAKE) -s -C selftests lib OUT=$(OUT)/selftests BITS=64
+
+selftests: $(if $(filter undefined,$(origin KDIR)),deps) $(HELPERS)
 	@kdir=$(KERNEL) && ksrc=$$( [ -d "$$kdir/source" ] && readlink -f "$$kdir/source" || echo "$$kdir") && \
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=64 && \
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=32
@@ -111,15 +121,18 @@ stress: lint-rustfmt module selftests
 
 tools: $(OUT)/tools/rinotifywait $(OUT)/lib/librinotify.so $(OUT)/clients/errno_probe
 
-$(OUT)/tools/%: tools/%.c include/uapi/linux/rinotify.h
+$(OUT)/tools/%: tools/%.c $(HELPERS) $(HELPERS_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) -static -O2 -Wall -Werror -Iinclude/uapi -o $@ $<
+	$(CC) -static -O2 -Wall -Werror $(HELPERS_CFLAGS) -o $@ $< $(HELPERS)
 
 # The preload library and the errno probe are for the host's own dynamically linked
-# programs, which the guest runs from the host's root file system.
-$(OUT)/lib/librinotify.so: tools/preload/librinotify.c include/uapi/linux/rinotify.h
+# programs, which the guest runs from the host's root file system. The library is built
+# with the ABI wrappers of selftests/lib/ compiled into it (position-independent, hidden).
+PRELOAD_SRCS = tools/preload/librinotify.c selftests/lib/rinotify_user.c
+$(OUT)/lib/librinotify.so: $(PRELOAD_SRCS) $(HELPERS_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) -shared -fPIC -fvisibility=hidden -O2 -Wall -Werror -Iinclude/uapi -o $@ $< -ldl
+	$(CC) -shared -fPIC -fvisibility=hidden -O2 -Wall -Werror $(HELPERS_CFLAGS) -o $@ \
+		$(PRELOAD_SRCS) -ldl
 
 $(OUT)/clients/errno_probe: selftests/clients/errno_probe.c
 	@mkdir -p $(@D)
@@ -133,9 +146,10 @@ bench: module $(OUT)/bench/rinobench
 		RESULTS=$(CURDIR)/bench$(if $(filter-out perf,$(FLAVOUR)),/$(FLAVOUR)) \
 		FLAVOUR=$(FLAVOUR) TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(BENCH_ACCEL)
 
-$(OUT)/bench/rinobench: bench/rinobench.c include/uapi/linux/rinotify.h
+$(OUT)/bench/rinobench: bench/rinobench.c $(HELPERS) $(HELPERS_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) -static -O2 -Wall -Werror -D_GNU_SOURCE -Iinclude/uapi -pthread -o $@ $<
+	$(CC) -static -O2 -Wall -Werror -D_GNU_SOURCE $(HELPERS_CFLAGS) -pthread -o $@ $< \
+		$(HELPERS)
 
 # CMD is handed over verbatim: neither make nor the shell expands its $ or quotes.
 run: module tools

@@ -41,73 +41,22 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
-/* The uapi header brings <linux/fcntl.h> (O_* flags), which clashes with glibc's <fcntl.h>. */
-#include <linux/rinotify.h>
+#include "uapi.h"
 
-extern int open(const char *path, int flags, ...);
-extern int openat(int dirfd, const char *path, int flags, ...);
-extern int inotify_init1(int flags);
-extern int inotify_add_watch(int fd, const char *path, uint32_t mask);
-extern int inotify_rm_watch(int fd, int wd);
-/* <sys/mount.h> brings <fcntl.h> too. */
-extern int mount(const char *source, const char *target, const char *type, unsigned long flags,
-		 const void *data);
+/* The helpers of the selftests, selftests/lib/. */
+#include "backend.h"
+#include "clock.h"
+#include "file.h"
+#include "module.h"
+#include "proc.h"
+#include "sysctl.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_ROUNDS 32
 #define MAX_FANOUT 16
 #define READ_BUF (64 * 1024)
 #define BIG_QUEUE 1048576
-
-/* ---- the two implementations ------------------------------------------------------ */
-
-struct side {
-	const char *name;
-	const char *sysctl_dir;
-	int (*init1)(int flags);
-	int (*add_watch)(int fd, const char *path, uint32_t mask);
-	int (*rm_watch)(int fd, int wd);
-};
-
-static int native_init1(int flags)
-{
-	return inotify_init1(flags);
-}
-
-static int rinotify_init1(int flags)
-{
-	return open("/dev/rinotify", O_RDONLY | flags);
-}
-
-static int rinotify_add_watch(int fd, const char *path, uint32_t mask)
-{
-	struct rinotify_watch w = { .pathname = (uintptr_t)path, .mask = mask };
-
-	return ioctl(fd, RINOTIFY_IOC_ADD_WATCH, &w);
-}
-
-static int rinotify_rm_watch(int fd, int wd)
-{
-	return ioctl(fd, RINOTIFY_IOC_RM_WATCH, (unsigned long)(long)wd);
-}
-
-static const struct side native = {
-	.name = "native",
-	.sysctl_dir = "/proc/sys/fs/inotify",
-	.init1 = native_init1,
-	.add_watch = inotify_add_watch,
-	.rm_watch = inotify_rm_watch,
-};
-
-static const struct side rinotify = {
-	.name = "rinotify",
-	.sysctl_dir = "/proc/sys/fs/rinotify",
-	.init1 = rinotify_init1,
-	.add_watch = rinotify_add_watch,
-	.rm_watch = rinotify_rm_watch,
-};
 
 /* ---- helpers ----------------------------------------------------------------------- */
 
@@ -127,14 +76,6 @@ static void fail(const char *fmt, ...)
 	exit(1);
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static long scaled(long n)
 {
 	long v = (long)(n * scale);
@@ -142,22 +83,17 @@ static long scaled(long n)
 	return v > 0 ? v : 1;
 }
 
-static void write_file(const char *path, const char *value)
+/* Writes value to the existing file path, or fails. */
+static void put(const char *path, const char *value)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
+	if (write_text(path, value))
 		fail("cannot write %s to %s", value, path);
-	close(fd);
 }
 
-static void set_sysctl(const struct side *s, const char *knob, long value)
+static void set_sysctl(const struct backend *s, const char *knob, long value)
 {
-	char path[128], buf[32];
-
-	snprintf(path, sizeof(path), "%s/%s", s->sysctl_dir, knob);
-	snprintf(buf, sizeof(buf), "%ld", value);
-	write_file(path, buf);
+	if (sysctl_set(s->sysctl_dir, knob, value))
+		fail("cannot write %ld to %s/%s", value, s->sysctl_dir, knob);
 }
 
 static void make_dir(const char *path)
@@ -190,7 +126,7 @@ static void create_files(int dirfd, const char *fmt, long n)
 	}
 }
 
-static int new_instance(const struct side *s, int flags)
+static int new_instance(const struct backend *s, int flags)
 {
 	int fd = s->init1(O_CLOEXEC | flags);
 
@@ -199,7 +135,7 @@ static int new_instance(const struct side *s, int flags)
 	return fd;
 }
 
-static int add(const struct side *s, int fd, const char *path, uint32_t mask)
+static int add(const struct backend *s, int fd, const char *path, uint32_t mask)
 {
 	int wd = s->add_watch(fd, path, mask);
 
@@ -262,7 +198,7 @@ static void settle(void)
  * Writer and reader take turns in one thread: a reader thread woken for every event would
  * measure the scheduler (workload 4 measures wake-ups).
  */
-static double throughput(const struct side *s, int instances, long files)
+static double throughput(const struct backend *s, int instances, long files)
 {
 	int fds[MAX_FANOUT], dirfd = open_dir(TP_DIR);
 	long expect = (long)instances * files * TP_EVENTS_PER_FILE;
@@ -291,7 +227,7 @@ static double throughput(const struct side *s, int instances, long files)
 	}
 	t1 = now_ns();
 	if (t.overflows || t.events != expect)
-		fail("%s: throughput: %ld events, %ld overflows, expected %ld", s->name,
+		fail("%s: %s: %ld events, %ld overflows, expected %ld", s->name, __func__,
 		     t.events, t.overflows, expect);
 	for (int i = 0; i < instances; i++)
 		close(fds[i]);
@@ -303,12 +239,12 @@ static double throughput(const struct side *s, int instances, long files)
 static long tp_files = 6000;
 static long fan_files = 1500;
 
-static void w1(const struct side *s, double *v)
+static void w1(const struct backend *s, double *v)
 {
 	v[0] = throughput(s, 1, scaled(tp_files));
 }
 
-static void w2(const struct side *s, double *v)
+static void w2(const struct backend *s, double *v)
 {
 	v[0] = throughput(s, MAX_FANOUT, scaled(fan_files));
 }
@@ -333,14 +269,14 @@ static void many_setup(void)
 }
 
 /* Adds a watch on each of the MANY directories; returns the descriptors in wds. */
-static void add_many(const struct side *s, int fd, int *wds)
+static void add_many(const struct backend *s, int fd, int *wds)
 {
 	for (int i = 0; i < MANY; i++)
 		wds[i] = add(s, fd, many_paths[i], IN_CREATE | IN_DELETE | IN_MOVE);
 }
 
 /* ns per add, ns per remove. */
-static void w3(const struct side *s, double *v)
+static void w3(const struct backend *s, double *v)
 {
 	static int wds[MANY];
 	int fd = new_instance(s, O_NONBLOCK);
@@ -377,7 +313,7 @@ static void w3(const struct side *s, double *v)
 #define UNKNOWN_IOCTL _IO('I', 0x7f)
 
 /* ns per failing add, ns per failing remove, ns per unknown ioctl. */
-static void w3_entry(const struct side *s, double *v)
+static void w3_entry(const struct backend *s, double *v)
 {
 	int fd = new_instance(s, O_NONBLOCK);
 	int64_t t0, t1, t2, t3;
@@ -459,27 +395,6 @@ static void *latency_reader(void *arg)
 	return NULL;
 }
 
-/* Whether thread tid sleeps (state S in /proc/self/task/<tid>/stat). */
-static int sleeping(pid_t tid)
-{
-	char path[64], buf[256];
-	ssize_t n;
-	char *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'S';
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -502,7 +417,7 @@ static long lat_samples = 400;
  * runs on CPU 0 and the reader on CPU 1: on one CPU the writer, spinning until the reader
  * has its event, would make the reader wait for a tick.
  */
-static void latency(const struct side *s, int use_epoll, double *v)
+static void latency(const struct backend *s, int use_epoll, double *v)
 {
 	struct waker w = { .samples = scaled(lat_samples), .epfd = -1 };
 	double *lat = calloc(w.samples, sizeof(*lat));
@@ -532,7 +447,7 @@ static void latency(const struct side *s, int use_epoll, double *v)
 		while (!atomic_load(&w.ready))
 			sched_yield();
 		atomic_store(&w.ready, 0);
-		while (!sleeping(w.tid))
+		while (task_state(w.tid) != 'S')
 			sched_yield();
 		t0 = now_ns();
 		if (pwrite(file, "x", 1, 0) != 1)
@@ -553,12 +468,12 @@ static void latency(const struct side *s, int use_epoll, double *v)
 	close(file);
 }
 
-static void w4_read(const struct side *s, double *v)
+static void w4_read(const struct backend *s, double *v)
 {
 	latency(s, 0, v);
 }
 
-static void w4_epoll(const struct side *s, double *v)
+static void w4_epoll(const struct backend *s, double *v)
 {
 	latency(s, 1, v);
 }
@@ -570,7 +485,7 @@ static void w4_epoll(const struct side *s, double *v)
 #define OVF_EVENTS 1000000
 
 /* ns per event when 1 000 000 events hit a queue bounded at 1024 that nobody reads. */
-static void w5(const struct side *s, double *v)
+static void w5(const struct backend *s, double *v)
 {
 	long events = scaled(OVF_EVENTS);
 	struct tally t = { 0 };
@@ -649,7 +564,7 @@ static void shrink_slabs(void)
 static void quiesce(void)
 {
 	sync();
-	write_file("/proc/sys/vm/drop_caches", "3");
+	put("/proc/sys/vm/drop_caches", "3");
 	usleep(200000);
 }
 
@@ -702,19 +617,21 @@ static double slab_delta(const struct slabs *a, const struct slabs *b, long unit
 		if (labs(d) * 100 < units)
 			continue;
 		bytes += d * b->size[i];
-		if (show)
-			printf("#   %-8s %-6s %-28s %+7ld objects x %4ld bytes = %6.1f bytes each\n",
-			       side, what, b->name[i], d, b->size[i], (double)d * b->size[i] / units);
+		if (show) {
+			printf("#   %-8s %-6s %-28s ", side, what, b->name[i]);
+			printf("%+7ld objects x %4ld bytes = %6.1f bytes each\n", d, b->size[i],
+			       (double)d * b->size[i] / units);
+		}
 	}
 	return (double)bytes / units;
 }
 
 /* Bytes per watch, per queued event with an 8-byte name, per queued event without. */
-static void w6(const struct side *s, double *v)
+static void w6(const struct backend *s, double *v)
 {
 	static int wds[MANY];
 	static struct slabs before, after;
-	int shown = s == &native ? 0 : 3;
+	int shown = s == &backend_native ? 0 : 3;
 	long n = MEM_EVENTS;
 	int fd, dirfd, files[2];
 	char name[32];
@@ -770,48 +687,37 @@ static void w6(const struct side *s, double *v)
 
 #define IDLE_DIR "/tmp/w7"
 
-static const struct side unloaded = { .name = "unloaded" };
-static const struct side loaded = { .name = "loaded" };
+static const struct backend unloaded = { .name = "unloaded" };
+static const struct backend loaded = { .name = "loaded" };
 static long idle_writes = 100000;
-
-static int module_loaded(void)
-{
-	return access("/sys/module/rinotify", F_OK) == 0;
-}
 
 static void load_module(int load)
 {
 	const char *ko = getenv("RINOTIFY_KO");
-	int fd;
 
 	if (module_loaded() == load)
 		return;
 	if (!load) {
 		/* Groups keep the module until fsnotify's reaper has freed their last marks. */
-		for (int i = 0; syscall(SYS_delete_module, "rinotify", O_NONBLOCK); i++) {
-			if ((errno != EAGAIN && errno != EBUSY) || i > 200)
-				fail("rmmod rinotify");
-			usleep(10000);
-		}
+		if (module_unload_wait(2000) < 0)
+			fail("rmmod rinotify");
 		return;
 	}
-	fd = ko ? open(ko, O_RDONLY | O_CLOEXEC) : -1;
-	if (fd < 0 || syscall(SYS_finit_module, fd, "", 0))
+	if (module_load())
 		fail("insmod %s", ko ? ko : "(RINOTIFY_KO is not set)");
-	close(fd);
-	set_sysctl(&rinotify, "max_queued_events", BIG_QUEUE);
-	set_sysctl(&rinotify, "max_user_watches", 1048576);
+	set_sysctl(&backend_rinotify, "max_queued_events", BIG_QUEUE);
+	set_sysctl(&backend_rinotify, "max_user_watches", 1048576);
 }
 
 /* ns per 1-byte write to an unwatched file. */
-static void w7(const struct side *s, double *v)
+static void w7(const struct backend *s, double *v)
 {
 	long n = scaled(idle_writes);
-	int fd;
+	int fd, load = s == &loaded;
 	int64_t t0;
 
-	if (module_loaded() != (s == &loaded)) {
-		load_module(s == &loaded);
+	if (module_loaded() != load) {
+		load_module(load);
 		/* What loading sets off (KUnit's suites, RCU callbacks) is over before timing. */
 		usleep(300000);
 	}
@@ -847,7 +753,7 @@ static void profile_start(void)
 	if (access(TRACING "/function_profile_enabled", F_OK) &&
 	    mount("tracefs", TRACING, "tracefs", 0, NULL))
 		fail("mount tracefs (does the kernel have CONFIG_FUNCTION_PROFILER?)");
-	write_file(TRACING "/function_profile_enabled", "0");
+	put(TRACING "/function_profile_enabled", "0");
 	if (strcmp(profiling, "all")) {
 		char filter[512], *name, *save;
 		int fd = open(TRACING "/set_ftrace_filter", O_WRONLY | O_TRUNC | O_CLOEXEC);
@@ -866,7 +772,7 @@ static void profile_start(void)
 		}
 	}
 	/* Enabling resets the counts. */
-	write_file(TRACING "/function_profile_enabled", "1");
+	put(TRACING "/function_profile_enabled", "1");
 }
 
 static int by_name(const void *a, const void *b)
@@ -887,7 +793,7 @@ static void profile_stop(const char *workload, const char *side)
 	char path[96], line[256];
 	int n = 0, m = 0;
 
-	write_file(TRACING "/function_profile_enabled", "0");
+	put(TRACING "/function_profile_enabled", "0");
 	for (int cpu = 0; cpu < 64; cpu++) {
 		FILE *f;
 
@@ -930,34 +836,38 @@ struct metric {
 
 struct workload {
 	int number;
-	const struct side *a, *b;
-	void (*run)(const struct side *s, double *v);
+	const struct backend *a, *b;
+	void (*run)(const struct backend *s, double *v);
 	int nmetrics;
 	struct metric m[3];
 };
 
 static struct workload workloads[] = {
-	{ 1, &native, &rinotify, w1, 1, { { "1 throughput", "event throughput, 1 instance", "ns/event" } } },
-	{ 2, &native, &rinotify, w2, 1, { { "2 fan-out", "event throughput, 16 instances", "ns/event" } } },
-	{ 3, &native, &rinotify, w3, 2, {
+	{ 1, &backend_native, &backend_rinotify, w1, 1, {
+		{ "1 throughput", "event throughput, 1 instance", "ns/event" } } },
+	{ 2, &backend_native, &backend_rinotify, w2, 1, {
+		{ "2 fan-out", "event throughput, 16 instances", "ns/event" } } },
+	{ 3, &backend_native, &backend_rinotify, w3, 2, {
 		{ "3 add", "add 10000 watches", "ns/watch" },
 		{ "3 rm", "remove 10000 watches", "ns/watch" } } },
-	{ 3, &native, &rinotify, w3_entry, 3, {
+	{ 3, &backend_native, &backend_rinotify, w3_entry, 3, {
 		{ "3 add entry", "add_watch failing at lookup", "ns/call" },
 		{ "3 rm entry", "rm_watch failing at look-up", "ns/call" },
 		{ "3 ioctl", "unknown ioctl, ENOTTY", "ns/call" } } },
-	{ 4, &native, &rinotify, w4_read, 2, {
+	{ 4, &backend_native, &backend_rinotify, w4_read, 2, {
 		{ "4 read p50", "wake-up latency, read, median", "ns" },
 		{ "4 read p99", "wake-up latency, read, p99", "ns" } } },
-	{ 4, &native, &rinotify, w4_epoll, 2, {
+	{ 4, &backend_native, &backend_rinotify, w4_epoll, 2, {
 		{ "4 epoll p50", "wake-up latency, epoll_wait, median", "ns" },
 		{ "4 epoll p99", "wake-up latency, epoll_wait, p99", "ns" } } },
-	{ 5, &native, &rinotify, w5, 1, { { "5 overflow", "1M events into a 1024 queue", "ns/event" } } },
-	{ 6, &native, &rinotify, w6, 3, {
+	{ 5, &backend_native, &backend_rinotify, w5, 1, {
+		{ "5 overflow", "1M events into a 1024 queue", "ns/event" } } },
+	{ 6, &backend_native, &backend_rinotify, w6, 3, {
 		{ "6 mem/watch", "kernel memory per watch", "bytes" },
 		{ "6 mem/event", "per queued event, 8-byte name", "bytes" },
 		{ "6 mem/bare", "per queued event, no name", "bytes" } } },
-	{ 7, &unloaded, &loaded, w7, 1, { { "7 idle write", "unwatched 1-byte write", "ns/write" } } },
+	{ 7, &unloaded, &loaded, w7, 1, {
+		{ "7 idle write", "unwatched 1-byte write", "ns/write" } } },
 };
 
 static double stat_of(const double *v, int n, int which)
@@ -987,7 +897,7 @@ static void setup(void)
 	create_files(dirfd, "f%07ld", MEM_EVENTS);
 	close(dirfd);
 	for (int i = 0; i < 2; i++) {
-		const struct side *s = i ? &rinotify : &native;
+		const struct backend *s = i ? &backend_rinotify : &backend_native;
 
 		set_sysctl(s, "max_queued_events", BIG_QUEUE);
 		set_sysctl(s, "max_user_watches", 1048576);
@@ -1006,6 +916,48 @@ static int selected(const char *list, int number)
 		if (atoi(tok) == number)
 			return 1;
 	return 0;
+}
+
+/* One side's rounds of a metric: their median, minimum and maximum. */
+struct summary {
+	double median, min, max;
+};
+
+static void summarize(const double *v, int n, struct summary *s)
+{
+	s->median = stat_of(v, n, 0);
+	s->min = stat_of(v, n, -1);
+	s->max = stat_of(v, n, 1);
+}
+
+/* A line per metric of the selected workloads: a row of the table, or (csv) of the CSV. */
+static void print_results(const char *only, int rounds, int csv)
+{
+	for (size_t w = 0; w < ARRAY_SIZE(workloads); w++) {
+		struct workload *wl = &workloads[w];
+
+		if (!selected(only, wl->number))
+			continue;
+		for (int i = 0; i < wl->nmetrics; i++) {
+			struct metric *m = &wl->m[i];
+			struct summary a, b;
+
+			summarize(m->v[0], rounds, &a);
+			summarize(m->v[1], rounds, &b);
+			if (csv) {
+				printf("\"%s\",\"%s\",%s,%s,%s,", m->id, m->what, m->unit,
+				       wl->a->name, wl->b->name);
+				printf("%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f\n", a.median, a.min,
+				       a.max, b.median, b.min, b.max, b.median / a.median,
+				       b.min / a.min);
+				continue;
+			}
+			printf("%-13s %-38s %-9s %-8s %10.1f [%6.1f, %6.1f] ", m->id, m->what,
+			       m->unit, wl->a->name, a.median, a.min, a.max);
+			printf("%-8s %10.1f [%6.1f, %6.1f] %6.3f %6.3f\n", wl->b->name, b.median,
+			       b.min, b.max, b.median / a.median, b.min / a.min);
+		}
+	}
 }
 
 int main(int argc, char **argv)
@@ -1036,7 +988,8 @@ int main(int argc, char **argv)
 			one_side = optarg[0] == 'b';
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-r rounds] [-w 1,2,..] [-s scale] [-p all|f,g] [-o a|b]\n",
+			fprintf(stderr,
+				"usage: %s [-r rounds] [-w 1,2,..] [-s scale] [-p all|f,g] [-o a|b]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1061,7 +1014,7 @@ int main(int argc, char **argv)
 		for (int r = 0; r < rounds; r++) {
 			for (int turn = 0; turn < 2; turn++) {
 				int side = turn ^ (r & 1);
-				const struct side *s = side ? wl->b : wl->a;
+				const struct backend *s = side ? wl->b : wl->a;
 				double v[3];
 
 				if (one_side >= 0 && side != one_side)
@@ -1096,43 +1049,13 @@ int main(int argc, char **argv)
 
 	printf("\n%-13s %-38s %-9s %-8s %26s %-8s %26s %6s %6s\n", "metric", "what", "unit", "A",
 	       "median [min, max]", "B", "median [min, max]", "B/A", "(min)");
-	for (size_t w = 0; w < ARRAY_SIZE(workloads); w++) {
-		struct workload *wl = &workloads[w];
-
-		if (!selected(only, wl->number))
-			continue;
-		for (int i = 0; i < wl->nmetrics; i++) {
-			struct metric *m = &wl->m[i];
-			double a = stat_of(m->v[0], rounds, 0), b = stat_of(m->v[1], rounds, 0);
-
-			printf("%-13s %-38s %-9s %-8s %10.1f [%6.1f, %6.1f] %-8s %10.1f [%6.1f, %6.1f] %6.3f %6.3f\n",
-			       m->id, m->what, m->unit, wl->a->name, a, stat_of(m->v[0], rounds, -1),
-			       stat_of(m->v[0], rounds, 1), wl->b->name, b,
-			       stat_of(m->v[1], rounds, -1), stat_of(m->v[1], rounds, 1), b / a,
-			       stat_of(m->v[1], rounds, -1) / stat_of(m->v[0], rounds, -1));
-		}
-	}
+	print_results(only, rounds, 0);
 
 	printf("RIT-BENCH-CSV\n");
 	printf("# rinobench: kernel %s, %ld CPUs, %d rounds, scale %g\n", u.release,
 	       sysconf(_SC_NPROCESSORS_ONLN), rounds, scale);
 	printf("id,what,unit,a,b,a_median,a_min,a_max,b_median,b_min,b_max,ratio,ratio_min\n");
-	for (size_t w = 0; w < ARRAY_SIZE(workloads); w++) {
-		struct workload *wl = &workloads[w];
-
-		if (!selected(only, wl->number))
-			continue;
-		for (int i = 0; i < wl->nmetrics; i++) {
-			struct metric *m = &wl->m[i];
-			double a = stat_of(m->v[0], rounds, 0), b = stat_of(m->v[1], rounds, 0);
-
-			printf("\"%s\",\"%s\",%s,%s,%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f\n",
-			       m->id, m->what, m->unit, wl->a->name, wl->b->name, a,
-			       stat_of(m->v[0], rounds, -1), stat_of(m->v[0], rounds, 1), b,
-			       stat_of(m->v[1], rounds, -1), stat_of(m->v[1], rounds, 1), b / a,
-			       stat_of(m->v[1], rounds, -1) / stat_of(m->v[0], rounds, -1));
-		}
-	}
+	print_results(only, rounds, 1);
 	printf("RIT-BENCH-CSV-END\n");
 	return 0;
 }

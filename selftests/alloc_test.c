@@ -20,9 +20,8 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "slab.h"
 
-#define WATCH_CACHE	"rinotify_watch_cache"
-#define EVENT_CACHE	"rinotify_event_cache"
 #define FAILSLAB	"/sys/kernel/debug/failslab"
 /* More than any operation here allocates; a walk that reaches it is a failure. */
 #define MAX_NTH		2000
@@ -56,18 +55,6 @@ static void outcomes_log(const char *what, struct outcomes *o)
 		t_log("%s: %s", what, o->s[i]);
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
 /* The fail-nth file of this thread; opened by each test (a forked process). */
 static int nth_fd = -1;
 
@@ -77,7 +64,7 @@ static int nth_fd = -1;
  */
 static int failnth_setup(void)
 {
-	if (write_str(FAILSLAB "/ignore-gfp-wait", "N") || write_str(FAILSLAB "/verbose", "0"))
+	if (write_text(FAILSLAB "/ignore-gfp-wait", "N") || write_text(FAILSLAB "/verbose", "0"))
 		return -1;
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	return nth_fd < 0 ? -1 : 0;
@@ -150,51 +137,14 @@ static const char *result(long ret, int err)
 	return ret < 0 ? errno_name(err) : "0";
 }
 
-/* Active objects of a slab cache in /proc/slabinfo, -1 if it is not listed. */
-static long slab_active(const char *cache)
-{
-	char line[512], name[128];
-	long active = -1, n;
-	FILE *f = fopen("/proc/slabinfo", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%127s %ld", name, &n) == 2 && !strcmp(name, cache))
-			active = n;
-	fclose(f);
-	return active;
-}
-
-/*
- * Active objects after shrinking the cache (which flushes SLUB's per-CPU slabs and KASAN's
- * quarantine), polled for up to ~5 s until at most max: marks are freed by fsnotify's
- * reaper after an SRCU grace period.
- */
-static long slab_settled(const char *cache, long max)
-{
-	char path[128];
-	long n = -1;
-
-	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
-	for (int i = 0; i < 100; i++) {
-		write_str(path, "1");
-		n = slab_active(cache);
-		if (n <= max)
-			break;
-		usleep(50 * 1000);
-	}
-	return n;
-}
-
 struct baseline {
 	long watches, events;
 };
 
 static void slab_baseline(struct baseline *b)
 {
-	b->watches = be == &backend_rinotify ? slab_settled(WATCH_CACHE, 0) : 0;
-	b->events = be == &backend_rinotify ? slab_settled(EVENT_CACHE, 0) : 0;
+	b->watches = be == &backend_rinotify ? slab_wait_at_most(WATCH_CACHE, 0) : 0;
+	b->events = be == &backend_rinotify ? slab_wait_at_most(EVENT_CACHE, 0) : 0;
 }
 
 /*
@@ -208,8 +158,8 @@ static int nothing_left(struct __test_metadata *_metadata, const struct baseline
 	int fd, fd2, wd;
 
 	if (be == &backend_rinotify) {
-		EXPECT_EQ(b->watches, slab_settled(WATCH_CACHE, b->watches));
-		EXPECT_EQ(b->events, slab_settled(EVENT_CACHE, b->events));
+		EXPECT_EQ(b->watches, slab_wait_at_most(WATCH_CACHE, b->watches));
+		EXPECT_EQ(b->events, slab_wait_at_most(EVENT_CACHE, b->events));
 	}
 	if (t_sysctl_set("max_user_instances", 1) || t_sysctl_set("max_user_watches", 1))
 		return -1;
@@ -229,11 +179,10 @@ static int nothing_left(struct __test_metadata *_metadata, const struct baseline
 	return 0;
 }
 
-/* Runs `call` with its n-th allocation failing, for n = 1, 2, ... until none fails. */
-#define WALK(n, fired, call)						\
-	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {		\
-		call;							\
-	}
+/*
+ * Each walk below is a loop that runs a call with its n-th allocation failing, for n = 1,
+ * 2, ... until the call completes without reaching its n-th allocation (fired is then 0).
+ */
 
 /* The instance: inotify_init1() / open(). */
 TEST_F(scenarios, alloc_open)
@@ -245,7 +194,7 @@ TEST_F(scenarios, alloc_open)
 
 	ASSERT_EQ(0, failnth_setup());
 	slab_baseline(&b);
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		failnth_arm(n);
 		fd = be->init1(IN_NONBLOCK);
 		err = errno;
@@ -254,7 +203,7 @@ TEST_F(scenarios, alloc_open)
 		outcome_add(&o, s);
 		if (fd >= 0)
 			close(fd);
-	});
+	}
 	ASSERT_FALSE(fired);
 	outcomes_log("open", &o);
 	ASSERT_EQ(0, nothing_left(_metadata, &b));
@@ -273,7 +222,7 @@ TEST_F(scenarios, alloc_add_watch)
 	slab_baseline(&b);
 	fd = be->init1(IN_NONBLOCK);
 	ASSERT_LE(0, fd);
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		snprintf(path, sizeof(path), "f%d", n);
 		close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 		failnth_arm(n);
@@ -293,7 +242,7 @@ TEST_F(scenarios, alloc_add_watch)
 		if (wd > 0)
 			be->rm_watch(fd, wd);
 		drain(fd, -2, -2, q, sizeof(q));
-	});
+	}
 	ASSERT_FALSE(fired);
 	close(fd);
 	outcomes_log("add_watch", &o);
@@ -322,7 +271,7 @@ TEST_F(scenarios, alloc_event_parent_and_child)
 	fwd = be->add_watch(fd, "d/f", IN_ATTRIB);
 	ASSERT_LT(0, dwd);
 	ASSERT_LT(0, fwd);
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		failnth_arm(n);
 		ret = chmod("d/f", n % 2 ? 0600 : 0644);
 		err = errno;
@@ -330,7 +279,7 @@ TEST_F(scenarios, alloc_event_parent_and_child)
 		drain(fd, dwd, fwd, q, sizeof(q));
 		snprintf(s, sizeof(s), "chmod %s, queue: %s", result(ret, err), q);
 		outcome_add(&o, s);
-	});
+	}
 	ASSERT_FALSE(fired);
 	close(fd);
 	outcomes_log("event", &o);
@@ -352,13 +301,14 @@ TEST_F(scenarios, alloc_event_merged)
 	ASSERT_EQ(0, failnth_setup());
 	slab_baseline(&b);
 	ASSERT_EQ(0, mkdir("d", 0755));
-	fw = open("d/a-rather-long-name-0123456789-0123456789", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fw = open("d/a-rather-long-name-0123456789-0123456789", O_WRONLY | O_CREAT | O_CLOEXEC,
+		  0644);
 	ASSERT_LE(0, fw);
 	fd = be->init1(IN_NONBLOCK);
 	ASSERT_LE(0, fd);
 	dwd = be->add_watch(fd, "d", IN_MODIFY);
 	ASSERT_LT(0, dwd);
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		ASSERT_EQ(1, write(fw, "x", 1));	/* queued: "D MODIFY a-rather..." */
 		failnth_arm(n);
 		ret = write(fw, "x", 1);		/* the same event: merged */
@@ -367,7 +317,7 @@ TEST_F(scenarios, alloc_event_merged)
 		drain(fd, dwd, -2, q, sizeof(q));
 		snprintf(s, sizeof(s), "write %s, queue: %s", result(ret < 0 ? -1 : 0, err), q);
 		outcome_add(&o, s);
-	});
+	}
 	ASSERT_FALSE(fired);
 	close(fw);
 	close(fd);
@@ -391,7 +341,7 @@ TEST_F(scenarios, alloc_event_oneshot_watch_stays)
 	MKFILE("f");
 	fd = be->init1(IN_NONBLOCK);
 	ASSERT_LE(0, fd);
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		fwd = be->add_watch(fd, "f", IN_ATTRIB | IN_ONESHOT);
 		ASSERT_LT(0, fwd);
 		failnth_arm(n);
@@ -407,7 +357,7 @@ TEST_F(scenarios, alloc_event_oneshot_watch_stays)
 		outcome_add(&o, s);
 		be->rm_watch(fd, fwd);
 		drain(fd, -2, -2, q, sizeof(q));
-	});
+	}
 	ASSERT_FALSE(fired);
 	close(fd);
 	outcomes_log("oneshot", &o);
@@ -427,7 +377,7 @@ TEST_F(scenarios, alloc_rm_watch)
 	MKFILE("f");
 	fd = be->init1(IN_NONBLOCK);
 	ASSERT_LE(0, fd);
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		wd = be->add_watch(fd, "f", IN_ATTRIB);
 		ASSERT_LT(0, wd);
 		failnth_arm(n);
@@ -439,7 +389,7 @@ TEST_F(scenarios, alloc_rm_watch)
 			 q, be->rm_watch(fd, wd) ? errno_name(errno) : "0");
 		outcome_add(&o, s);
 		drain(fd, -2, -2, q, sizeof(q));
-	});
+	}
 	ASSERT_FALSE(fired);
 	close(fd);
 	outcomes_log("rm_watch", &o);
@@ -459,7 +409,7 @@ TEST_F(scenarios, alloc_read_and_close)
 	slab_baseline(&b);
 	ASSERT_EQ(0, mkdir("d", 0755));
 	MKFILE("d/f");
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		fd = be->init1(IN_NONBLOCK);
 		ASSERT_LE(0, fd);
 		wd = be->add_watch(fd, "d", IN_ATTRIB);
@@ -475,9 +425,9 @@ TEST_F(scenarios, alloc_read_and_close)
 			snprintf(s, sizeof(s), "read %zd", len);
 		outcome_add(&o, s);
 		close(fd);
-	});
+	}
 	ASSERT_FALSE(fired);
-	WALK(n, fired, {
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
 		fd = be->init1(IN_NONBLOCK);
 		ASSERT_LE(0, fd);
 		wd = be->add_watch(fd, "d", IN_ATTRIB);
@@ -490,7 +440,7 @@ TEST_F(scenarios, alloc_read_and_close)
 		fired = failnth_fired();
 		snprintf(s, sizeof(s), "close %s", result(ret, err));
 		outcome_add(&c, s);
-	});
+	}
 	ASSERT_FALSE(fired);
 	outcomes_log("read", &o);
 	outcomes_log("close", &c);

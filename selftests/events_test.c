@@ -14,10 +14,6 @@
 
 #include "scenario.h"
 
-#ifndef RENAME_EXCHANGE
-#define RENAME_EXCHANGE (1 << 1)
-#endif
-
 static int getdents_all(const char *dir)
 {
 	char buf[4096];
@@ -699,8 +695,8 @@ TEST_F(scenarios, b56_exec)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		char *argv[] = { "prog", "-l", NULL };
-		char *envp[] = { NULL };
+		char *const argv[] = { "prog", "-l", NULL };
+		char *const envp[] = { NULL };
 		int null = open("/dev/null", O_WRONLY);
 
 		dup2(null, 1);

@@ -39,18 +39,17 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-/* The uapi header brings <linux/fcntl.h> (O_* flags), which clashes with glibc's <fcntl.h>. */
-#include <linux/rinotify.h>
+/* struct rinotify_watch, for the requests no wrapper would make. */
+#include "uapi.h"
 
 #include "kselftest_harness.h"
 #include "backend.h"
+#include "file.h"
+#include "records.h"
+#include "slab.h"
+#include "sysctl.h"
 #include "trace.h"
 
-extern int open(const char *path, int flags, ...);
-extern int fcntl(int fd, int cmd, ...);
-
-#define WATCH_CACHE	"rinotify_watch_cache"
-#define EVENT_CACHE	"rinotify_event_cache"
 #define SLOTS		8
 #define STEPS		300
 #define READBUF		(64 * 1024)
@@ -190,7 +189,8 @@ static const char *const fixed_paths[] = {
 static const char *pick_name(struct rng *r)
 {
 	static const char *const names[] = {
-		"a", "b", "c", "fifteen-chars-x", "sixteen-chars-xx", "thirty-one-chars-0123456789-xyz",
+		"a", "b", "c", "fifteen-chars-x", "sixteen-chars-xx",
+		"thirty-one-chars-0123456789-xyz",
 	};
 
 	switch (below(r, 10)) {
@@ -199,7 +199,7 @@ static const char *pick_name(struct rng *r)
 	case 1:
 		return mid_name;
 	default:
-		return names[below(r, sizeof(names) / sizeof(names[0]))];
+		return names[below(r, ARRAY_SIZE(names))];
 	}
 }
 
@@ -228,7 +228,7 @@ static const char *pick_path(struct rng *r, struct traps *t, char *scratch, size
 		snprintf(scratch, size, "%s/%s", dirs[below(r, 4)], pick_name(r));
 		return scratch;
 	default:
-		return fixed_paths[below(r, sizeof(fixed_paths) / sizeof(fixed_paths[0]))];
+		return fixed_paths[below(r, ARRAY_SIZE(fixed_paths))];
 	}
 }
 
@@ -278,7 +278,7 @@ static size_t pick_read_size(struct rng *r, int fionread)
 	case 4:
 		return READBUF;
 	default:
-		return sizes[below(r, sizeof(sizes) / sizeof(sizes[0]))];
+		return sizes[below(r, ARRAY_SIZE(sizes))];
 	}
 }
 
@@ -303,47 +303,6 @@ static uint64_t hash_records(const char *buf, ssize_t n)
 		off += 16 + e->len;
 	}
 	return h;
-}
-
-/*
- * Whether n bytes read are whole, well-formed records (B-a1): len a multiple of 16 holding a
- * NUL-terminated, NUL-padded name, wd -1 only for IN_Q_OVERFLOW, cookies only on renames, no
- * flag bits.
- */
-static int records_ok(const char *buf, ssize_t n, char *why, size_t size)
-{
-	const uint32_t user = IN_ALL_EVENTS | IN_ISDIR | IN_UNMOUNT | IN_IGNORED | IN_Q_OVERFLOW;
-	ssize_t off = 0;
-
-	while (off < n) {
-		const struct inotify_event *e = (const void *)(buf + off);
-		size_t nl;
-
-		if (off + 16 > n || e->len % 16 || off + 16 + (ssize_t)e->len > n) {
-			snprintf(why, size, "torn record at %zd of %zd (len %u)", off, n, e->len);
-			return 0;
-		}
-		if (e->mask & ~user || (e->wd == -1) != !!(e->mask & IN_Q_OVERFLOW) ||
-		    (e->cookie && !(e->mask & IN_MOVE))) {
-			snprintf(why, size, "bad record wd %d mask %#x cookie %u", e->wd, e->mask,
-				 e->cookie);
-			return 0;
-		}
-		if (e->len) {
-			nl = strnlen(e->name, e->len);
-			if (nl == 0 || nl == e->len || e->len - nl > 16) {
-				snprintf(why, size, "bad name padding: %zu in %u", nl, e->len);
-				return 0;
-			}
-			for (size_t i = nl; i < e->len; i++)
-				if (e->name[i]) {
-					snprintf(why, size, "non-NUL padding");
-					return 0;
-				}
-		}
-		off += 16 + e->len;
-	}
-	return 1;
 }
 
 /* --- The directory tree a round works in ------------------------------------------------ */
@@ -376,11 +335,8 @@ static int make_tree(void)
 /* rm -r, without following symlinks. */
 static void remove_tree(const char *path)
 {
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-	if (system(cmd))
-		fprintf(stderr, "# could not remove %s\n", path);
+	if (rm_tree(path))
+		fprintf(stderr, "# could not remove %s: %s\n", path, strerror(errno));
 }
 
 /*
@@ -474,7 +430,7 @@ static unsigned int pick_ioctl_cmd(struct rng *r)
 		type = chance(r, 50) ? 'I' : below(r, 256);
 		nr = below(r, 256);
 		cmd = _IOC(below(r, 4), type, nr, below(r, 1 << 14));
-		/* tty/FIO* ('T'), file-system ioctls ('f', 'X', 0x94, 0x15), FIBMAP/FIGETBSZ (0). */
+		/* tty/FIO* ('T'), file system ioctls ('f', 'X', 0x94, 0x15), FIBMAP/FIGETBSZ (0) */
 		if (type == 'T' || type == 'f' || type == 'X' || type == 0x94 || type == 0x15 ||
 		    type == 0)
 			continue;
@@ -500,7 +456,11 @@ static unsigned long pick_ioctl_arg(struct rng *r, struct traps *t)
 }
 
 /* The step's result: ret (and errno when it is negative), and a hash of any data. */
-#define RESULT(expr) do { errno = 0; st->ret = (long)(expr); st->err = st->ret < 0 ? errno : 0; } while (0)
+#define RESULT(expr) do {						\
+	errno = 0;							\
+	st->ret = (long)(expr);						\
+	st->err = st->ret < 0 ? errno : 0;				\
+} while (0)
 
 /*
  * One round on one backend, in a fresh directory: the steps the PRNG picks, their results
@@ -529,7 +489,8 @@ static void run_round(const struct backend *b, uint64_t seed, struct round_log *
 		st->desc[0] = 0;
 		/* Most operations need an instance: make one in the slot. */
 		if (fd < 0 && op < 70) {
-			int flags = (chance(&r, 70) ? IN_NONBLOCK : 0) | (chance(&r, 50) ? IN_CLOEXEC : 0);
+			int flags = (chance(&r, 70) ? IN_NONBLOCK : 0) |
+				    (chance(&r, 50) ? IN_CLOEXEC : 0);
 
 			snprintf(st->desc, sizeof(st->desc), "init1(%#x) -> slot %d", flags, i);
 			RESULT(b->init1(flags));
@@ -577,7 +538,8 @@ static void run_round(const struct backend *b, uint64_t seed, struct round_log *
 				buf = t->buf + READBUF - 20;
 				break;
 			}
-			snprintf(st->desc, sizeof(st->desc), "read(slot %d, %s, %zu) [fionread %d]", i,
+			snprintf(st->desc, sizeof(st->desc),
+				 "read(slot %d, %s, %zu) [fionread %d]", i,
 				 buf == t->buf ? "buf" : buf == t->buf + READBUF - 20 ? "page end"
 				 : "bad", count, fr);
 			if (blocking && fr <= 0) {
@@ -621,7 +583,8 @@ static void run_round(const struct backend *b, uint64_t seed, struct round_log *
 				0, 1, 2, 5, 100, INT_MAX - 1, INT_MAX, (unsigned long)INT_MAX + 1,
 				(unsigned long)-1,
 			};
-			unsigned long arg = chance(&r, 80) ? args[below(&r, 9)] : (unsigned long)rnd(&r);
+			unsigned long arg = chance(&r, 80) ? args[below(&r, 9)]
+							   : (unsigned long)rnd(&r);
 
 			snprintf(st->desc, sizeof(st->desc), "SETNEXTWD(slot %d, %#lx)", i, arg);
 			RESULT(ioctl(fd, INOTIFY_IOC_SETNEXTWD, arg));
@@ -629,11 +592,14 @@ static void run_round(const struct backend *b, uint64_t seed, struct round_log *
 			unsigned int cmd = pick_ioctl_cmd(&r);
 			unsigned long arg = pick_ioctl_arg(&r, t);
 
-			snprintf(st->desc, sizeof(st->desc), "ioctl(slot %d, %#x, %#lx)", i, cmd, arg);
+			snprintf(st->desc, sizeof(st->desc), "ioctl(slot %d, %#x, %#lx)", i, cmd,
+				 arg);
 			RESULT(ioctl(fd, cmd, arg));
 		} else if (op < 70) {
-			static const int setfl[] = { 0, O_NONBLOCK, FASYNC, O_NONBLOCK | FASYNC, O_APPEND,
-						     O_NOATIME, O_DIRECT };
+			static const int setfl[] = {
+				0, O_NONBLOCK, FASYNC, O_NONBLOCK | FASYNC, O_APPEND, O_NOATIME,
+				O_DIRECT,
+			};
 			int fl = setfl[below(&r, 7)];
 
 			snprintf(st->desc, sizeof(st->desc), "F_SETFL(slot %d, %#x)", i, fl);
@@ -681,38 +647,20 @@ static void run_round(const struct backend *b, uint64_t seed, struct round_log *
 /* The sysctls a round sets on its backend, the same for both. */
 static const char *const knobs[] = { "max_queued_events", "max_user_watches" };
 
-static int knob_rw(const struct backend *b, const char *knob, char *val, size_t size, int wr)
-{
-	char path[256];
-	int fd, n;
-
-	snprintf(path, sizeof(path), "%s/%s", b->sysctl_dir, knob);
-	fd = open(path, (wr ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = wr ? write(fd, val, strlen(val)) : read(fd, val, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	if (!wr)
-		val[n] = 0;
-	return 0;
-}
-
 /* Runs a round on backend b in a child; 0 if the child finished its steps. */
 static int round_on(const struct backend *b, int round, uint64_t seed, struct round_log *log,
 		    struct traps *t, const long limits[2])
 {
-	char dir[128], old[2][32], val[32];
+	char dir[128];
+	long old[2];
 	int status;
 	pid_t pid;
 
 	snprintf(dir, sizeof(dir), "/tmp/rinotify-fuzz-%s-%d", b->name, round);
 	remove_tree(dir);
 	for (int k = 0; k < 2; k++) {
-		knob_rw(b, knobs[k], old[k], sizeof(old[k]), 0);
-		snprintf(val, sizeof(val), "%ld", limits[k]);
-		knob_rw(b, knobs[k], val, sizeof(val), 1);
+		old[k] = sysctl_get(b->sysctl_dir, knobs[k]);
+		sysctl_set(b->sysctl_dir, knobs[k], limits[k]);
 	}
 	pid = fork();
 	if (pid == 0) {
@@ -725,7 +673,7 @@ static int round_on(const struct backend *b, int round, uint64_t seed, struct ro
 	if (pid > 0)
 		waitpid(pid, &status, 0);
 	for (int k = 0; k < 2; k++)
-		knob_rw(b, knobs[k], old[k], sizeof(old[k]), 1);
+		sysctl_set(b->sysctl_dir, knobs[k], old[k]);
 	remove_tree(dir);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		fprintf(stderr, "# %s run of round %d: wait status %#x\n", b->name, round, status);
@@ -789,9 +737,10 @@ TEST_F_TIMEOUT(fuzz, differential, 7200)
 			for (int j = k > 8 ? k - 8 : 0; j < k; j++)
 				TH_LOG("  step %d: %s = %s", j, logs[0].s[j].desc,
 				       res(a, sizeof(a), &logs[0].s[j]));
-			TH_LOG("seed %llu round %d step %d (limits %ld %ld): %s: native %s, rinotify %s",
-			       (unsigned long long)seed, round, k, limits[0], limits[1], n->desc,
-			       res(a, sizeof(a), n), res(b, sizeof(b), x));
+			TH_LOG("seed %llu round %d step %d (limits %ld %ld): %s",
+			       (unsigned long long)seed, round, k, limits[0], limits[1], n->desc);
+			TH_LOG("  native %s, rinotify %s", res(a, sizeof(a), n),
+			       res(b, sizeof(b), x));
 			break;
 		}
 		ASSERT_EQ(k, logs[0].n) TH_LOG("first divergence at step %d", k);
@@ -874,11 +823,11 @@ static void chaos_open(struct chaos *c, struct rng *r)
 	int flags = 0, refused = 0, fd;
 	char buf[64];
 
-	for (size_t k = 0; k < sizeof(open_flags) / sizeof(open_flags[0]); k++)
+	for (size_t k = 0; k < ARRAY_SIZE(open_flags); k++)
 		if (chance(r, 30))
 			flags |= open_flags[k];
 	if (chance(r, 10)) {
-		refused = refused_flags[below(r, sizeof(refused_flags) / sizeof(refused_flags[0]))];
+		refused = refused_flags[below(r, ARRAY_SIZE(refused_flags))];
 		flags |= refused;
 	}
 	if (chance(r, 3))
@@ -894,12 +843,10 @@ static void chaos_open(struct chaos *c, struct rng *r)
 	}
 	if (fd >= 0 && chance(r, 60)) {
 		/* Most instances watch where the file system operations happen. */
-		struct rinotify_watch w = {
-			.pathname = (uintptr_t)dirs[below(r, 4)],
-			.mask = IN_ALL_EVENTS | (chance(r, 20) ? IN_ONESHOT : 0),
-		};
+		const char *dir = dirs[below(r, 4)];
+		uint32_t mask = IN_ALL_EVENTS | (chance(r, 20) ? IN_ONESHOT : 0);
 
-		ioctl(fd, RINOTIFY_IOC_ADD_WATCH, &w);
+		rinotify_add_watch(fd, dir, mask);
 	}
 	if (fd >= 0)
 		slot_put(c, below(r, CHAOS_SLOTS), fd);
@@ -933,7 +880,7 @@ static void chaos_read(struct chaos *c, struct chaos_thread *ct, int fd)
 	__atomic_add_fetch(&c->reads, 1, __ATOMIC_RELAXED);
 	if ((size_t)n > count)
 		chaos_fail(c, "read returned more than asked%s", "");
-	else if (!records_ok(buf, n, why, sizeof(why)))
+	else if (records_check(buf, n, NULL, why, sizeof(why)) < 0)
 		chaos_fail(c, "read returned malformed records: %s", why);
 }
 
@@ -984,7 +931,8 @@ static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 		break;
 	}
 	case 6:
-		ioctl(fd, RINOTIFY_IOC_RM_WATCH, chance(r, 70) ? below(r, 40) - 2 : (unsigned long)rnd(r));
+		ioctl(fd, RINOTIFY_IOC_RM_WATCH,
+		      chance(r, 70) ? below(r, 40) - 2 : (unsigned long)rnd(r));
 		break;
 	case 7: {
 		unsigned int cmd, type;
@@ -1022,7 +970,10 @@ static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 		int ep;
 
 		for (int k = 0; k < 4; k++)
-			p[k] = (struct pollfd){ .fd = slot_get(c, below(r, CHAOS_SLOTS)), .events = POLLIN };
+			p[k] = (struct pollfd){
+				.fd = slot_get(c, below(r, CHAOS_SLOTS)),
+				.events = POLLIN,
+			};
 		poll(p, 4, 0);
 		ep = epoll_create1(EPOLL_CLOEXEC);
 		if (ep >= 0) {
@@ -1051,11 +1002,8 @@ static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 
 		for (int k = 0; k < 16; k++) {
 			fds[k] = open(RINOTIFY_DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-			if (fds[k] >= 0) {
-				w = (struct rinotify_watch){ .pathname = (uintptr_t)"d0",
-							     .mask = IN_ALL_EVENTS };
-				ioctl(fds[k], RINOTIFY_IOC_ADD_WATCH, &w);
-			}
+			if (fds[k] >= 0)
+				rinotify_add_watch(fds[k], "d0", IN_ALL_EVENTS);
 		}
 		fs_op(r, desc, sizeof(desc));
 		for (int k = 0; k < 16; k++)
@@ -1104,75 +1052,11 @@ static void on_signal(int sig)
 
 #define FAILSLAB	"/sys/kernel/debug/failslab"
 
+/* Sets a debugfs knob of fault injection; says so if it cannot. */
 static void write_str(const char *path, const char *s)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (write(fd, s, strlen(s)) < 0)
-			perror(path);
-		close(fd);
-	}
-}
-
-static int write_knob(const char *knob, long value)
-{
-	char path[128], val[32];
-	int fd, n;
-
-	snprintf(path, sizeof(path), "/proc/sys/fs/rinotify/%s", knob);
-	snprintf(val, sizeof(val), "%ld", value);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -1 : 0;
-}
-
-static long read_knob(const char *knob)
-{
-	char path[128], val[32] = "";
-	int fd, n;
-
-	snprintf(path, sizeof(path), "/proc/sys/fs/rinotify/%s", knob);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, val, sizeof(val) - 1);
-	close(fd);
-	return n <= 0 ? -1 : strtol(val, NULL, 10);
-}
-
-/* Active objects of a slab cache after shrinking it, polled until at most max (~5 s). */
-static long slab_settled(const char *cache, long max)
-{
-	char path[128], line[512], name[128];
-	long n = -1, v;
-	FILE *f;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
-	for (int i = 0; i < 100; i++) {
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			if (write(fd, "1", 1) < 0)
-				perror(path);
-			close(fd);
-		}
-		f = fopen("/proc/slabinfo", "re");
-		if (!f)
-			return -1;
-		n = -1;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "%127s %ld", name, &v) == 2 && !strcmp(name, cache))
-				n = v;
-		fclose(f);
-		if (n <= max)
-			break;
-		usleep(50 * 1000);
-	}
-	return n;
+	if (write_text(path, s))
+		perror(path);
 }
 
 TEST_F_TIMEOUT(fuzz, chaos, 7200)
@@ -1180,9 +1064,9 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	static struct chaos c;
 	struct chaos_thread ct[THREADS];
 	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART: reads end */
-	long queued = read_knob("max_queued_events"), users = read_knob("max_user_instances");
-	long watches = read_knob("max_user_watches"), w0, e0;
-	struct rinotify_watch w;
+	long queued = sysctl_get(RINOTIFY_SYSCTL_DIR, "max_queued_events");
+	long users = sysctl_get(RINOTIFY_SYSCTL_DIR, "max_user_instances");
+	long watches = sysctl_get(RINOTIFY_SYSCTL_DIR, "max_user_watches"), w0, e0;
 	char dir[64];
 	double end;
 	int fds[8], n;
@@ -1195,8 +1079,8 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGIO, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	w0 = slab_settled(WATCH_CACHE, 0);
-	e0 = slab_settled(EVENT_CACHE, 0);
+	w0 = slab_wait_at_most(WATCH_CACHE, 0);
+	e0 = slab_wait_at_most(EVENT_CACHE, 0);
 	ASSERT_LE(0, w0);
 	ASSERT_LE(0, e0);
 	snprintf(dir, sizeof(dir), "/tmp/rinotify-chaos");
@@ -1208,7 +1092,7 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	write_str(FAILSLAB "/ignore-gfp-wait", "N");
 	write_str(FAILSLAB "/verbose", "0");
 	/* A small queue now and then: overflow records under load. */
-	write_knob("max_queued_events", c.seed % 2 ? 16 : queued);
+	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_queued_events", c.seed % 2 ? 16 : queued);
 	for (int k = 0; k < THREADS; k++) {
 		ct[k].c = &c;
 		ct[k].r.s = c.seed * 7919 + k;
@@ -1234,17 +1118,17 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	}
 	for (int i = 0; i < CHAOS_SLOTS; i++)
 		slot_put(&c, i, -1);
-	write_knob("max_queued_events", queued);
+	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_queued_events", queued);
 	write_str(FAILSLAB "/ignore-gfp-wait", "Y");
 	EXPECT_EQ(0, c.failed) TH_LOG("seed %llu: %s", (unsigned long long)c.seed, c.why);
 	printf("# chaos: seed %llu, %d threads, %ld operations, %ld reads checked\n",
 	       (unsigned long long)c.seed, THREADS, c.ops, c.reads);
 
 	/* Nothing is left: the caches are back, and the per-user counts are zero again. */
-	EXPECT_EQ(w0, slab_settled(WATCH_CACHE, w0));
-	EXPECT_EQ(e0, slab_settled(EVENT_CACHE, e0));
-	write_knob("max_user_instances", 4);
-	write_knob("max_user_watches", 2);
+	EXPECT_EQ(w0, slab_wait_at_most(WATCH_CACHE, w0));
+	EXPECT_EQ(e0, slab_wait_at_most(EVENT_CACHE, e0));
+	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_instances", 4);
+	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_watches", 2);
 	for (n = 0; n < 5; n++) {
 		fds[n] = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
 		if (fds[n] < 0)
@@ -1256,10 +1140,8 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 		static const char *const p[] = { "d0", "d2", "f3" };
 		int wd[3];
 
-		for (int k = 0; k < 3; k++) {
-			w = (struct rinotify_watch){ .pathname = (uintptr_t)p[k], .mask = IN_ATTRIB };
-			wd[k] = ioctl(fds[0], RINOTIFY_IOC_ADD_WATCH, &w);
-		}
+		for (int k = 0; k < 3; k++)
+			wd[k] = rinotify_add_watch(fds[0], p[k], IN_ATTRIB);
 		EXPECT_LT(0, wd[0]);
 		EXPECT_LT(0, wd[1]);
 		EXPECT_EQ(-1, wd[2]);
@@ -1267,8 +1149,8 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	}
 	while (n-- > 0)
 		close(fds[n]);
-	write_knob("max_user_instances", users);
-	write_knob("max_user_watches", watches);
+	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_instances", users);
+	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_watches", watches);
 	EXPECT_EQ(0, chdir("/tmp"));
 	remove_tree(dir);
 }

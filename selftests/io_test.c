@@ -39,7 +39,7 @@ TEST_F(scenarios, b1_init_flags)
 TEST_F(scenarios, b2_init_bad_flags)
 {
 	static const int flags[] = { 1, O_RDWR, O_WRONLY, O_APPEND, O_CREAT,
-				     IN_CLOEXEC | 1, IN_NONBLOCK | O_RDWR, (int)0x80000000 };
+				     IN_CLOEXEC | 1, IN_NONBLOCK | O_RDWR, INT_MIN };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(flags); i++)

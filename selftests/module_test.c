@@ -15,22 +15,19 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-/* The uapi header brings <linux/fcntl.h> (O_* flags), which clashes with glibc's <fcntl.h>. */
-#include <linux/rinotify.h>
+/* The O_* flags as the kernel defines them: O_LARGEFILE is not 0 on 64-bit. */
+#include "uapi.h"
 
 #include "kselftest_harness.h"
+#include "clock.h"
+#include "file.h"
+#include "module.h"
+#include "rinotify_user.h"
+#include "slab.h"
+#include "sysctl.h"
 
-extern int open(const char *path, int flags, ...);
-extern int fcntl(int fd, int cmd, ...);
-
-#define DEVICE "/dev/rinotify"
-#define SYSCTL_DIR "/proc/sys/fs/rinotify/"
-#define NATIVE_SYSCTL_DIR "/proc/sys/fs/inotify/"
 #define NOBODY 65534
 
 static const char *const knobs[] = {
@@ -39,90 +36,16 @@ static const char *const knobs[] = {
 
 #define NR_KNOBS ARRAY_SIZE(knobs)
 
-static int delete_module(const char *name)
-{
-	return syscall(__NR_delete_module, name, O_NONBLOCK);
-}
-
-static int load_module(void)
-{
-	const char *ko = getenv("RINOTIFY_KO");
-	int fd, ret;
-
-	if (!ko)
-		return -1;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(__NR_finit_module, fd, "", 0);
-	close(fd);
-	return ret;
-}
-
-static long read_long(const char *path)
-{
-	char buf[64] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
 /* A rinotify sysctl's value, -1 if it cannot be read. */
-static long sysctl_get(const char *knob)
+static long knob_get(const char *knob)
 {
-	char path[128];
-
-	snprintf(path, sizeof(path), SYSCTL_DIR "%s", knob);
-	return read_long(path);
+	return sysctl_get(RINOTIFY_SYSCTL_DIR, knob);
 }
 
-/* Writes a value to a rinotify sysctl; returns 0 or the errno of the open or write. */
-static int sysctl_write(const char *knob, const char *value)
+/* Sets a rinotify sysctl: 0, or -1 with errno. */
+static int knob_set(const char *knob, long value)
 {
-	char path[128];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), SYSCTL_DIR "%s", knob);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	if (write(fd, value, strlen(value)) < 0)
-		err = errno;
-	close(fd);
-	return err;
-}
-
-static int sysctl_set(const char *knob, long value)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%ld", value);
-	return sysctl_write(knob, buf);
-}
-
-static int add_watch(int fd, const char *path, uint32_t mask)
-{
-	struct rinotify_watch w = { .pathname = (uintptr_t)path, .mask = mask };
-
-	return ioctl(fd, RINOTIFY_IOC_ADD_WATCH, &w);
-}
-
-static int rm_watch(int fd, int wd)
-{
-	return ioctl(fd, RINOTIFY_IOC_RM_WATCH, wd);
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+	return sysctl_set(RINOTIFY_SYSCTL_DIR, knob, value);
 }
 
 /* Opens an instance, retrying for up to 2 s while it fails with EMFILE (lazy release). */
@@ -132,7 +55,7 @@ static int open_retry_emfile(int flags)
 	int fd;
 
 	for (;;) {
-		fd = open(DEVICE, flags);
+		fd = open(RINOTIFY_DEVICE, flags);
 		if (fd >= 0 || errno != EMFILE || now_ms() > end)
 			return fd;
 		usleep(10 * 1000);
@@ -146,7 +69,7 @@ static int add_watch_retry_enospc(int fd, const char *path, uint32_t mask)
 	int wd;
 
 	for (;;) {
-		wd = add_watch(fd, path, mask);
+		wd = rinotify_add_watch(fd, path, mask);
 		if (wd >= 0 || errno != ENOSPC || now_ms() > end)
 			return wd;
 		usleep(10 * 1000);
@@ -154,15 +77,15 @@ static int add_watch_retry_enospc(int fd, const char *path, uint32_t mask)
 }
 
 /*
- * Checks in a forked child, which reports through its exit status: a failed check prints
- * where and returns 1 from the child function. Used where the parent must restore a sysctl
- * whatever happens.
+ * Checks in a child of run_child(), which reports through its exit status: a failed check
+ * prints where and ends the child with status 1. Used where the parent must restore a
+ * sysctl whatever happens.
  */
 #define CHILD_CHECK(cond) do {							\
 	if (!(cond)) {								\
 		fprintf(stderr, "# child %s:%d: %s failed (errno %d: %s)\n",	\
 			__FILE__, __LINE__, #cond, errno, strerror(errno));	\
-		return 1;							\
+		_exit(1);							\
 	}									\
 } while (0)
 
@@ -187,86 +110,18 @@ static int run_child(uid_t uid, int (*fn)(void *), void *arg)
 	return WEXITSTATUS(status);
 }
 
-/*
- * Active objects of a slab cache in /proc/slabinfo, -1 if it is not listed.
- */
-static long slab_active(const char *cache)
-{
-	char line[512], name[128];
-	long active = -1, n;
-	FILE *f = fopen("/proc/slabinfo", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%127s %ld", name, &n) == 2 && !strcmp(name, cache))
-			active = n;
-	fclose(f);
-	return active;
-}
-
-/*
- * Shrinks a slab cache and returns its active objects. Shrinking flushes the per-CPU slabs
- * (whose free objects SLUB counts as active) and takes the cache's freed objects out of
- * KASAN's quarantine (they count as active until then), so the count is then exact.
- */
-static long slab_settled(const char *cache)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			perror(path);
-		close(fd);
-	}
-	return slab_active(cache);
-}
-
-/*
- * Polls a slab cache for up to ~5 s until it has at most `max` active objects: marks are
- * freed by an fsnotify workqueue after an SRCU grace period. Returns the last count.
- */
-static long slab_wait_at_most(const char *cache, long max)
-{
-	long n = slab_settled(cache);
-
-	for (int i = 0; i < 100 && n > max; i++) {
-		usleep(50 * 1000);
-		n = slab_settled(cache);
-	}
-	return n;
-}
-
-/* rmdir's the subdirectories dir/d0 .. dir/d<n-1> (those that exist) and dir. */
-static void remove_tree(const char *dir, int n, char prefix)
-{
-	char path[128];
-
-	for (int i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%c%d", dir, prefix, i);
-		if (prefix == 'f')
-			unlink(path);
-		else
-			rmdir(path);
-	}
-	rmdir(dir);
-}
-
 TEST(device_node_is_world_openable)
 {
 	struct stat st;
 
-	ASSERT_EQ(0, stat(DEVICE, &st));
+	ASSERT_EQ(0, stat(RINOTIFY_DEVICE, &st));
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
 	EXPECT_EQ(0666, st.st_mode & 07777);
 }
 
 TEST(open_and_close)
 {
-	int fd = open(DEVICE, O_RDONLY);
+	int fd = open(RINOTIFY_DEVICE, O_RDONLY);
 
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(0, close(fd));
@@ -283,7 +138,7 @@ TEST(unprivileged_user_can_open)
 
 		if (setgid(65534) || setuid(65534))
 			_exit(2);
-		fd = open(DEVICE, O_RDONLY);
+		fd = open(RINOTIFY_DEVICE, O_RDONLY);
 		_exit(fd >= 0 && close(fd) == 0 ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -298,19 +153,19 @@ TEST(sysctls_exist_with_inotify_defaults)
 	long native;
 
 	for (size_t i = 0; i < NR_KNOBS; i++) {
-		snprintf(path, sizeof(path), SYSCTL_DIR "%s", knobs[i]);
+		snprintf(path, sizeof(path), "%s/%s", RINOTIFY_SYSCTL_DIR, knobs[i]);
 		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
 		EXPECT_TRUE(S_ISREG(st.st_mode)) TH_LOG("%s", path);
 		EXPECT_EQ(0644, st.st_mode & 07777) TH_LOG("%s", path);
 		EXPECT_EQ(0, st.st_uid) TH_LOG("%s", path);
 	}
 	/* inotify's defaults. */
-	EXPECT_EQ(128, sysctl_get("max_user_instances"));
-	EXPECT_EQ(16384, sysctl_get("max_queued_events"));
+	EXPECT_EQ(128, knob_get("max_user_instances"));
+	EXPECT_EQ(16384, knob_get("max_queued_events"));
 	/* The same formula as the running kernel's inotify, on the same machine. */
-	native = read_long(NATIVE_SYSCTL_DIR "max_user_watches");
+	native = sysctl_get(INOTIFY_SYSCTL_DIR, "max_user_watches");
 	ASSERT_LT(0, native);
-	EXPECT_EQ(native, sysctl_get("max_user_watches"));
+	EXPECT_EQ(native, knob_get("max_user_watches"));
 }
 
 /* Every check here is an EXPECT, so each sysctl is restored whatever fails. */
@@ -319,17 +174,19 @@ TEST(sysctls_root_writes_and_range_checks)
 	long old[NR_KNOBS];
 
 	for (size_t i = 0; i < NR_KNOBS; i++) {
-		old[i] = sysctl_get(knobs[i]);
+		old[i] = knob_get(knobs[i]);
 		ASSERT_LE(0, old[i]) TH_LOG("%s", knobs[i]);
 	}
 	for (size_t i = 0; i < NR_KNOBS; i++) {
-		EXPECT_EQ(0, sysctl_set(knobs[i], old[i] + 1)) TH_LOG("%s", knobs[i]);
-		EXPECT_EQ(old[i] + 1, sysctl_get(knobs[i])) TH_LOG("%s", knobs[i]);
+		EXPECT_EQ(0, knob_set(knobs[i], old[i] + 1)) TH_LOG("%s", knobs[i]);
+		EXPECT_EQ(old[i] + 1, knob_get(knobs[i])) TH_LOG("%s", knobs[i]);
 		/* Below the minimum (0): refused, the value stays. */
-		EXPECT_EQ(EINVAL, sysctl_write(knobs[i], "-1")) TH_LOG("%s", knobs[i]);
-		EXPECT_EQ(old[i] + 1, sysctl_get(knobs[i])) TH_LOG("%s", knobs[i]);
-		EXPECT_EQ(0, sysctl_set(knobs[i], old[i])) TH_LOG("%s", knobs[i]);
-		EXPECT_EQ(old[i], sysctl_get(knobs[i])) TH_LOG("%s", knobs[i]);
+		EXPECT_EQ(-1, sysctl_write(RINOTIFY_SYSCTL_DIR, knobs[i], "-1"))
+			TH_LOG("%s", knobs[i]);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("%s", knobs[i]);
+		EXPECT_EQ(old[i] + 1, knob_get(knobs[i])) TH_LOG("%s", knobs[i]);
+		EXPECT_EQ(0, knob_set(knobs[i], old[i])) TH_LOG("%s", knobs[i]);
+		EXPECT_EQ(old[i], knob_get(knobs[i])) TH_LOG("%s", knobs[i]);
 	}
 }
 
@@ -339,7 +196,7 @@ static int sysctls_unprivileged_child(void *arg)
 	char path[128];
 
 	for (size_t i = 0; i < NR_KNOBS; i++) {
-		snprintf(path, sizeof(path), SYSCTL_DIR "%s", knobs[i]);
+		snprintf(path, sizeof(path), "%s/%s", RINOTIFY_SYSCTL_DIR, knobs[i]);
 		/* World-readable ... */
 		CHILD_CHECK(read_long(path) == values[i]);
 		/* ... but only root may write. */
@@ -356,13 +213,13 @@ TEST(sysctls_not_writable_by_unprivileged_user)
 	long values[NR_KNOBS];
 
 	for (size_t i = 0; i < NR_KNOBS; i++) {
-		values[i] = sysctl_get(knobs[i]);
+		values[i] = knob_get(knobs[i]);
 		ASSERT_LE(0, values[i]) TH_LOG("%s", knobs[i]);
 	}
 	EXPECT_EQ(0, run_child(NOBODY, sysctls_unprivileged_child, values));
 	/* Braces: the harness's EXPECT_*() is two statements. */
 	for (size_t i = 0; i < NR_KNOBS; i++) {
-		EXPECT_EQ(values[i], sysctl_get(knobs[i])) TH_LOG("%s", knobs[i]);
+		EXPECT_EQ(values[i], knob_get(knobs[i])) TH_LOG("%s", knobs[i]);
 	}
 }
 
@@ -387,7 +244,7 @@ TEST(queue_bound_is_sampled_at_open)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	char dir[] = "/tmp/rinotify-bound-XXXXXX", name[16];
-	long old = sysctl_get("max_queued_events");
+	long old = knob_get("max_queued_events");
 	struct inotify_event *ev;
 	int fd, fd2, err, set, restored, i;
 	ssize_t n;
@@ -395,20 +252,20 @@ TEST(queue_bound_is_sampled_at_open)
 	ASSERT_LT(4, old);
 	ASSERT_TRUE(mkdtemp(dir) != NULL);
 	/* Nothing may bail out between setting the bound and restoring it. */
-	set = sysctl_set("max_queued_events", 4);
-	fd = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	set = knob_set("max_queued_events", 4);
+	fd = open(RINOTIFY_DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	err = errno;
-	restored = sysctl_set("max_queued_events", old);
+	restored = knob_set("max_queued_events", old);
 	ASSERT_EQ(0, set);
 	ASSERT_EQ(0, restored);
-	ASSERT_EQ(old, sysctl_get("max_queued_events"));
+	ASSERT_EQ(old, knob_get("max_queued_events"));
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(err));
 	/* Opened with the default bound again: it does not overflow at 4. */
-	fd2 = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	fd2 = open(RINOTIFY_DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, fd2);
 
-	ASSERT_EQ(1, add_watch(fd, dir, IN_CREATE));
-	ASSERT_EQ(1, add_watch(fd2, dir, IN_CREATE));
+	ASSERT_EQ(1, rinotify_add_watch(fd, dir, IN_CREATE));
+	ASSERT_EQ(1, rinotify_add_watch(fd2, dir, IN_CREATE));
 	ASSERT_EQ(0, create_files(dir, 0, 10));
 
 	/* Four creates, each a 16-byte header and the name "fN" padded to 16, then overflow. */
@@ -438,12 +295,10 @@ TEST(queue_bound_is_sampled_at_open)
 
 	EXPECT_EQ(0, close(fd));
 	EXPECT_EQ(0, close(fd2));
-	remove_tree(dir, 10, 'f');
+	rm_tree(dir);
 }
 
 #define SLAB_N 100
-#define WATCH_CACHE "rinotify_watch_cache"
-#define EVENT_CACHE "rinotify_event_cache"
 
 TEST(slab_caches_hold_watches_and_events)
 {
@@ -460,15 +315,15 @@ TEST(slab_caches_hold_watches_and_events)
 	/* Marks: one object per watch, all freed once the instance is closed. */
 	w0 = slab_settled(WATCH_CACHE);
 	ASSERT_LE(0, w0) TH_LOG("no " WATCH_CACHE " in /proc/slabinfo");
-	fd = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	fd = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < SLAB_N; i++) {
 		snprintf(path, sizeof(path), "%s/d%d", dir, i);
-		ASSERT_EQ(i + 1, add_watch(fd, path, IN_CREATE));
+		ASSERT_EQ(i + 1, rinotify_add_watch(fd, path, IN_CREATE));
 	}
 	w1 = slab_active(WATCH_CACHE);
 	EXPECT_LE(w0 + SLAB_N, w1) TH_LOG("%s: %ld before, %ld with %d watches",
-					 WATCH_CACHE, w0, w1, SLAB_N);
+					  WATCH_CACHE, w0, w1, SLAB_N);
 	ASSERT_EQ(0, close(fd));
 	w2 = slab_wait_at_most(WATCH_CACHE, w0);
 	EXPECT_GE(w0, w2) TH_LOG("%s: %ld before, %ld after close", WATCH_CACHE, w0, w2);
@@ -480,11 +335,11 @@ TEST(slab_caches_hold_watches_and_events)
 	 */
 	e0 = slab_settled(EVENT_CACHE);
 	ASSERT_LE(0, e0) TH_LOG("no " EVENT_CACHE " in /proc/slabinfo");
-	fd = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	fd = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/d%d", dir, i);
-		ASSERT_EQ(i + 1, add_watch(fd, path, IN_ATTRIB));
+		ASSERT_EQ(i + 1, rinotify_add_watch(fd, path, IN_ATTRIB));
 	}
 	for (i = 0; i < SLAB_N; i++) {
 		snprintf(path, sizeof(path), "%s/d%d", dir, i % 2);
@@ -494,7 +349,7 @@ TEST(slab_caches_hold_watches_and_events)
 	EXPECT_EQ(SLAB_N * 16, i);
 	e1 = slab_active(EVENT_CACHE);
 	EXPECT_LE(e0 + SLAB_N, e1) TH_LOG("%s: %ld before, %ld with %d events queued",
-					 EVENT_CACHE, e0, e1, SLAB_N);
+					  EVENT_CACHE, e0, e1, SLAB_N);
 	ASSERT_EQ(0, close(fd));
 	e2 = slab_wait_at_most(EVENT_CACHE, e0);
 	EXPECT_GE(e0, e2) TH_LOG("%s: %ld before, %ld after close", EVENT_CACHE, e0, e2);
@@ -502,7 +357,7 @@ TEST(slab_caches_hold_watches_and_events)
 	w2 = slab_wait_at_most(WATCH_CACHE, w0);
 	EXPECT_GE(w0, w2) TH_LOG("%s: %ld before, %ld after close", WATCH_CACHE, w0, w2);
 
-	remove_tree(dir, SLAB_N, 'd');
+	rm_tree(dir);
 }
 
 static int instances_child(void *arg)
@@ -510,11 +365,11 @@ static int instances_child(void *arg)
 	int fd[3], dup_fd, i;
 
 	for (i = 0; i < 3; i++) {
-		fd[i] = open(DEVICE, O_RDONLY | O_CLOEXEC);
+		fd[i] = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
 		CHILD_CHECK(fd[i] >= 0);
 	}
 	errno = 0;
-	CHILD_CHECK(open(DEVICE, O_RDONLY | O_CLOEXEC) == -1 && errno == EMFILE);
+	CHILD_CHECK(open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC) == -1 && errno == EMFILE);
 
 	/* A close that is not the last one of the file releases nothing. */
 	dup_fd = dup(fd[0]);
@@ -522,21 +377,21 @@ static int instances_child(void *arg)
 	CHILD_CHECK(close(fd[0]) == 0);
 	usleep(100 * 1000);
 	errno = 0;
-	CHILD_CHECK(open(DEVICE, O_RDONLY | O_CLOEXEC) == -1 && errno == EMFILE);
+	CHILD_CHECK(open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC) == -1 && errno == EMFILE);
 
 	/* The last close releases one instance, exactly one. */
 	CHILD_CHECK(close(dup_fd) == 0);
 	fd[0] = open_retry_emfile(O_RDONLY | O_CLOEXEC);
 	CHILD_CHECK(fd[0] >= 0);
 	errno = 0;
-	CHILD_CHECK(open(DEVICE, O_RDONLY | O_CLOEXEC) == -1 && errno == EMFILE);
+	CHILD_CHECK(open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC) == -1 && errno == EMFILE);
 
 	/* Again with another one. */
 	CHILD_CHECK(close(fd[1]) == 0);
 	fd[1] = open_retry_emfile(O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	CHILD_CHECK(fd[1] >= 0);
 	errno = 0;
-	CHILD_CHECK(open(DEVICE, O_RDONLY | O_CLOEXEC) == -1 && errno == EMFILE);
+	CHILD_CHECK(open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC) == -1 && errno == EMFILE);
 
 	for (i = 0; i < 3; i++)
 		CHILD_CHECK(close(fd[i]) == 0);
@@ -546,15 +401,15 @@ static int instances_child(void *arg)
 /* Root sets the limit, a user without other instances opens: its count is exact. */
 TEST(instance_accounting_released_on_close)
 {
-	long old = sysctl_get("max_user_instances");
+	long old = knob_get("max_user_instances");
 	int set, status = -1;
 
 	ASSERT_LT(0, old);
-	set = sysctl_set("max_user_instances", 3);
+	set = knob_set("max_user_instances", 3);
 	if (!set)
 		status = run_child(NOBODY, instances_child, NULL);
-	EXPECT_EQ(0, sysctl_set("max_user_instances", old));
-	EXPECT_EQ(old, sysctl_get("max_user_instances"));
+	EXPECT_EQ(0, knob_set("max_user_instances", old));
+	EXPECT_EQ(old, knob_get("max_user_instances"));
 	ASSERT_EQ(0, set);
 	EXPECT_EQ(0, status);
 }
@@ -593,25 +448,25 @@ static int watches_child(void *arg)
 		snprintf(path[i], sizeof(path[i]), "%s/d%d", dir, i);
 		CHILD_CHECK(mkdir(path[i], 0700) == 0);
 	}
-	fd = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	fd = open(RINOTIFY_DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	CHILD_CHECK(fd >= 0);
 
 	for (i = 0; i < 5; i++) {
-		wd[i] = add_watch(fd, path[i], mask);
+		wd[i] = rinotify_add_watch(fd, path[i], mask);
 		CHILD_CHECK(wd[i] == i + 1);
 	}
 	errno = 0;
-	CHILD_CHECK(add_watch(fd, path[5], mask) == -1 && errno == ENOSPC);
+	CHILD_CHECK(rinotify_add_watch(fd, path[5], mask) == -1 && errno == ENOSPC);
 	/* Updating an existing watch adds none: allowed at the limit. */
-	CHILD_CHECK(add_watch(fd, path[0], mask | IN_MASK_ADD) == wd[0]);
+	CHILD_CHECK(rinotify_add_watch(fd, path[0], mask | IN_MASK_ADD) == wd[0]);
 
 	/* rm_watch frees a slot (the failed add used up wd 6, as inotify's idr does). */
-	CHILD_CHECK(rm_watch(fd, wd[1]) == 0);
+	CHILD_CHECK(rinotify_rm_watch(fd, wd[1]) == 0);
 	errno = 0;
 	wd[5] = add_watch_retry_enospc(fd, path[5], mask);
 	CHILD_CHECK(wd[5] > wd[4]);
 	errno = 0;
-	CHILD_CHECK(add_watch(fd, path[1], mask) == -1 && errno == ENOSPC);
+	CHILD_CHECK(rinotify_add_watch(fd, path[1], mask) == -1 && errno == ENOSPC);
 
 	/* So does a watch that dies with its directory: IN_DELETE_SELF, IN_IGNORED. */
 	CHILD_CHECK(rmdir(path[2]) == 0);
@@ -624,24 +479,24 @@ static int watches_child(void *arg)
 	wd[1] = add_watch_retry_enospc(fd, path[1], mask);
 	CHILD_CHECK(wd[1] > wd[5]);
 	errno = 0;
-	CHILD_CHECK(add_watch(fd, dir, mask) == -1 && errno == ENOSPC);
+	CHILD_CHECK(rinotify_add_watch(fd, dir, mask) == -1 && errno == ENOSPC);
 
 	CHILD_CHECK(close(fd) == 0);
-	remove_tree(dir, NR_WDIRS, 'd');
+	rm_tree(dir);
 	return 0;
 }
 
 TEST(watch_accounting_released_by_rm_watch_and_delete)
 {
-	long old = sysctl_get("max_user_watches");
+	long old = knob_get("max_user_watches");
 	int set, status = -1;
 
 	ASSERT_LT(0, old);
-	set = sysctl_set("max_user_watches", 5);
+	set = knob_set("max_user_watches", 5);
 	if (!set)
 		status = run_child(NOBODY, watches_child, NULL);
-	EXPECT_EQ(0, sysctl_set("max_user_watches", old));
-	EXPECT_EQ(old, sysctl_get("max_user_watches"));
+	EXPECT_EQ(0, knob_set("max_user_watches", old));
+	EXPECT_EQ(old, knob_get("max_user_watches"));
 	ASSERT_EQ(0, set);
 	EXPECT_EQ(0, status);
 }
@@ -652,12 +507,12 @@ TEST(device_is_read_only_like_an_inotify_fd)
 	int fd;
 
 	errno = 0;
-	EXPECT_EQ(-1, open(DEVICE, O_RDWR | O_CLOEXEC));
+	EXPECT_EQ(-1, open(RINOTIFY_DEVICE, O_RDWR | O_CLOEXEC));
 	EXPECT_EQ(EINVAL, errno);
 	errno = 0;
-	EXPECT_EQ(-1, open(DEVICE, O_WRONLY | O_CLOEXEC));
+	EXPECT_EQ(-1, open(RINOTIFY_DEVICE, O_WRONLY | O_CLOEXEC));
 	EXPECT_EQ(EINVAL, errno);
-	fd = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	fd = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	errno = 0;
 	EXPECT_EQ(-1, write(fd, "x", 1));
@@ -688,16 +543,16 @@ TEST(open_flags_like_inotify_init1)
 	};
 	int fd, fl;
 
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
 		errno = 0;
-		fd = open(DEVICE, O_RDONLY | refused[i].flag, 0);
+		fd = open(RINOTIFY_DEVICE, O_RDONLY | refused[i].flag, 0);
 		EXPECT_EQ(-1, fd) TH_LOG("open(O_RDONLY | %s) succeeded", refused[i].name);
 		EXPECT_EQ(EINVAL, errno) TH_LOG("open(O_RDONLY | %s)", refused[i].name);
 		if (fd >= 0)
 			close(fd);
 	}
-	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
-		fd = open(DEVICE, O_RDONLY | accepted[i].flag, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(accepted); i++) {
+		fd = open(RINOTIFY_DEVICE, O_RDONLY | accepted[i].flag, 0);
 		/* O_CREAT|O_EXCL of an existing node is the VFS's EEXIST. */
 		if (accepted[i].flag & O_EXCL) {
 			EXPECT_EQ(-1, fd);
@@ -714,10 +569,10 @@ TEST(open_flags_like_inotify_init1)
 	}
 	/* A directory was asked for: the VFS says ENOTDIR before the module is asked. */
 	errno = 0;
-	EXPECT_EQ(-1, open(DEVICE, O_RDONLY | O_DIRECTORY));
+	EXPECT_EQ(-1, open(RINOTIFY_DEVICE, O_RDONLY | O_DIRECTORY));
 	EXPECT_EQ(ENOTDIR, errno);
 	/* O_ASYNC later, through fcntl(), is what an inotify fd allows. */
-	fd = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	fd = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(0, fcntl(fd, F_SETFL, FASYNC | O_NONBLOCK));
 	EXPECT_EQ(FASYNC | O_NONBLOCK, fcntl(fd, F_GETFL) & (FASYNC | O_NONBLOCK));
@@ -733,7 +588,7 @@ TEST(many_instances_leave_nothing_behind)
 	int fds[128], fd, i, n;
 
 	ASSERT_TRUE(mkdtemp(dir) != NULL);
-	max = sysctl_get("max_user_instances");
+	max = knob_get("max_user_instances");
 	ASSERT_EQ(128, max);
 	w0 = slab_settled(WATCH_CACHE);
 	ASSERT_LE(0, w0);
@@ -741,20 +596,20 @@ TEST(many_instances_leave_nothing_behind)
 	for (i = 0; i < MANY; i++) {
 		fd = open_retry_emfile(O_RDONLY | O_CLOEXEC);
 		ASSERT_LE(0, fd) TH_LOG("open %d: %s", i, strerror(errno));
-		ASSERT_EQ(1, add_watch(fd, dir, IN_CREATE | IN_DELETE));
+		ASSERT_EQ(1, rinotify_add_watch(fd, dir, IN_CREATE | IN_DELETE));
 		ASSERT_EQ(0, close(fd));
 	}
 	/* Failed opens charge nothing either. */
 	for (i = 0; i < MANY; i++) {
-		ASSERT_EQ(-1, open(DEVICE, O_RDWR | O_CLOEXEC));
+		ASSERT_EQ(-1, open(RINOTIFY_DEVICE, O_RDWR | O_CLOEXEC));
 		ASSERT_EQ(EINVAL, errno);
 	}
 
 	/* The sysctl still works (changed and restored, EXPECTs only). */
-	EXPECT_EQ(0, sysctl_set("max_user_instances", max + 1));
-	EXPECT_EQ(max + 1, sysctl_get("max_user_instances"));
-	EXPECT_EQ(0, sysctl_set("max_user_instances", max));
-	EXPECT_EQ(max, sysctl_get("max_user_instances"));
+	EXPECT_EQ(0, knob_set("max_user_instances", max + 1));
+	EXPECT_EQ(max + 1, knob_get("max_user_instances"));
+	EXPECT_EQ(0, knob_set("max_user_instances", max));
+	EXPECT_EQ(max, knob_get("max_user_instances"));
 
 	/* No mark is left ... */
 	w1 = slab_wait_at_most(WATCH_CACHE, w0);
@@ -769,7 +624,7 @@ TEST(many_instances_leave_nothing_behind)
 	}
 	EXPECT_EQ(128, n) TH_LOG("open %d: %s", n, strerror(errno));
 	errno = 0;
-	fd = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	fd = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
 	EXPECT_EQ(-1, fd);
 	EXPECT_EQ(EMFILE, errno);
 	if (fd >= 0)
@@ -788,26 +643,26 @@ TEST(rmmod_refused_while_open_then_reload)
 	int fd, fd2;
 
 	ASSERT_TRUE(getenv("RINOTIFY_KO") != NULL);
-	fd = open(DEVICE, O_RDONLY);
+	fd = open(RINOTIFY_DEVICE, O_RDONLY);
 	ASSERT_LE(0, fd);
 
 	/* An open instance holds a module reference: unloading is refused. */
-	EXPECT_EQ(-1, delete_module("rinotify"));
+	EXPECT_EQ(-1, module_unload());
 	EXPECT_EQ(EWOULDBLOCK, errno);
 	/* ... and the instance still works. */
-	fd2 = open(DEVICE, O_RDONLY);
+	fd2 = open(RINOTIFY_DEVICE, O_RDONLY);
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, close(fd2));
 
 	ASSERT_EQ(0, close(fd));
-	ASSERT_EQ(0, delete_module("rinotify"));
-	EXPECT_EQ(-1, stat(DEVICE, &st));
+	ASSERT_EQ(0, module_unload());
+	EXPECT_EQ(-1, stat(RINOTIFY_DEVICE, &st));
 	EXPECT_EQ(ENOENT, errno);
 
 	/* A second load after unload. */
-	ASSERT_EQ(0, load_module());
-	ASSERT_EQ(0, stat(DEVICE, &st));
-	fd = open(DEVICE, O_RDONLY);
+	ASSERT_EQ(0, module_load());
+	ASSERT_EQ(0, stat(RINOTIFY_DEVICE, &st));
+	fd = open(RINOTIFY_DEVICE, O_RDONLY);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(0, close(fd));
 }

@@ -4,7 +4,7 @@
  * scenarios.rinotify.<name> (the harness runs all tests of a fixture's first variant before
  * the second: test_harness_run() loops fixture -> variant -> test, and variants are kept in
  * declaration order). The native run saves its trace; the rinotify run compares with it
- * (trace.c). Include this once, from a *_test.c file.
+ * (trace_diff.c). Include this once, from a *_test.c file.
  */
 #ifndef RINOTIFY_SELFTESTS_SCENARIO_H
 #define RINOTIFY_SELFTESTS_SCENARIO_H

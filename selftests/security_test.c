@@ -196,21 +196,6 @@ static int be_add(int fd, const char *path)
 	return backend_rinotify.add_watch(fd, path, IN_CREATE);
 }
 
-/* Reads the debugfs counts into buf (NUL-terminated); -1 with errno if it cannot. */
-static int read_users(char *buf, size_t size)
-{
-	int fd = open(USERS, O_RDONLY | O_CLOEXEC);
-	ssize_t n, len = 0;
-
-	if (fd < 0)
-		return -1;
-	while ((n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	buf[len] = 0;
-	return n < 0 ? -1 : 0;
-}
-
 /* The line of uid in the debugfs counts, "" if it has none. */
 static const char *user_line(uid_t uid)
 {
@@ -218,7 +203,7 @@ static const char *user_line(uid_t uid)
 	char prefix[32], *p;
 
 	line[0] = 0;
-	if (read_users(buf, sizeof(buf)))
+	if (read_file(USERS, buf, sizeof(buf)) < 0)
 		return "(unreadable)";
 	snprintf(prefix, sizeof(prefix), "uid:%u ", (unsigned int)uid);
 	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
@@ -253,7 +238,7 @@ TEST(debugfs_users_counts_are_root_only)
 			_exit(1);
 		/* Not for users to read. */
 		ok = open(USERS, O_RDONLY | O_CLOEXEC) == -1 && errno == EACCES;
-		ok &= read_users(buf, sizeof(buf)) == -1;
+		ok &= read_file(USERS, buf, sizeof(buf)) == -1;
 		fd1 = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
 		fd2 = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
 		ok &= be_add(fd1, dir) == 1 && be_add(fd2, dir) == 1;

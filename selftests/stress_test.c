@@ -43,34 +43,18 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-/* The uapi header brings <linux/fcntl.h> (O_* flags), which clashes with glibc's <fcntl.h>. */
-#include <linux/rinotify.h>
+#include "uapi.h"
 
 #include "kselftest_harness.h"
 #include "backend.h"
+#include "clock.h"
+#include "file.h"
+#include "module.h"
+#include "records.h"
+#include "sysctl.h"
 
-extern int open(const char *path, int flags, ...);
-extern int fcntl(int fd, int cmd, ...);
-extern int inotify_init1(int flags);
-#ifndef O_ASYNC
-#define O_ASYNC FASYNC
-#endif
-/* <sys/mount.h> brings <fcntl.h> too. */
-extern int mount(const char *source, const char *target, const char *type,
-		 unsigned long flags, const void *data);
-extern int umount2(const char *target, int flags);
-#define MNT_DETACH 2
-
-#ifndef INOTIFY_IOC_SETNEXTWD
-#define INOTIFY_IOC_SETNEXTWD	_IOW('I', 0, __s32)
-#endif
-
-#define DEVICE		"/dev/rinotify"
-#define SYSCTL_DIR	"/proc/sys/fs/rinotify/"
 #define USERS		"/sys/kernel/debug/rinotify/users"
 #define NOBODY		65534
 
@@ -81,7 +65,7 @@ extern int umount2(const char *target, int flags);
 
 /* What the processes report; in shared memory. */
 struct shared {
-	volatile int stop;
+	int stop;		/* 1: the load ends; 2: it has ended, drain the queues */
 	long adds, add_ok, rms, reads, records, overflows, closes, forks, sysctl_writes;
 	long churn_ops, mounts, rmmod_refused, users_reads, probes, blocking_reads;
 	long interrupted_reads, signals;
@@ -106,14 +90,20 @@ static void failure(const char *fmt, ...)
 	va_end(ap);
 }
 
-#define COUNT(field) __atomic_fetch_add(&sh->field, 1, __ATOMIC_RELAXED)
-
-static long now_ms(void)
+static void count(long *counter)
 {
-	struct timespec ts;
+	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+/* What the main process says of the run: 0 while it goes on, then 1, then 2. */
+static int stopping(void)
+{
+	return __atomic_load_n(&sh->stop, __ATOMIC_RELAXED);
+}
+
+static void set_stop(int stage)
+{
+	__atomic_store_n(&sh->stop, stage, __ATOMIC_RELAXED);
 }
 
 /* xorshift: every process and thread its own deterministic sequence. */
@@ -125,108 +115,25 @@ static unsigned int rnd(unsigned int *s)
 	return *s;
 }
 
-static int add_watch(int fd, const char *path, uint32_t mask)
-{
-	struct rinotify_watch w = { .pathname = (uintptr_t)path, .mask = mask };
-
-	return ioctl(fd, RINOTIFY_IOC_ADD_WATCH, &w);
-}
-
-static int rm_watch(int fd, int wd)
-{
-	return ioctl(fd, RINOTIFY_IOC_RM_WATCH, wd);
-}
-
-static int delete_module(const char *name)
-{
-	return syscall(__NR_delete_module, name, O_NONBLOCK);
-}
-
-static int load_module(void)
-{
-	const char *ko = getenv("RINOTIFY_KO");
-	int fd, ret;
-
-	if (!ko)
-		return -1;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(__NR_finit_module, fd, "", 0);
-	close(fd);
-	return ret;
-}
-
-static int module_loaded(void)
-{
-	struct stat st;
-
-	return stat(DEVICE, &st) == 0;
-}
-
-/* Unloads, retrying for up to 5 s while refused; returns the retries, -1 on failure. */
-static int unload_module(void)
-{
-	long end = now_ms() + 5000;
-	int tries = 0;
-
-	while (delete_module("rinotify")) {
-		if (errno != EWOULDBLOCK || now_ms() > end)
-			return -1;
-		tries++;
-		usleep(10 * 1000);
-	}
-	return tries;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -1;
-	close(fd);
-	return ret;
-}
-
-static long read_long(const char *path)
-{
-	char buf[64] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
 /*
  * Reads the debugfs file of per-user counts into buf; returns its length, -1 with errno if
  * it cannot be read. Every line must be "uid:U instances:I watches:W" with I > 0, W >= 0.
  */
 static ssize_t read_users(char *buf, size_t size, int *malformed)
 {
-	int fd = open(USERS, O_RDONLY | O_CLOEXEC);
-	ssize_t n, len = 0;
-	char *line;
+	ssize_t len = read_file(USERS, buf, size);
+	char *line, *next;
 
-	if (fd < 0)
+	if (len < 0)
 		return -1;
-	while ((n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[len] = 0;
 	*malformed = 0;
-	for (line = buf; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+	for (line = buf; *line; line = next) {
 		unsigned int uid;
 		int inst, watches;
 
+		next = line + strcspn(line, "\n");
+		if (*next)
+			next++;
 		if (sscanf(line, "uid:%u instances:%d watches:%d", &uid, &inst, &watches) != 3 ||
 		    inst <= 0 || watches < 0)
 			*malformed = 1;
@@ -250,33 +157,6 @@ static const char *users_settled(void)
 		usleep(10 * 1000);
 	}
 	return buf;
-}
-
-/*
- * Checks the records in buf[0..n): lengths, NUL padding, wd -1 only with IN_Q_OVERFLOW.
- * Returns the number of records, -1 if one is malformed.
- */
-static int check_records(const char *buf, ssize_t n, long *overflows)
-{
-	ssize_t off = 0;
-	int nrec = 0;
-
-	while (off < n) {
-		const struct inotify_event *ev = (const void *)(buf + off);
-
-		if (n - off < (ssize_t)sizeof(*ev) || ev->len % 16 ||
-		    n - off < (ssize_t)(sizeof(*ev) + ev->len))
-			return -1;
-		if (ev->len && (!ev->name[0] || ev->name[ev->len - 1]))
-			return -1;
-		if ((ev->wd == -1) != (ev->mask == IN_Q_OVERFLOW))
-			return -1;
-		if (ev->mask == IN_Q_OVERFLOW)
-			(*overflows)++;
-		off += sizeof(*ev) + ev->len;
-		nrec++;
-	}
-	return nrec;
 }
 
 /* ---- the tree ------------------------------------------------------------------------ */
@@ -320,7 +200,7 @@ static void churner(int id)
 	int fd, mounted = 0, i = 0;
 
 	snprintf(mnt, sizeof(mnt), "%s/c0/mnt", base);
-	while (!sh->stop) {
+	while (!stopping()) {
 		random_path(&s, a, sizeof(a), 0);
 		switch (rnd(&s) % 8) {
 		case 0:
@@ -336,8 +216,9 @@ static void churner(int id)
 		case 3:
 			/* Across directories, files and directories alike. */
 			random_path(&s, b, sizeof(b), 0);
-			if (rename(a, b) && errno != ENOENT && errno != ENOTDIR && errno != EISDIR &&
-			    errno != ENOTEMPTY && errno != EINVAL && errno != EXDEV && errno != EBUSY)
+			if (rename(a, b) && errno != ENOENT && errno != ENOTDIR &&
+			    errno != EISDIR && errno != ENOTEMPTY && errno != EINVAL &&
+			    errno != EXDEV && errno != EBUSY)
 				failure("churn rename %s %s: %s", a, b, strerror(errno));
 			break;
 		case 4:
@@ -365,7 +246,7 @@ static void churner(int id)
 			/* A tmpfs comes and goes on a watched directory (umount: IN_UNMOUNT). */
 			if (!mounted && !mount("stress", mnt, "tmpfs", 0, "size=4m,mode=0777")) {
 				mounted = 1;
-				COUNT(mounts);
+				count(&sh->mounts);
 			} else if (mounted && (rnd(&s) % 4 == 0)) {
 				if (!umount2(mnt, 0))
 					mounted = 0;
@@ -379,7 +260,7 @@ static void churner(int id)
 				close(fd);
 			break;
 		}
-		COUNT(churn_ops);
+		count(&sh->churn_ops);
 		if (++i % 64 == 0)
 			usleep(1000);
 	}
@@ -416,7 +297,7 @@ static void *adder(void *arg)
 	int fd, wd;
 	uint32_t mask;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		fd = load_fd(rnd(&s) % NR_INST);
 		random_path(&s, path, sizeof(path), 1);
 		mask = (rnd(&s) & IN_ALL_EVENTS) | IN_CREATE | flags[rnd(&s) % 8];
@@ -426,10 +307,10 @@ static void *adder(void *arg)
 			  rnd(&s) % 8 ? 1 + rnd(&s) % 4 : INT32_MAX - rnd(&s) % 3) &&
 		    errno != EBADF)
 			failure("SETNEXTWD: %s", strerror(errno));
-		COUNT(adds);
-		wd = add_watch(fd, path, mask);
+		count(&sh->adds);
+		wd = rinotify_add_watch(fd, path, mask);
 		if (wd > 0)
-			COUNT(add_ok);
+			count(&sh->add_ok);
 		else if (fd >= 0 && !errno_in(errno, ok))
 			failure("add_watch %s %#x: %d %s", path, mask, wd, strerror(errno));
 	}
@@ -440,11 +321,12 @@ static void *remover(void *arg)
 {
 	unsigned int s = watcher_seed * 11 + 1;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		int fd = load_fd(rnd(&s) % NR_INST);
 
-		COUNT(rms);
-		if (rm_watch(fd, 1 + rnd(&s) % 48) && fd >= 0 && errno != EINVAL && errno != EBADF)
+		count(&sh->rms);
+		if (rinotify_rm_watch(fd, 1 + rnd(&s) % 48) && fd >= 0 && errno != EINVAL &&
+		    errno != EBADF)
 			failure("rm_watch: %s", strerror(errno));
 		/* A tight loop here would starve the churners of CPU under emulation. */
 		if (rnd(&s) % 4 == 0)
@@ -459,19 +341,22 @@ static void read_one(int fd, unsigned int *s)
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	size_t size = sizes[rnd(s) % 8];
 	long overflows = 0;
+	char why[128];
 	ssize_t n;
 	int nrec;
 
 	n = read(fd, buf, size);
-	COUNT(reads);
+	count(&sh->reads);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINVAL && errno != EBADF)
 			failure("read(%zu): %s", size, strerror(errno));
 		return;
 	}
-	nrec = check_records(buf, n, &overflows);
-	if (nrec < 0 || n == 0)
-		failure("read(%zu) = %zd: malformed records", size, n);
+	nrec = records_check(buf, n, &overflows, why, sizeof(why));
+	if (nrec < 0)
+		failure("read(%zu) = %zd: malformed records: %s", size, n, why);
+	else if (n == 0)
+		failure("read(%zu) = 0", size);
 	else
 		__atomic_fetch_add(&sh->records, nrec, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&sh->overflows, overflows, __ATOMIC_RELAXED);
@@ -483,7 +368,7 @@ static void *reader(void *arg)
 	struct pollfd pfd[NR_INST];
 	int i, n;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		for (i = 0; i < NR_INST; i++) {
 			pfd[i].fd = load_fd(i);
 			pfd[i].events = POLLIN;
@@ -510,7 +395,7 @@ static void *prober(void *arg)
 	char path[64], buf[4096];
 	int fd, n, flags;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		fd = load_fd(rnd(&s) % NR_INST);
 		if (fd < 0) {
 			usleep(1000);
@@ -536,7 +421,7 @@ static void *prober(void *arg)
 		/* Interrupts the blocked reader often (EINTR: no SA_RESTART). */
 		if (rnd(&s) % 16 == 0)
 			pthread_kill(blocked_reader, SIGUSR1);
-		COUNT(probes);
+		count(&sh->probes);
 		usleep(2000);
 	}
 	return NULL;
@@ -547,31 +432,34 @@ static void *blocking_reader(void *arg)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	long overflows = 0;
+	char why[128];
 	ssize_t n;
 	int fd = (int)(uintptr_t)arg, nrec;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		n = read(fd, buf, sizeof(buf));
 		if (n < 0) {
 			if (errno != EINTR)
 				failure("blocking read: %s", strerror(errno));
 			else
-				COUNT(interrupted_reads);
+				count(&sh->interrupted_reads);
 			continue;
 		}
-		nrec = check_records(buf, n, &overflows);
-		if (nrec <= 0)
-			failure("blocking read = %zd: malformed records", n);
+		nrec = records_check(buf, n, &overflows, why, sizeof(why));
+		if (nrec < 0)
+			failure("blocking read = %zd: malformed records: %s", n, why);
+		else if (nrec == 0)
+			failure("blocking read = 0");
 		else
 			__atomic_fetch_add(&sh->records, nrec, __ATOMIC_RELAXED);
-		COUNT(blocking_reads);
+		count(&sh->blocking_reads);
 	}
 	return NULL;
 }
 
 static void on_signal(int sig)
 {
-	COUNT(signals);
+	count(&sh->signals);
 }
 
 /* A forked child uses a duplicate of an instance (a shared file), then exits. */
@@ -586,13 +474,13 @@ static void fork_user(int fd, unsigned int *s)
 	pid = fork();
 	if (pid == 0) {
 		random_path(s, path, sizeof(path), 1);
-		add_watch(dupfd, path, IN_ALL_EVENTS);
+		rinotify_add_watch(dupfd, path, IN_ALL_EVENTS);
 		read_one(dupfd, s);
 		_exit(0);
 	}
 	close(dupfd);
 	if (pid > 0) {
-		COUNT(forks);
+		count(&sh->forks);
 		waitpid(pid, &status, 0);
 	}
 }
@@ -603,7 +491,7 @@ static void *closer(void *arg)
 	unsigned int s = watcher_seed * 17 + 3;
 	int i, fd, old;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		usleep(20 * 1000 + rnd(&s) % 30000);
 		i = rnd(&s) % NR_INST;
 		if (rnd(&s) % 3 == 0) {
@@ -612,7 +500,7 @@ static void *closer(void *arg)
 				fork_user(fd, &s);
 			continue;
 		}
-		fd = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		fd = open(RINOTIFY_DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EMFILE)
 				failure("open: %s", strerror(errno));
@@ -631,7 +519,7 @@ static void *closer(void *arg)
 		if (dup2(fd, old) < 0)
 			failure("dup2: %s", strerror(errno));
 		close(fd);
-		COUNT(closes);
+		count(&sh->closes);
 	}
 	return NULL;
 }
@@ -646,16 +534,16 @@ static void watcher(int id)
 	signal(SIGIO, SIG_IGN);
 	sigaction(SIGUSR1, &sa, NULL);
 	for (i = 0; i < NR_INST; i++)
-		inst[i] = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		inst[i] = open(RINOTIFY_DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	/* One more instance, blocking, read by a thread that sleeps in read(). */
-	blocking = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	blocking = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
 	if (blocking < 0)
 		failure("open: %s", strerror(errno));
 	for (i = 0; i < 3; i++) {
 		char path[128];
 
 		snprintf(path, sizeof(path), "%s/c%d", base, i);
-		add_watch(blocking, path, IN_ALL_EVENTS);
+		rinotify_add_watch(blocking, path, IN_ALL_EVENTS);
 	}
 	pthread_create(&t[nt++], NULL, blocking_reader, (void *)(uintptr_t)blocking);
 	blocked_reader = t[0];
@@ -693,16 +581,15 @@ static const long values[3][3] = {
 static void sysctl_changer(void)
 {
 	unsigned int s = 77;
-	char path[128], val[32];
+	long value;
 	int k;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		k = rnd(&s) % 3;
-		snprintf(path, sizeof(path), SYSCTL_DIR "%s", knobs[k]);
-		snprintf(val, sizeof(val), "%ld", values[k][rnd(&s) % 3]);
-		if (write_str(path, val))
-			failure("write %s %s: %s", path, val, strerror(errno));
-		COUNT(sysctl_writes);
+		value = values[k][rnd(&s) % 3];
+		if (sysctl_set(RINOTIFY_SYSCTL_DIR, knobs[k], value))
+			failure("write %s %ld: %s", knobs[k], value, strerror(errno));
+		count(&sh->sysctl_writes);
 		usleep(30 * 1000);
 	}
 }
@@ -713,12 +600,12 @@ static void users_reader(void)
 	char buf[4096];
 	int malformed;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		if (read_users(buf, sizeof(buf), &malformed) < 0)
 			failure("read " USERS ": %s", strerror(errno));
 		else if (malformed)
 			failure("malformed " USERS ": %.100s", buf);
-		COUNT(users_reads);
+		count(&sh->users_reads);
 		usleep(50 * 1000);
 	}
 }
@@ -747,7 +634,7 @@ static void *acct_reader(void *arg)
 	for (;;) {
 		ssize_t n, off;
 
-		if (!last && sh->stop == 2)
+		if (!last && stopping() == 2)
 			last = 1;	/* one more drain after the workload ended */
 		else if (last)
 			break;
@@ -779,7 +666,7 @@ static void acct_workload(void)
 	char p[128], q[128];
 	int i = 0, fd;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		snprintf(p, sizeof(p), "%s/acct/a/f%d", base, i);
 		snprintf(q, sizeof(q), "%s/acct/b/g%d", base, i);
 		fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -808,7 +695,8 @@ static const char *acct_compare(struct acct *nat, struct acct *rin, char *msg, s
 	int ncn = 0, ncr = 0;
 
 	if (nat->overflow || rin->overflow) {
-		snprintf(msg, size, "overflow: native %d, rinotify %d", nat->overflow, rin->overflow);
+		snprintf(msg, size, "overflow: native %d, rinotify %d", nat->overflow,
+			 rin->overflow);
 		return msg;
 	}
 	if (nat->n != rin->n) {
@@ -839,7 +727,8 @@ static const char *acct_compare(struct acct *nat, struct acct *rin, char *msg, s
 		}
 		if (nat->ev[i].wd != rin->ev[i].wd || nat->ev[i].mask != rin->ev[i].mask ||
 		    strcmp(nat->ev[i].name, rin->ev[i].name) || kn != kr) {
-			snprintf(msg, size, "event %d: native wd %d mask %#x %s, rinotify wd %d mask %#x %s",
+			snprintf(msg, size,
+				 "event %d: native wd %d mask %#x %s, rinotify wd %d mask %#x %s",
 				 i, nat->ev[i].wd, nat->ev[i].mask, nat->ev[i].name,
 				 rin->ev[i].wd, rin->ev[i].mask, rin->ev[i].name);
 			return msg;
@@ -921,11 +810,12 @@ static void make_tree(void)
 
 static void remove_tree(void)
 {
-	char cmd[256];
+	char mnt[128];
 
-	snprintf(cmd, sizeof(cmd), "umount %s/c0/mnt 2>/dev/null; rm -rf %s", base, base);
-	if (system(cmd))
-		fprintf(stderr, "# %s failed\n", cmd);
+	snprintf(mnt, sizeof(mnt), "%s/c0/mnt", base);
+	umount2(mnt, 0);
+	if (rm_tree(base))
+		fprintf(stderr, "# cannot remove %s: %s\n", base, strerror(errno));
 }
 
 FIXTURE(stress) {
@@ -954,10 +844,7 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 	ASSERT_TRUE(sh != MAP_FAILED);
 	ASSERT_TRUE(module_loaded());
 	for (i = 0; i < 3; i++) {
-		char path[128];
-
-		snprintf(path, sizeof(path), SYSCTL_DIR "%s", knobs[i]);
-		saved[i] = read_long(path);
+		saved[i] = sysctl_get(RINOTIFY_SYSCTL_DIR, knobs[i]);
 		ASSERT_LT(0, saved[i]);
 	}
 	make_tree();
@@ -980,7 +867,7 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 	/* rmmod throughout: refused, since this process holds an instance. */
 	end = now_ms() + seconds * 1000L;
 	while (now_ms() < end) {
-		if (delete_module("rinotify") == 0) {
+		if (module_unload() == 0) {
 			rmmod_ok++;
 			break;
 		}
@@ -989,7 +876,7 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 		sh->rmmod_refused++;
 		usleep(20 * 1000);
 	}
-	sh->stop = 1;
+	set_stop(1);
 	for (i = 0; i < npids; i++) {
 		EXPECT_LT(0, pids[i]);
 		if (pids[i] > 0) {
@@ -998,19 +885,18 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 				TH_LOG("process %d: status %#x", i, status);
 		}
 	}
-	sh->stop = 2;
+	set_stop(2);
 	pthread_join(tn, NULL);
 	pthread_join(tr, NULL);
 
 	TH_LOG("churn: %ld ops, %ld mounts; sysctl writes %ld; rmmod refused %ld times",
 	       sh->churn_ops, sh->mounts, sh->sysctl_writes, sh->rmmod_refused);
-	TH_LOG("watchers: %ld add_watch (%ld ok), %ld rm_watch, %ld reads + %ld blocking "
-	       "(%ld interrupted by %ld signals), "
-	       "%ld records (%ld overflows), %ld closes, %ld forks, %ld fdinfo/FIONREAD/O_ASYNC; "
-	       "%ld reads of " USERS,
-	       sh->adds, sh->add_ok, sh->rms, sh->reads, sh->blocking_reads,
-	       sh->interrupted_reads, sh->signals, sh->records,
-	       sh->overflows, sh->closes, sh->forks, sh->probes, sh->users_reads);
+	TH_LOG("watchers: %ld add_watch (%ld ok), %ld rm_watch, %ld reads + %ld blocking",
+	       sh->adds, sh->add_ok, sh->rms, sh->reads, sh->blocking_reads);
+	TH_LOG("  (%ld interrupted by %ld signals), %ld records (%ld overflows), %ld closes,",
+	       sh->interrupted_reads, sh->signals, sh->records, sh->overflows, sh->closes);
+	TH_LOG("  %ld forks, %ld fdinfo/FIONREAD/O_ASYNC; %ld reads of %s", sh->forks,
+	       sh->probes, sh->users_reads, USERS);
 	for (i = 0; i < sh->nerr && i < NR_ERRS; i++)
 		TH_LOG("unexpected: %s", sh->err[i]);
 	EXPECT_EQ(0, sh->nerr);
@@ -1025,25 +911,20 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 	close(nat.fd);
 	close(rin.fd);
 
-	for (i = 0; i < 3; i++) {
-		char path[128], val[32];
-
-		snprintf(path, sizeof(path), SYSCTL_DIR "%s", knobs[i]);
-		snprintf(val, sizeof(val), "%ld", saved[i]);
-		EXPECT_EQ(0, write_str(path, val));
-	}
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, sysctl_set(RINOTIFY_SYSCTL_DIR, knobs[i], saved[i]));
 	remove_tree();
 
 	/* Nothing held by anyone any more ... */
 	left = users_settled();
 	EXPECT_STREQ("", left);
 	/* ... so the module unloads, and loads again. */
-	i = unload_module();
+	i = module_unload_wait(5000);
 	EXPECT_LE(0, i) TH_LOG("rmmod after the stress: %s", strerror(errno));
 	if (i > 0)
 		TH_LOG("rmmod refused %d times before it succeeded", i);
 	EXPECT_FALSE(module_loaded());
-	ASSERT_EQ(0, load_module());
+	ASSERT_EQ(0, module_load());
 	ASSERT_TRUE(module_loaded());
 	EXPECT_STREQ("", users_settled());
 }
@@ -1054,7 +935,7 @@ static void deleter(int unused)
 {
 	char p[128];
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		for (int d = 0; d < 4; d++) {
 			snprintf(p, sizeof(p), "%s/x/d%d", base, d);
 			mkdir(p, 0777);
@@ -1081,7 +962,7 @@ static int exit_user(int n)
 	int fd[2], i, d, f;
 
 	for (i = 0; i < 2; i++)
-		fd[i] = open(DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		fd[i] = open(RINOTIFY_DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	for (i = 0; i < 200; i++) {
 		d = i % 4;
 		f = (i / 4) % 5;
@@ -1089,7 +970,7 @@ static int exit_user(int n)
 			snprintf(p, sizeof(p), "%s/x/d%d", base, d);
 		else
 			snprintf(p, sizeof(p), "%s/x/d%d/f%d", base, d, f);
-		add_watch(fd[i % 2], p, IN_ALL_EVENTS | (i % 3 ? 0 : IN_ONESHOT));
+		rinotify_add_watch(fd[i % 2], p, IN_ALL_EVENTS | (i % 3 ? 0 : IN_ONESHOT));
 		if (read(fd[i % 2], buf, sizeof(buf)) < 0 && errno != EAGAIN)
 			return 1;
 	}
@@ -1132,12 +1013,12 @@ TEST_F_TIMEOUT(stress, module_exit_under_load, 600)
 		r = exit_user(4);
 		EXPECT_EQ(0, r);
 		/* Right after the last close returned. */
-		r = unload_module();
+		r = module_unload_wait(5000);
 		ASSERT_LE(0, r) TH_LOG("cycle %d: rmmod: %s", cycle, strerror(errno));
 		retries += r;
-		ASSERT_EQ(0, load_module()) TH_LOG("cycle %d: insmod: %s", cycle, strerror(errno));
+		ASSERT_EQ(0, module_load()) TH_LOG("cycle %d: insmod: %s", cycle, strerror(errno));
 	}
-	sh->stop = 1;
+	set_stop(1);
 	EXPECT_EQ(del, waitpid(del, &status, 0));
 	TH_LOG("%d insmod/rmmod cycles; rmmod refused %d times in all before it succeeded",
 	       EXIT_CYCLES, retries);
@@ -1159,18 +1040,18 @@ TEST_F(stress, debugfs_file_pins_module)
 	ASSERT_TRUE(module_loaded());
 	fd = open(USERS, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	r = delete_module("rinotify");
+	r = module_unload();
 	err = errno;
 	EXPECT_EQ(-1, r);
 	EXPECT_EQ(EWOULDBLOCK, err);
 	EXPECT_LE(0, read(fd, buf, sizeof(buf)));
 	EXPECT_EQ(0, close(fd));
 	if (r == 0) {
-		ASSERT_EQ(0, load_module());
+		ASSERT_EQ(0, module_load());
 	} else {
 		/* Unloads once closed, and comes back. */
-		EXPECT_LE(0, unload_module());
-		ASSERT_EQ(0, load_module());
+		EXPECT_LE(0, module_unload_wait(5000));
+		ASSERT_EQ(0, module_load());
 	}
 	ASSERT_TRUE(module_loaded());
 }
@@ -1185,10 +1066,10 @@ TEST_F(stress, sysctl_file_open_across_rmmod)
 	int fd, r;
 
 	ASSERT_TRUE(module_loaded());
-	fd = open(SYSCTL_DIR "max_user_watches", O_RDWR | O_CLOEXEC);
+	fd = open(RINOTIFY_SYSCTL_DIR "/max_user_watches", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	EXPECT_LT(0, read(fd, buf, sizeof(buf)));
-	r = unload_module();
+	r = module_unload_wait(5000);
 	EXPECT_LE(0, r);
 	errno = 0;
 	EXPECT_EQ(-1, pread(fd, buf, sizeof(buf), 0));
@@ -1196,9 +1077,9 @@ TEST_F(stress, sysctl_file_open_across_rmmod)
 	EXPECT_EQ(-1, pwrite(fd, "100", 3, 0));
 	EXPECT_EQ(0, close(fd));
 	if (!module_loaded())
-		ASSERT_EQ(0, load_module());
+		ASSERT_EQ(0, module_load());
 	ASSERT_TRUE(module_loaded());
-	EXPECT_LT(0, read_long(SYSCTL_DIR "max_user_watches"));
+	EXPECT_LT(0, sysctl_get(RINOTIFY_SYSCTL_DIR, "max_user_watches"));
 }
 
 /* ---- wd reuse ------------------------------------------------------------------------ */

@@ -16,6 +16,10 @@
  * fails the scenario.
  *
  * The trace is not thread-safe: threads return results to the main thread, which logs them.
+ *
+ * The recorder is in trace.c (the log and its names), trace_calls.c (the t_*() calls),
+ * trace_records.c (the records read), trace_diff.c (the comparison) and scenario.c (the
+ * life cycle); trace_internal.h is what they share.
  */
 #ifndef RINOTIFY_SELFTESTS_TRACE_H
 #define RINOTIFY_SELFTESTS_TRACE_H
@@ -27,6 +31,8 @@
 #include <sys/types.h>
 
 #include "backend.h"
+/* write_file() and the other file helpers, which log nothing. */
+#include "file.h"
 
 #define T_NAME_MAX	256
 #define T_EVENTS_MAX	8192
@@ -52,7 +58,7 @@ extern int t_raw_bytes;
 extern struct t_event t_ev[T_EVENTS_MAX];
 extern int t_nev;
 
-/* Scenario life cycle (fixture setup/teardown). 0 on success. */
+/* Scenario life cycle (fixture setup/teardown, scenario.c). 0 on success. */
 int scenario_begin(const char *name, const struct backend *backend);
 int scenario_end(void);
 /* The scenario's directory (absolute). */
@@ -128,8 +134,5 @@ int t_child(int unpriv, int (*fn)(void *arg), void *arg);
  * -1 on timeout.
  */
 int t_wait_blocked(pid_t tid, long nr);
-
-/* Writes n bytes of 'x' to path (created or truncated), without logging. */
-int write_file(const char *path, size_t n);
 
 #endif /* RINOTIFY_SELFTESTS_TRACE_H */

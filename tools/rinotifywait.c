@@ -12,35 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/inotify.h>
 #include <unistd.h>
-/* <linux/inotify.h> brings <linux/fcntl.h>, which clashes with glibc's <fcntl.h>. */
-#include <linux/rinotify.h>
 
-extern int open(const char *path, int flags, ...);
-extern int inotify_init1(int flags);
-extern int inotify_add_watch(int fd, const char *path, uint32_t mask);
-
-static const struct {
-	uint32_t bit;
-	const char *name;
-} names[] = {
-	{ IN_ACCESS, "ACCESS" }, { IN_MODIFY, "MODIFY" }, { IN_ATTRIB, "ATTRIB" },
-	{ IN_CLOSE_WRITE, "CLOSE_WRITE" }, { IN_CLOSE_NOWRITE, "CLOSE_NOWRITE" },
-	{ IN_OPEN, "OPEN" }, { IN_MOVED_FROM, "MOVED_FROM" }, { IN_MOVED_TO, "MOVED_TO" },
-	{ IN_CREATE, "CREATE" }, { IN_DELETE, "DELETE" }, { IN_DELETE_SELF, "DELETE_SELF" },
-	{ IN_MOVE_SELF, "MOVE_SELF" }, { IN_UNMOUNT, "UNMOUNT" }, { IN_Q_OVERFLOW, "Q_OVERFLOW" },
-	{ IN_IGNORED, "IGNORED" }, { IN_ISDIR, "ISDIR" },
-};
-
-static int add_watch(int native, int fd, const char *path)
-{
-	struct rinotify_watch w = { .pathname = (uintptr_t)path, .mask = IN_ALL_EVENTS };
-
-	if (native)
-		return inotify_add_watch(fd, path, IN_ALL_EVENTS);
-	return ioctl(fd, RINOTIFY_IOC_ADD_WATCH, &w);
-}
+/* The helpers of the selftests, selftests/lib/. */
+#include "backend.h"
+#include "records.h"
 
 static void print_event(const struct inotify_event *e, char **dirs, int ndirs)
 {
@@ -48,9 +25,9 @@ static void print_event(const struct inotify_event *e, char **dirs, int ndirs)
 	const char *sep = "";
 
 	printf("%s/ ", dir);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (e->mask & names[i].bit) {
-			printf("%s%s", sep, names[i].name);
+	for (unsigned int bit = 0; bit < 32; bit++) {
+		if ((e->mask & (1u << bit)) && inotify_bit_name(bit)) {
+			printf("%s%s", sep, inotify_bit_name(bit));
 			sep = ",";
 		}
 	}
@@ -62,6 +39,7 @@ int main(int argc, char **argv)
 {
 	char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
 	int native = argc > 1 && !strcmp(argv[1], "-n");
+	const struct backend *be = native ? &backend_native : &backend_rinotify;
 	char **dirs = argv + 1 + native;
 	int ndirs = argc - 1 - native, fd;
 
@@ -69,14 +47,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: rinotifywait [-n] DIR...\n");
 		return 2;
 	}
-	fd = native ? inotify_init1(0) : open("/dev/rinotify", O_RDONLY);
+	fd = be->init1(0);
 	if (fd < 0) {
-		perror(native ? "inotify_init1" : "/dev/rinotify");
+		perror(native ? "inotify_init1" : RINOTIFY_DEVICE);
 		return 1;
 	}
 	for (int i = 0; i < ndirs; i++) {
 		/* Watches are added in order, so the wd of dirs[i] is i + 1. */
-		if (add_watch(native, fd, dirs[i]) != i + 1) {
+		if (be->add_watch(fd, dirs[i], IN_ALL_EVENTS) != i + 1) {
 			fprintf(stderr, "cannot watch %s: %s\n", dirs[i], strerror(errno));
 			return 1;
 		}

@@ -26,15 +26,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
-/* <linux/inotify.h> brings <linux/fcntl.h>, which clashes with glibc's <fcntl.h>. */
-#include <linux/rinotify.h>
+/* The uapi's IN_* values and the selftests' ABI wrappers, selftests/lib/. */
+#include "uapi.h"
+#include "rinotify_user.h"
 
-#define RINOTIFY_DEVICE "/dev/rinotify"
 #define EXPORT __attribute__((visibility("default")))
-
-extern int open(const char *path, int flags, ...);
 
 /* The mask bits inotify_add_watch() accepts (ALL_INOTIFY_BITS of <linux/inotify.h>). */
 #define ALL_INOTIFY_BITS (IN_ALL_EVENTS | IN_UNMOUNT | IN_Q_OVERFLOW | IN_IGNORED | \
@@ -88,21 +85,21 @@ EXPORT int inotify_init1(int flags)
 
 	if (flags & ~(IN_CLOEXEC | IN_NONBLOCK)) {
 		errno = EINVAL;
-		trace(-1, "inotify_init1(%#x)", flags);
+		trace(-1, "%s(%#x)", __func__, flags);
 		return -1;
 	}
-	/* IN_CLOEXEC and IN_NONBLOCK are O_CLOEXEC and O_NONBLOCK by definition. */
-	fd = open(RINOTIFY_DEVICE, O_RDONLY | flags);
+	fd = rinotify_init1(flags);
 	if (fd < 0 && errno != EMFILE && errno != ENFILE && errno != ENOMEM) {
 		/*
 		 * No device (module not loaded) or no access to it: say so, whatever
 		 * RINOTIFY_DEBUG says, and fail the way a kernel without inotify would.
 		 */
-		fprintf(stderr, "librinotify: cannot open " RINOTIFY_DEVICE " (%s): load rinotify.ko, or run without LD_PRELOAD=librinotify.so\n",
-			strerror(errno));
+		fprintf(stderr,
+			"librinotify: cannot open %s (%s): load rinotify.ko, or run without LD_PRELOAD=librinotify.so\n",
+			RINOTIFY_DEVICE, strerror(errno));
 		errno = ENOSYS;
 	}
-	trace(fd, "inotify_init1(%#x)", flags);
+	trace(fd, "%s(%#x)", __func__, flags);
 	return fd;
 }
 
@@ -113,8 +110,7 @@ EXPORT int inotify_init(void)
 
 EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 {
-	struct rinotify_watch w = { .pathname = (uintptr_t)pathname, .mask = mask };
-	int (*next)(int, const char *, uint32_t);
+	int (*next)(int fd, const char *pathname, uint32_t mask);
 	int wd;
 
 	/*
@@ -125,10 +121,10 @@ EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 		errno = EINVAL;
 		wd = -1;
 	} else {
-		wd = ioctl(fd, RINOTIFY_IOC_ADD_WATCH, &w);
+		wd = rinotify_add_watch(fd, pathname, mask);
 		if (wd < 0 && errno == ENOTTY) {
 			/* Not a rinotify instance: what inotify itself says about it. */
-			next = next_symbol("inotify_add_watch");
+			next = next_symbol(__func__);
 			if (!next) {
 				errno = EINVAL;
 				return -1;
@@ -138,27 +134,26 @@ EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 	}
 	/* A path the kernel could not read (EFAULT) is not for us to read either. */
 	if (wd < 0 && errno == EFAULT)
-		trace(wd, "inotify_add_watch(%d, %p, %#x)", fd, (const void *)pathname, mask);
+		trace(wd, "%s(%d, %p, %#x)", __func__, fd, (const void *)pathname, mask);
 	else
-		trace(wd, "inotify_add_watch(%d, \"%s\", %#x)", fd, pathname, mask);
+		trace(wd, "%s(%d, \"%s\", %#x)", __func__, fd, pathname, mask);
 	return wd;
 }
 
 EXPORT int inotify_rm_watch(int fd, int wd)
 {
-	int (*next)(int, int);
+	int (*next)(int fd, int wd);
 	int ret;
 
-	/* By value; as a long, so no upper bits are left undefined. */
-	ret = ioctl(fd, RINOTIFY_IOC_RM_WATCH, (long)wd);
+	ret = rinotify_rm_watch(fd, wd);
 	if (ret < 0 && errno == ENOTTY) {
-		next = next_symbol("inotify_rm_watch");
+		next = next_symbol(__func__);
 		if (!next) {
 			errno = EINVAL;
 			return -1;
 		}
 		ret = next(fd, wd);
 	}
-	trace(ret, "inotify_rm_watch(%d, %d)", fd, wd);
+	trace(ret, "%s(%d, %d)", __func__, fd, wd);
 	return ret;
 }
