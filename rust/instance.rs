@@ -151,7 +151,7 @@ impl Listener {
             self.full.store(queue.is_full(), Relaxed);
             drop(queue);
             if let Some(pushed) = refused {
-                self.wake(pushed);
+                self.wake(&pushed);
                 return Ok(());
             }
         }
@@ -167,13 +167,15 @@ impl Listener {
             self.full.store(full, Relaxed);
         }
         drop(queue);
-        self.wake(pushed);
+        self.wake(&pushed);
+        // An event that was not queued is freed here, unlocked, as inotify frees it.
+        drop(pushed);
         result
     }
 
     /// Wakes readers, pollers and `SIGIO` owners if `pushed` grew the queue.
-    fn wake(&self, pushed: Pushed) {
-        if !matches!(pushed, Pushed::Dropped) {
+    fn wake(&self, pushed: &Pushed) {
+        if pushed.grew() {
             self.wait.notify_all();
             self.fasync.notify_readable();
         }
@@ -377,11 +379,13 @@ impl Instance {
                         let mut queue = listener.queue.lock();
                         for rest in batch[i + 1..taken].iter_mut().rev() {
                             if let Some(record) = rest.take() {
-                                queue.push_front(record);
+                                // What does not fit any more stays in `batch`.
+                                *rest = queue.push_front(record);
                             }
                         }
                         listener.full.store(queue.is_full(), Relaxed);
                         drop(queue);
+                        // Records not put back are freed with `batch`, unlocked.
                         return Err(e);
                     }
                 }

@@ -12,6 +12,7 @@ mod bindings;
 pub(crate) mod chardev;
 pub(crate) mod debugfs;
 pub(crate) mod fasync;
+pub(crate) mod fifo;
 pub(crate) mod fsnotify;
 pub(crate) mod kmem;
 pub(crate) mod path;

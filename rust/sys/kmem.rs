@@ -10,10 +10,13 @@
 //! [`TailBox`] is a header and a run of bytes in one allocation, C's struct with a flexible
 //! array member, allocated with GFP flags `KBox` cannot take.
 
-use super::bindings::{
-    RINOTIFY_GFP_EVENT,
-    RINOTIFY_GFP_KERNEL,
-    RINOTIFY_SLAB_FLAGS, //
+use super::{
+    bindings::{
+        RINOTIFY_GFP_EVENT,
+        RINOTIFY_GFP_KERNEL,
+        RINOTIFY_SLAB_FLAGS, //
+    },
+    fifo::Linked,
 };
 use core::{
     marker::PhantomData,
@@ -25,7 +28,10 @@ use core::{
         Deref,
         DerefMut, //
     },
-    ptr::NonNull,
+    ptr::{
+        addr_of_mut,
+        NonNull, //
+    },
 };
 use kernel::{
     alloc::AllocError,
@@ -220,16 +226,21 @@ pub(crate) trait TailHeader: Send + Sized + 'static {
     fn bare_cache() -> &'static KmemCache<TailNode<Self>>;
 }
 
-/// What a [`TailBox`] allocation starts with: a link, the tail's length and the header.
+/// What a [`TailBox`] allocation starts with: a [`Fifo`](super::fifo::Fifo) link, the tail's
+/// length and the header.
 #[repr(C)]
 pub(crate) struct TailNode<H: TailHeader> {
-    link: Option<TailBox<H>>,
+    link: Option<NonNull<TailNode<H>>>,
     len: u32,
     value: H,
 }
 
-/// A header of type `H`, a link to another box and a run of bytes, the tail, in one
-/// allocation of just the size they need: what C writes as a struct ending in a flexible
+// SAFETY: The link is a `Fifo`'s, which owns the node it leads to and moves with it; the
+// rest is `H`, which is `Send`.
+unsafe impl<H: TailHeader> Send for TailNode<H> {}
+
+/// A header of type `H`, a [`Fifo`](super::fifo::Fifo) link and a run of bytes, the tail, in
+/// one allocation of just the size they need: what C writes as a struct ending in a flexible
 /// array member (inotify's `struct inotify_event_info`). A box with an empty tail is an
 /// object of `H`'s [bare cache](TailHeader::bare_cache), one with a tail a `kmalloc()` block.
 ///
@@ -294,11 +305,28 @@ impl<H: TailHeader> TailBox<H> {
             core::slice::from_raw_parts(node.cast::<u8>().add(Self::TAIL), (*node).len as usize)
         }
     }
+}
 
-    /// The link to another box, for lists of boxes.
-    pub(crate) fn link(&mut self) -> &mut Option<TailBox<H>> {
-        // SAFETY: By the type invariant the node is valid and exclusively ours.
-        unsafe { &mut (*self.ptr.as_ptr()).link }
+// SAFETY: A box is its node's pointer and owns the node, which does not move; the link is
+// touched only through `link`, by the `Fifo` that holds the box.
+unsafe impl<H: TailHeader> Linked for TailBox<H> {
+    type Node = TailNode<H>;
+
+    fn into_raw(self) -> NonNull<TailNode<H>> {
+        let ptr = self.ptr;
+        core::mem::forget(self);
+        ptr
+    }
+
+    unsafe fn from_raw(node: NonNull<TailNode<H>>) -> Self {
+        // INVARIANT: The caller passes a node given up by `into_raw` of a box, so one that
+        // satisfied the invariant and has not changed since.
+        Self { ptr: node }
+    }
+
+    unsafe fn link(node: NonNull<TailNode<H>>) -> *mut Option<NonNull<TailNode<H>>> {
+        // SAFETY: The caller passes the node of a live box.
+        unsafe { addr_of_mut!((*node.as_ptr()).link) }
     }
 }
 
@@ -329,7 +357,7 @@ impl<H: TailHeader> Drop for TailBox<H> {
             return;
         }
         // SAFETY: By the type invariant the node is initialised in a `kmalloc()` block owned
-        // by the box: it is dropped (a linked box with it) and the block freed, once.
+        // by the box: it is dropped and the block freed, once. Its link owns nothing.
         unsafe {
             core::ptr::drop_in_place(node);
             bindings::kfree(node.cast());
