@@ -67,8 +67,10 @@ pub(crate) const MARK_FLAG_IN_ONESHOT: u32 = fsn::FSNOTIFY_MARK_FLAG_IN_ONESHOT;
 /// `fsn` is initialised by `fsnotify_init_mark()` for a group whose ops are
 /// `OpsTable::<T>::OPS` for the group's `T`, and the object lives in [`MARK_CACHE`].
 #[repr(C)]
+#[pin_data]
 pub(crate) struct Mark {
     // First, so that a `struct fsnotify_mark *` is a `Mark *`.
+    #[pin]
     fsn: Opaque<fsn::fsnotify_mark>,
     wd: Atomic<i32>,
 }
@@ -247,19 +249,20 @@ impl<T: GroupOps> Group<T> {
         mask: u32,
         flags: u32,
     ) -> Result<WatchMark> {
-        let mark = Mark {
-            fsn: Opaque::uninit(),
+        let group = self.ptr.as_ptr();
+        let mark = try_pin_init!(Mark {
+            // SAFETY: `slot` is a mark-sized object of the cache, not yet shared;
+            // `fsnotify_init_mark()` initialises it (with one reference, which the handle
+            // below owns) and takes a group reference, which `group` is live for.
+            fsn <- Opaque::ffi_init(move |slot: *mut fsn::fsnotify_mark| unsafe {
+                fsn::fsnotify_init_mark(slot, group);
+                (*slot).mask = mask;
+                (*slot).flags = flags;
+            }),
             wd: Atomic::new(wd),
-        };
-        let ptr = MARK_CACHE.alloc(mark, Gfp::KERNEL)?.into_raw();
+        }? Error);
+        let ptr = MARK_CACHE.alloc_pin_init(mark, Gfp::KERNEL)?;
         let raw = ptr.as_ptr().cast::<fsn::fsnotify_mark>();
-        // SAFETY: `raw` is a fresh mark-sized object; `fsnotify_init_mark()` initialises it
-        // (with one reference, which the handle below owns) and takes a group reference.
-        unsafe {
-            fsn::fsnotify_init_mark(raw, self.ptr.as_ptr());
-            (*raw).mask = mask;
-            (*raw).flags = flags;
-        }
         // SAFETY: The mark is initialised for our group, from `MARK_CACHE` (the invariant of
         // `Mark`), with one reference, which the `ARef` owns.
         let handle = unsafe { WatchMark::from_raw(ptr) };
