@@ -34,7 +34,7 @@ use crate::{
             self,
             Group,
             GroupOps,
-            Mark,
+            MarkRef,
             MARK_FLAG_EXCL_UNLINK,
             MARK_FLAG_IN_ONESHOT, //
         },
@@ -181,7 +181,13 @@ impl Listener {
 }
 
 impl GroupOps for Listener {
-    fn handle_event(&self, mark: &Mark, mask: u32, name: Option<&[u8]>, cookie: u32) -> Result {
+    fn handle_event(
+        &self,
+        mark: MarkRef<'_>,
+        mask: u32,
+        name: Option<&[u8]>,
+        cookie: u32,
+    ) -> Result {
         // A mark being detached has no descriptor any more: report nothing for it.
         let wd = mark.wd();
         if wd == -1 {
@@ -202,7 +208,7 @@ impl GroupOps for Listener {
         Ok(())
     }
 
-    fn freeing_mark(&self, mark: &Mark) {
+    fn freeing_mark(&self, mark: MarkRef<'_>) {
         let wd = mark.wd();
         if wd != -1 {
             // Lost for want of memory, IN_IGNORED becomes the overflow record.

@@ -140,6 +140,72 @@ unsafe impl AlwaysRefCounted for Mark {
 /// spinlock.
 pub(crate) type WatchMark = ARef<Mark>;
 
+/// A mark as fsnotify shows it to a [`GroupOps`] callback, for the length of the call.
+///
+/// fsnotify guarantees such a mark's memory for the call (under `fsnotify_mark_srcu`, or by
+/// a reference of its own), but not a reference count above zero: the mark may already be on
+/// its way to being freed. So this is not a `&Mark`, which safe code could turn into a
+/// [`WatchMark`]; it offers only what needs no reference.
+///
+/// # Invariants
+///
+/// `mark` points at a [`Mark`] that stays allocated for `'a`.
+#[derive(Clone, Copy)]
+pub(crate) struct MarkRef<'a> {
+    mark: NonNull<Mark>,
+    _call: PhantomData<&'a Mark>,
+}
+
+impl MarkRef<'_> {
+    /// # Safety
+    ///
+    /// `mark` must be a mark of one of our groups that stays allocated for the lifetime the
+    /// caller chooses.
+    unsafe fn new(mark: *mut fsn::fsnotify_mark) -> Self {
+        // INVARIANT: Guaranteed by the caller; fsnotify never passes a null mark.
+        Self {
+            // SAFETY: fsnotify passes its callbacks a mark, never null.
+            mark: unsafe { NonNull::new_unchecked(mark.cast()) },
+            _call: PhantomData,
+        }
+    }
+
+    fn get(&self) -> &Mark {
+        // SAFETY: By the type invariant the mark is allocated for as long as `self` is. The
+        // `&Mark` does not leave this type, so no reference can be taken through it.
+        unsafe { self.mark.as_ref() }
+    }
+
+    /// The watch descriptor, or -1 once the watch is dead.
+    pub(crate) fn wd(&self) -> i32 {
+        self.get().wd()
+    }
+
+    /// Marks the watch dead: its events are not reported any more.
+    pub(crate) fn clear_wd(&self) {
+        self.get().clear_wd()
+    }
+
+    /// The mark flags (`mark->flags`).
+    pub(crate) fn flags(&self) -> u32 {
+        self.get().flags()
+    }
+
+    /// Detaches the mark, as [`Mark::detach`]; nothing happens if it is already detached.
+    pub(crate) fn detach(&self) {
+        // `fsnotify_destroy_mark()` needs the mark's memory, not a reference of the caller's:
+        // a mark whose count dropped to zero is detached already, and `fsnotify_detach_mark()`
+        // and `fsnotify_free_mark()` then do nothing (inotify calls it the same way from
+        // `inotify_handle_inode_event()`).
+        self.get().detach()
+    }
+
+    /// Whether this is the mark `other` refers to.
+    pub(crate) fn is(&self, other: &Mark) -> bool {
+        core::ptr::eq(self.mark.as_ptr().cast_const(), other)
+    }
+}
+
 impl Mark {
     /// Sets the mark's event mask and flags, or adds to them (`replace == false`), as an
     /// update of an existing inotify watch does.
@@ -169,11 +235,17 @@ pub(crate) trait GroupOps: Send + Sync + Sized + 'static {
     /// possibly with the inode's and directory's locks held: sleeping allocation is allowed.
     /// An error (inotify returns `ENOMEM` when it cannot allocate the event) makes fsnotify
     /// skip the group's other mark for the same operation: the child's, after its parent's.
-    fn handle_event(&self, mark: &Mark, mask: u32, name: Option<&[u8]>, cookie: u32) -> Result;
+    fn handle_event(
+        &self,
+        mark: MarkRef<'_>,
+        mask: u32,
+        name: Option<&[u8]>,
+        cookie: u32,
+    ) -> Result;
 
     /// `mark` is being detached for good: removed, its inode deleted or unmounted, or the
     /// group is going away. Called exactly once per attached mark, with no fsnotify lock held.
-    fn freeing_mark(&self, mark: &Mark);
+    fn freeing_mark(&self, mark: MarkRef<'_>);
 }
 
 /// An fsnotify group whose private data is an `Arc<T>`.
@@ -366,13 +438,16 @@ impl<T: GroupOps> OpsTable<T> {
         free_mark: Some(Self::free_mark),
     };
 
+    /// The data of the group of `mark`, for as long as the mark is seen.
+    ///
     /// # Safety
     ///
-    /// Called by fsnotify for a mark of a group made by [`Group::new`] with data `T`.
-    unsafe fn data<'a>(mark: *mut fsn::fsnotify_mark) -> &'a T {
-        // SAFETY: The mark holds a reference on its group, whose `private` is an `Arc<T>`
-        // that lives as long as the group.
-        unsafe { &*private_slot((*mark).group).read().cast::<T>() }
+    /// `mark` must be a mark of a group made by [`Group::new`] with data `T`.
+    unsafe fn data<'a>(mark: MarkRef<'a>) -> &'a T {
+        // SAFETY: The mark is allocated for `'a` (type invariant of `MarkRef`) and holds a
+        // reference on its group until it is freed; the group's `private` is an `Arc<T>`
+        // (guaranteed by the caller) that lives as long as the group.
+        unsafe { &*private_slot((*mark.get().raw()).group).read().cast::<T>() }
     }
 
     /// # Safety
@@ -398,8 +473,11 @@ impl<T: GroupOps> OpsTable<T> {
                 )
             })
         };
-        // SAFETY: fsnotify holds the mark alive (SRCU) for the call; it is one of ours.
-        let (data, mark) = unsafe { (Self::data(mark), &*mark.cast::<Mark>()) };
+        // SAFETY: fsnotify keeps the mark allocated for the call (it walks the marks under
+        // `fsnotify_mark_srcu`); it is one of ours.
+        let mark = unsafe { MarkRef::new(mark) };
+        // SAFETY: The mark is one of a group made by `Group::new` with data `T`.
+        let data = unsafe { Self::data(mark) };
         match data.handle_event(mark, mask, name, cookie) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
@@ -413,8 +491,11 @@ impl<T: GroupOps> OpsTable<T> {
         mark: *mut fsn::fsnotify_mark,
         _group: *mut fsn::fsnotify_group,
     ) {
-        // SAFETY: fsnotify holds a reference to the mark for the call; it is one of ours.
-        let (data, mark) = unsafe { (Self::data(mark), &*mark.cast::<Mark>()) };
+        // SAFETY: fsnotify keeps the mark allocated for the call (`fsnotify_free_mark()`'s
+        // callers hold a reference or `fsnotify_mark_srcu`); it is one of ours.
+        let mark = unsafe { MarkRef::new(mark) };
+        // SAFETY: The mark is one of a group made by `Group::new` with data `T`.
+        let data = unsafe { Self::data(mark) };
         data.freeing_mark(mark);
     }
 
