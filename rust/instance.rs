@@ -39,12 +39,14 @@ use crate::{
             MARK_FLAG_IN_ONESHOT, //
         },
         path::WatchTarget,
+        seq_file::SeqFileExt,
     },
     watch::{
         Watches,
         WdAllocator, //
     },
 };
+use core::ops::ControlFlow;
 use kernel::{
     bindings,
     fs::File,
@@ -540,6 +542,12 @@ impl FileOps for Instance {
                 dev,
                 mask
             );
+            // A full buffer is printed again, larger: the marks after this one would be lost.
+            if m.has_overflowed() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
         });
     }
 }

@@ -13,7 +13,11 @@
 //! reference per [`WatchMark`] (an [`ARef`]) and fsnotify one while it is attached.
 
 use super::{
-    bindings as fsn,
+    bindings::{
+        self as fsn,
+        rinotify_group_lock,
+        rinotify_group_unlock, //
+    },
     kmem::{
         CacheBox,
         Gfp,
@@ -24,6 +28,7 @@ use super::{
 };
 use core::{
     marker::PhantomData,
+    ops::ControlFlow,
     ptr::{
         addr_of,
         addr_of_mut,
@@ -110,6 +115,12 @@ impl Mark {
     pub(crate) fn flags(&self) -> u32 {
         // SAFETY: As in `mask`.
         unsafe { addr_of!((*self.raw()).flags).read_volatile() }
+    }
+
+    /// The connector of the mark (`mark->connector`), null once it is detached.
+    fn connector(&self) -> *mut fsn::fsnotify_mark_connector {
+        // SAFETY: As in `mask`; fsnotify writes the field with `WRITE_ONCE()`.
+        unsafe { addr_of!((*self.raw()).connector).read_volatile() }
     }
 
     /// Detaches the mark from its inode and group (`fsnotify_destroy_mark()`); the group's
@@ -355,55 +366,102 @@ impl<T: GroupOps> Group<T> {
     /// The group's newest attached mark, if it has any: closing an instance detaches its
     /// marks one by one, as `fsnotify_clear_marks_by_group()` (not exported) would.
     pub(crate) fn newest_mark(&self) -> Option<WatchMark> {
-        let group = self.ptr.as_ptr();
-        // SAFETY: We hold a group reference, so the group and its list are valid. Under
-        // `mark_mutex` the list holds attached marks of the group (see `for_each_mark`), all
-        // of them `Mark`s, each holding a reference of the list's: the one we take is of a
-        // live mark.
-        unsafe {
-            bindings::mutex_lock(addr_of_mut!((*group).mark_mutex));
-            let head = addr_of_mut!((*group).marks_list);
-            let first = (*head).next;
-            let mark = (first != head).then(|| {
-                let raw = kernel::container_of!(first, fsn::fsnotify_mark, g_list);
-                ARef::from(&*raw.cast::<Mark>())
-            });
-            bindings::mutex_unlock(addr_of_mut!((*group).mark_mutex));
-            mark
-        }
+        let marks = self.lock_marks();
+        let newest = marks.iter().next().map(ARef::from);
+        drop(marks);
+        newest
     }
 
     /// Calls `f` for each attached mark of the group, newest first, with the inode number
-    /// and the superblock's `dev_t` of the inode it watches: what `inotify_fdinfo()` prints.
+    /// and the superblock's `dev_t` of the inode it watches (what `inotify_fdinfo()`
+    /// prints), until `f` breaks.
     ///
     /// Runs under the group's `mark_mutex`, as fsnotify's `show_fdinfo()` does: `f` must not
-    /// allocate memory nor call into fsnotify (printing to a `seq_file` is fine).
-    pub(crate) fn for_each_mark(&self, mut f: impl FnMut(&Mark, u64, u32)) {
-        let group = self.ptr.as_ptr();
-        // Under `mark_mutex` `marks_list` holds exactly the attached marks: fsnotify attaches
-        // and lists a mark, and detaches and unlists it, each in one critical section of it.
-        //
-        // SAFETY: We hold a group reference, so the group and its lists are valid. Each listed
-        // mark is attached, so its connector holds its inode (no `FSNOTIFY_MARK_FLAG_NO_IREF`):
-        // connector, inode and superblock outlive the mutex, which we hold while reading them.
-        unsafe {
-            bindings::mutex_lock(addr_of_mut!((*group).mark_mutex));
-            let head = addr_of_mut!((*group).marks_list);
-            let mut pos = (*head).next;
-            while pos != head {
-                let raw = kernel::container_of!(pos, fsn::fsnotify_mark, g_list);
-                let conn = (*raw).connector;
-                if !conn.is_null()
-                    && c_int::from((*conn).type_) == fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE
-                {
-                    let inode = (*conn).__bindgen_anon_1.obj.cast::<bindings::inode>();
-                    // INVARIANT: All marks of our groups are `Mark`s.
-                    f(&*raw.cast::<Mark>(), (*inode).i_ino, (*(*inode).i_sb).s_dev);
-                }
-                pos = (*pos).next;
+    /// call into fsnotify (printing to a `seq_file` is fine).
+    pub(crate) fn for_each_mark(&self, mut f: impl FnMut(&Mark, u64, u32) -> ControlFlow<()>) {
+        let marks = self.lock_marks();
+        for mark in marks.iter() {
+            let conn = mark.connector();
+            if conn.is_null() {
+                continue;
             }
-            bindings::mutex_unlock(addr_of_mut!((*group).mark_mutex));
+            // SAFETY: A listed mark is attached, so its connector is live and holds its inode
+            // (no `FSNOTIFY_MARK_FLAG_NO_IREF` for inode marks of ours): connector, inode and
+            // superblock outlive `marks`, which keeps the mark attached.
+            let inode = unsafe {
+                if c_int::from((*conn).type_) == fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE {
+                    let inode = (*conn).__bindgen_anon_1.obj.cast::<bindings::inode>();
+                    Some(((*inode).i_ino, (*(*inode).i_sb).s_dev))
+                } else {
+                    None
+                }
+            };
+            let Some((ino, dev)) = inode else {
+                continue;
+            };
+            if f(mark, ino, dev).is_break() {
+                break;
+            }
         }
+    }
+
+    /// Takes the group's `mark_mutex` the way fsnotify does.
+    fn lock_marks(&self) -> MarksLock<'_> {
+        // SAFETY: We hold a group reference, so the group is live. This file takes the mutex
+        // only here, and never while holding it.
+        unsafe { rinotify_group_lock(self.ptr.as_ptr()) };
+        // INVARIANT: Locked just now, for a group that lives as long as `self`.
+        MarksLock {
+            group: self.ptr,
+            _group: PhantomData,
+        }
+    }
+}
+
+/// A group's `mark_mutex`, held, taken with `fsnotify_group_lock()` (which also keeps file
+/// system reclaim out, since fsnotify takes the mutex from reclaim too); unlocked when
+/// dropped.
+///
+/// # Invariants
+///
+/// `group` is live for `'a`, and this thread holds its `mark_mutex`, taken by
+/// `fsnotify_group_lock()`.
+struct MarksLock<'a> {
+    group: NonNull<fsn::fsnotify_group>,
+    _group: PhantomData<&'a fsn::fsnotify_group>,
+}
+
+impl MarksLock<'_> {
+    /// The group's attached marks, newest first.
+    fn iter(&self) -> impl Iterator<Item = &Mark> + '_ {
+        // SAFETY: The group is live (type invariant).
+        let head = unsafe { addr_of_mut!((*self.group.as_ptr()).marks_list) };
+        // SAFETY: The list head is valid, and the list is stable under the mutex we hold.
+        let mut pos = unsafe { (*head).next };
+        core::iter::from_fn(move || {
+            if pos == head {
+                return None;
+            }
+            // Under `mark_mutex` `marks_list` holds exactly the attached marks: fsnotify
+            // attaches and lists a mark, and detaches and unlists it, each in one critical
+            // section of it; an attached mark holds a reference, so it is live while listed.
+            // SAFETY: `pos` is an entry of the list, so the `g_list` of a live mark of the
+            // group; all marks of our groups are `Mark`s (type invariant of `Mark`).
+            let mark = unsafe {
+                let raw = kernel::container_of!(pos, fsn::fsnotify_mark, g_list);
+                pos = (*pos).next;
+                &*raw.cast::<Mark>()
+            };
+            Some(mark)
+        })
+    }
+}
+
+impl Drop for MarksLock<'_> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant this thread holds the mutex of a live group, taken
+        // by `fsnotify_group_lock()`.
+        unsafe { rinotify_group_unlock(self.group.as_ptr()) };
     }
 }
 
