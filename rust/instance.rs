@@ -34,17 +34,19 @@ use crate::{
             self,
             Group,
             GroupOps,
-            Mark,
+            MarkRef,
             MARK_FLAG_EXCL_UNLINK,
             MARK_FLAG_IN_ONESHOT, //
         },
         path::WatchTarget,
+        seq_file::SeqFileExt,
     },
     watch::{
         Watches,
         WdAllocator, //
     },
 };
+use core::ops::ControlFlow;
 use kernel::{
     bindings,
     fs::File,
@@ -183,7 +185,13 @@ impl Listener {
 }
 
 impl GroupOps for Listener {
-    fn handle_event(&self, mark: &Mark, mask: u32, name: Option<&[u8]>, cookie: u32) -> Result {
+    fn handle_event(
+        &self,
+        mark: MarkRef<'_>,
+        mask: u32,
+        name: Option<&[u8]>,
+        cookie: u32,
+    ) -> Result {
         // A mark being detached has no descriptor any more: report nothing for it.
         let wd = mark.wd();
         if wd == -1 {
@@ -204,7 +212,7 @@ impl GroupOps for Listener {
         Ok(())
     }
 
-    fn freeing_mark(&self, mark: &Mark) {
+    fn freeing_mark(&self, mark: MarkRef<'_>) {
         let wd = mark.wd();
         if wd != -1 {
             // Lost for want of memory, IN_IGNORED becomes the overflow record.
@@ -538,6 +546,12 @@ impl FileOps for Instance {
                 dev,
                 mask
             );
+            // A full buffer is printed again, larger: the marks after this one would be lost.
+            if m.has_overflowed() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
         });
     }
 }

@@ -16,6 +16,7 @@ pub(crate) mod fifo;
 pub(crate) mod fsnotify;
 pub(crate) mod kmem;
 pub(crate) mod path;
+pub(crate) mod seq_file;
 pub(crate) mod sysctl;
 
 /// The inotify ABI constants, from `<linux/inotify.h>` through bindgen.

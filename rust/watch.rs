@@ -3,7 +3,7 @@
 //! An instance's watches by watch descriptor, and how descriptors are handed out.
 
 use crate::sys::fsnotify::{
-    Mark,
+    MarkRef,
     WatchMark, //
 };
 use kernel::{
@@ -139,7 +139,7 @@ impl Watches {
 
     /// Removes the watch of `mark` if the table has it, and marks the watch dead: its
     /// events are not reported any more.
-    pub(crate) fn remove_mark(&self, mark: &Mark) -> Option<WatchMark> {
+    pub(crate) fn remove_mark(&self, mark: MarkRef<'_>) -> Option<WatchMark> {
         let wd = mark.wd();
         let mut marks = self.marks.lock();
         // By the type invariant the entry at a live mark's descriptor is that mark or none:
@@ -149,9 +149,7 @@ impl Watches {
         } else {
             None
         };
-        kernel::warn_on!(removed
-            .as_deref()
-            .is_some_and(|m| !core::ptr::eq::<Mark>(m, mark)));
+        kernel::warn_on!(removed.as_deref().is_some_and(|m| !mark.is(m)));
         mark.clear_wd();
         removed
     }

@@ -12,6 +12,8 @@
 
 use super::{
     bindings::{
+        rinotify_kmalloc,
+        rinotify_kmem_cache_alloc,
         RINOTIFY_GFP_EVENT,
         RINOTIFY_GFP_KERNEL,
         RINOTIFY_SLAB_FLAGS, //
@@ -117,16 +119,43 @@ impl<T: Send + 'static> KmemCache<T> {
         Ok(KmemCacheRegistration(ptr))
     }
 
-    /// Moves `value` into a new object of the cache.
-    pub(crate) fn alloc(&'static self, value: T, gfp: Gfp) -> Result<CacheBox<T>, AllocError> {
+    /// A new, uninitialised object of the cache.
+    fn alloc_uninit(&'static self, gfp: Gfp) -> Result<NonNull<T>, AllocError> {
         let raw = self.raw.as_ref().ok_or(AllocError)?;
         // SAFETY: By the type invariant `raw` is a live cache for objects of `T`'s layout.
-        let obj = unsafe { bindings::kmem_cache_alloc_noprof(raw.0.as_ptr(), gfp.0) };
-        let ptr = NonNull::new(obj.cast::<T>()).ok_or(AllocError)?;
+        // The helper is `kmem_cache_alloc()`, so that allocation profiling tags the object.
+        let obj = unsafe { rinotify_kmem_cache_alloc(raw.0.as_ptr(), gfp.0) };
+        NonNull::new(obj.cast::<T>()).ok_or(AllocError)
+    }
+
+    /// Moves `value` into a new object of the cache.
+    pub(crate) fn alloc(&'static self, value: T, gfp: Gfp) -> Result<CacheBox<T>, AllocError> {
+        let ptr = self.alloc_uninit(gfp)?;
         // SAFETY: `ptr` is a fresh object, valid and aligned for a `T`.
         unsafe { ptr.as_ptr().write(value) };
         // INVARIANT: `ptr` holds an initialised `T` allocated from `self`.
         Ok(CacheBox { ptr, cache: self })
+    }
+
+    /// Initialises a new object of the cache in place, where it stays: for objects that C
+    /// code points at, such as an fsnotify mark. The object is the caller's, to be freed
+    /// through a [`CacheBox`] made by [`CacheBox::from_raw`] once nothing uses it; until then
+    /// it is never moved.
+    pub(crate) fn alloc_pin_init<E: From<AllocError>>(
+        &'static self,
+        init: impl PinInit<T, E>,
+        gfp: Gfp,
+    ) -> Result<NonNull<T>, E> {
+        let ptr = self.alloc_uninit(gfp)?;
+        // SAFETY: `ptr` is a fresh object, valid and aligned for a `T`, which is never moved
+        // once initialised (see above) and is freed only when the initialiser failed.
+        if let Err(e) = unsafe { init.__init(ptr.as_ptr()) } {
+            // SAFETY: Nothing was initialised; the object is ours and came from this cache,
+            // which is live (type invariant).
+            unsafe { self.free_uninit(ptr) };
+            return Err(e);
+        }
+        Ok(ptr)
     }
 
     /// Frees an object of this cache.
@@ -138,10 +167,25 @@ impl<T: Send + 'static> KmemCache<T> {
     unsafe fn free(&self, ptr: NonNull<T>) {
         // SAFETY: By the safety requirements `ptr` is a live, initialised object of ours.
         unsafe { core::ptr::drop_in_place(ptr.as_ptr()) };
-        if let Some(raw) = self.raw.as_ref() {
-            // SAFETY: The object came from this cache, which is live (type invariant).
-            unsafe { bindings::kmem_cache_free(raw.0.as_ptr(), ptr.as_ptr().cast()) };
-        }
+        // SAFETY: The object is ours, from this cache, and its value was just dropped.
+        unsafe { self.free_uninit(ptr) };
+    }
+
+    /// Gives an object back to the cache without dropping a value in it.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be an object of this cache that holds no value to drop, and not be used
+    /// afterwards.
+    unsafe fn free_uninit(&self, ptr: NonNull<T>) {
+        // An object exists only if `alloc_uninit` found the cache populated, and a populated
+        // slot is never emptied: a cache that is not there means an object from elsewhere.
+        let Some(raw) = self.raw.as_ref() else {
+            kernel::warn_on!(true);
+            return;
+        };
+        // SAFETY: The object came from this cache, which is live (type invariant).
+        unsafe { bindings::kmem_cache_free(raw.0.as_ptr(), ptr.as_ptr().cast()) };
     }
 }
 
@@ -280,8 +324,9 @@ impl<H: TailHeader> TailBox<H> {
             });
         }
         let size = Self::TAIL.checked_add(tail.len()).ok_or(AllocError)?;
-        // SAFETY: Any size and flags may be asked for.
-        let raw = unsafe { bindings::__kmalloc_noprof(size, gfp.0) };
+        // SAFETY: Any size and flags may be asked for. The helper is `kmalloc()`, so that
+        // allocation profiling tags the block.
+        let raw = unsafe { rinotify_kmalloc(size, gfp.0) };
         let ptr = NonNull::new(raw.cast::<TailNode<H>>()).ok_or(AllocError)?;
         // SAFETY: `ptr` is a fresh block of `size` bytes, aligned for a `TailNode<H>`; the
         // tail goes after the node, inside the block, and cannot overlap `tail`.
