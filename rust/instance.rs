@@ -43,7 +43,7 @@ use crate::{
     },
     watch::{
         Watches,
-        WdAllocator, //
+        WdCursor, //
     },
 };
 use core::ops::ControlFlow;
@@ -237,10 +237,10 @@ impl PinnedDrop for Listener {
 pub(crate) struct Instance {
     group: Group<Listener>,
     /// Serialises adding and updating watches, as inotify's group mutex does: one inode
-    /// gets one watch and one descriptor even if two threads add it at once. It holds the
-    /// descriptor allocator: only `add_watch` takes descriptors.
+    /// gets one watch and one descriptor even if two threads add it at once. It holds where
+    /// the next descriptor is looked for: only `add_watch` takes descriptors.
     #[pin]
-    update: Mutex<WdAllocator>,
+    update: Mutex<WdCursor>,
 }
 
 impl Instance {
@@ -282,7 +282,7 @@ impl Instance {
             flags |= MARK_FLAG_IN_ONESHOT;
         }
 
-        let mut wds = self.update.lock();
+        let mut cursor = self.update.lock();
         let listener = self.listener();
         // A mark whose watch died meanwhile (its descriptor is -1) does not count: as under
         // inotify's group mutex, the caller then gets a new watch.
@@ -297,23 +297,22 @@ impl Instance {
             }
         }
 
-        let wd = wds
-            .allocate(|wd| listener.watches.contains(wd))
-            .ok_or(ENOSPC)?;
-        listener.user.charge_watch()?;
+        // As inotify: the descriptor first, then the user's count, then the mark, which is
+        // attached last, so that every event it reports names a descriptor returned here.
+        let wd = listener.watches.reserve(&mut cursor)?;
+        if let Err(e) = listener.user.charge_watch() {
+            listener.watches.release(wd);
+            return Err(e);
+        }
         let mark = match self.group.add_mark(&target, wd, events, flags) {
             Ok(mark) => mark,
             Err(e) => {
                 listener.user.release_watch();
+                listener.watches.release(wd);
                 return Err(e);
             }
         };
-        if let Err((mark, e)) = listener.watches.insert(wd, mark) {
-            // Never handed out: no IN_IGNORED for it. `freeing_mark` gives the watch back.
-            mark.clear_wd();
-            mark.detach();
-            return Err(e);
-        }
+        listener.watches.fill(wd, mark);
         Ok(wd as isize)
     }
 
@@ -458,7 +457,7 @@ impl FileOps for Instance {
         Arc::pin_init(
             try_pin_init!(Instance {
                 group,
-                update <- new_mutex!(WdAllocator::new(), "Instance::update"),
+                update <- new_mutex!(WdCursor::new(), "Instance::update"),
             }? Error),
             GFP_KERNEL,
         )
@@ -515,7 +514,7 @@ impl FileOps for Instance {
                     .ok()
                     .filter(|&wd| wd >= 1)
                     .ok_or(EINVAL)?;
-                this.update.lock().set_cursor(wd);
+                this.update.lock().set(wd);
                 Ok(0)
             }
             _ => Err(ENOTTY),

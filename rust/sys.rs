@@ -18,6 +18,7 @@ pub(crate) mod kmem;
 pub(crate) mod path;
 pub(crate) mod seq_file;
 pub(crate) mod sysctl;
+pub(crate) mod xarray;
 
 /// The inotify ABI constants, from `<linux/inotify.h>` through bindgen.
 pub(crate) mod abi {
