@@ -23,15 +23,24 @@ export RINOTIFY_CACHE := $(CACHE)
 # The toolchain the kernel was built with: Debian's rustc for RUSTC and HOSTRUSTC (the
 # proc-macro crates are built by one and loaded by the other), LLVM 22 to match it.
 KBUILD_ARGS = LLVM=-22 RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc BINDGEN=$(BINDGEN)
+# make lint's clippy: Debian's, the same release as that rustc, so it reads the kernel
+# crate's metadata (rustup's clippy-driver, if first on PATH, is another compiler's).
+CLIPPY_DRIVER ?= /usr/bin/clippy-driver
 
 # KDIR=<a Rust-enabled 7.3 build tree> skips the project's own kernel.
 ifeq ($(origin KDIR),undefined)
 KERNEL = $$(scripts/kernel-build.sh $(FLAVOUR))
+# The kernel's source tree, for checkpatch.pl: fetched, not built.
+KSRC = $$(scripts/kernel-source.sh)
 else
 KERNEL = $(KDIR)
+KSRC = $$(if [ -d "$(KDIR)/source" ]; then readlink -f "$(KDIR)/source"; else echo "$(KDIR)"; fi)
 endif
 
-.PHONY: all module deps kernel selftests tools check fuzz stress run bench help clean fmt fmtcheck
+LINTS = clippy shellcheck checkpatch rustfmt
+
+.PHONY: all module deps kernel selftests tools check fuzz stress run bench help clean fmt lint \
+	$(addprefix lint-,$(LINTS))
 
 all: module
 
@@ -48,9 +57,12 @@ help:
 	@echo '                    SECONDS=<total, default 60> SEED=<n, default: the time>'
 	@echo '  make stress       the stress test alone for SECONDS (default 60) in the debug kernel'
 	@echo '  make run          boot the test kernel with the module loaded and show it working'
-	@echo '                    (interactive shell when stdin is a terminal)'
+	@echo '                    (interactive shell when stdin is a terminal); the kernel'"'"'s messages'
+	@echo '                    and KUnit'"'"'s results go to out/console.log'
 	@echo '  make bench        boot the perf kernel, benchmark rinotify against native inotify,'
 	@echo '                    write bench/results.csv and bench/results.png (BENCH_ARGS=-r 7 -w 1,3)'
+	@echo '  make lint         clippy (the module built with CLIPPY=1), shellcheck, checkpatch.pl --strict'
+	@echo '                    on the C sources, rustfmt --check; make check runs it first'
 	@echo '  make fmt          format the Rust sources (rustfmt, the kernel tree'"'"'s .rustfmt.toml)'
 	@echo '  make clean        remove build products (the kernel cache in $(CACHE) stays)'
 	@echo 'Variables: KDIR, CACHE, FLAVOUR, QEMU_TIMEOUT (s), QEMU_ACCEL=tcg|kvm,'
@@ -76,7 +88,7 @@ selftests: $(if $(filter undefined,$(origin KDIR)),deps)
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=64 && \
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=32
 
-check: fmtcheck module selftests tools
+check: lint module selftests tools
 	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
 		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)"
 
@@ -85,14 +97,14 @@ check: fmtcheck module selftests tools
 SEED ?= $(shell date +%s)
 FUZZ_SEED := $(SEED)
 
-fuzz: fmtcheck module selftests
+fuzz: lint-rustfmt module selftests
 	@echo "fuzz: $(SECONDS) s, seed $(FUZZ_SEED) (make fuzz SECONDS=$(SECONDS) SEED=$(FUZZ_SEED) repeats it)"
 	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
 		TESTS=fuzz_test,fuzz_test_32 TIMEOUT=$$(($(SECONDS) * 2 + 600)) ACCEL=$(QEMU_ACCEL) \
 		ENV="$(VM_ENV) RIT_FUZZ_SECONDS=$$((($(SECONDS) + 1) / 2)) RIT_FUZZ_SEED=$(FUZZ_SEED)"
 
 # The stress test alone, SECONDS long (make check runs it for 10 s).
-stress: fmtcheck module selftests
+stress: lint-rustfmt module selftests
 	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
 		TESTS=stress_test TIMEOUT=$$(($(SECONDS) + $(QEMU_TIMEOUT))) \
 		ACCEL=$(QEMU_ACCEL) ENV="RIT_STRESS_SECONDS=$(SECONDS) $(VM_ENV)"
@@ -136,10 +148,73 @@ RUSTFMT = rustfmt --edition 2021 --config newline_style=Unix rust/rinotify_main.
 fmt:
 	$(RUSTFMT)
 
-fmtcheck:
-	@if command -v rustfmt >/dev/null; then \
-		$(RUSTFMT) --check >/dev/null || { echo "Rust sources are not rustfmt-formatted: run make fmt" >&2; exit 1; }; \
-	else echo "rustfmt not found: formatting not checked"; fi
+# make lint runs every check, each of which prints one line saying what it checked (and, when
+# it fails, what it found and how to fix it), and fails if any of them failed.
+lint:
+	@failed=; for l in $(LINTS); do $(MAKE) -s --no-print-directory lint-$$l || failed="$$failed $$l"; done; \
+	if [ -n "$$failed" ]; then echo "make lint: failed:$$failed" >&2; exit 1; fi
+
+# $(call need,TOOL): fail, saying so, if TOOL is not installed.
+need = command -v $(1) >/dev/null || { echo "lint: $(1) is not installed (make deps installs it)" >&2; exit 1; }
+
+# The module built with the kernel's CLIPPY=1 and every warning an error, in a directory of
+# its own so that the build make check runs is left alone; the log keeps what clippy said.
+CLIPPY_OUT = $(OUT)/module/clippy
+lint-clippy: $(if $(filter undefined,$(origin KDIR)),deps)
+	@$(call need,$(CLIPPY_DRIVER))
+	@mkdir -p $(CLIPPY_OUT)
+	@kdir=$(KERNEL) && \
+	if $(MAKE) -C "$$kdir" M=$(CURDIR) MO=$(CLIPPY_OUT) $(KBUILD_ARGS) CLIPPY=1 \
+		CLIPPY_DRIVER=$(CLIPPY_DRIVER) KRUSTFLAGS=-Dwarnings modules >$(CLIPPY_OUT)/build.log 2>&1; then \
+		echo "lint: clippy: rust/ has no warnings (built with CLIPPY=1 in $(CLIPPY_OUT))"; \
+	else \
+		grep -v '^make\|^  [A-Z]' $(CLIPPY_OUT)/build.log >&2; \
+		echo "lint: clippy: FAILED: fix the warnings above, or justify each exception in place with" >&2; \
+		echo "      #[expect(clippy::..., reason = \"...\")] (log: $(CLIPPY_OUT)/build.log)" >&2; \
+		exit 1; \
+	fi
+
+SHELL_SOURCES = $(wildcard scripts/*.sh qemu/*.sh selftests/clients/*.sh) qemu/hostsh .ci/run
+
+lint-shellcheck:
+	@$(call need,shellcheck)
+	@if shellcheck -f gcc $(SHELL_SOURCES) >&2; then \
+		echo "lint: shellcheck: $(words $(SHELL_SOURCES)) shell scripts are clean"; \
+	else \
+		echo "lint: shellcheck: FAILED: fix what it reports above (a directive with its reason where it is wrong)" >&2; \
+		exit 1; \
+	fi
+
+# checkpatch.pl of the kernel tree on the C sources, as on a patch to the kernel. The types it
+# is not to report, if any, are listed in scripts/checkpatch.ignore: whitespace or commas
+# between them, "#" to the end of a line a comment (say there why each is ignored).
+C_SOURCES = $(sort $(shell find selftests bench tools -name '*.[ch]')) \
+	rust/sys/bindings_helper.h include/uapi/linux/rinotify.h
+
+lint-checkpatch:
+	@$(call need,perl)
+	@ksrc=$(KSRC) && ignore= && \
+	if [ -f scripts/checkpatch.ignore ]; then \
+		ignore=$$(awk '{ sub(/#.*/, ""); gsub(/,/, " "); for (i = 1; i <= NF; i++) \
+			printf "%s%s", (n++ ? "," : ""), $$i }' scripts/checkpatch.ignore); \
+	fi && \
+	if "$$ksrc/scripts/checkpatch.pl" --strict --no-tree -f -q --terse --no-summary --show-types \
+		$${ignore:+--ignore "$$ignore"} $(C_SOURCES) >&2; then \
+		echo "lint: checkpatch: $(words $(C_SOURCES)) C sources are clean (--strict$${ignore:+, ignoring $$ignore})"; \
+	else \
+		echo "lint: checkpatch: FAILED: fix what it reports above, or add a type to scripts/checkpatch.ignore" >&2; \
+		echo "      with the reason it does not apply" >&2; \
+		exit 1; \
+	fi
+
+lint-rustfmt:
+	@$(call need,rustfmt)
+	@if $(RUSTFMT) --check >&2; then \
+		echo "lint: rustfmt: rust/ is formatted"; \
+	else \
+		echo "lint: rustfmt: FAILED: the Rust sources are not formatted as above: run make fmt" >&2; \
+		exit 1; \
+	fi
 
 clean:
 	rm -rf $(OUT)

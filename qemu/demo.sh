@@ -22,13 +22,13 @@ if ! command -v inotifywait >/dev/null; then
 fi
 
 mkdir -p /tmp/rinotify/demo /tmp/native/demo
-cd /tmp/rinotify
+cd /tmp/rinotify || exit 1
 LD_PRELOAD=$LIB inotifywait -m -r demo >../rinotify.out 2>../rinotify.err &
 rpid=$!
-cd /tmp/native
+cd /tmp/native || exit 1
 inotifywait -m -r demo >../native.out 2>../native.err &
 npid=$!
-cd /tmp
+cd /tmp || exit 1
 for f in rinotify.err native.err; do
 	until grep -q '^Watches established' $f; do sleep 0.1; done
 done

@@ -1,5 +1,6 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash # busybox ash, which shellcheck 0.9 does not know: dash is nearest
 #
 # /init of the rinotify test VM. The kernel passes RIT_* from its command line as
 # environment variables:
@@ -9,9 +10,11 @@
 #   RIT_TESTS=a,b:t      check: only these programs (prog or prog:test)
 #   RIT_CMD=<base64>     run: a user command instead of the demo
 #   RIT_SHELL=1          run: an interactive shell at the end
-# Test output goes to $OUT: the second serial port in check mode (so kernel messages on
-# the console never interleave with TAP), the console in run mode. Lines starting with
-# "RIT-" are markers the host parses.
+# The console (the first serial port) is the kernel's: scripts/vm.sh writes it to a log file
+# on the host. What the host or the user reads goes to $OUT, the second serial port, so that
+# kernel messages never interleave with it: the TAP output in check mode, the demo, the
+# user's command and the shell in run mode. Lines starting with "RIT-" are markers the host
+# parses; in run mode they and KUnit's results go to the console log, not to the user.
 
 /bin/busybox --install -s /bin
 export PATH=/bin RINOTIFY_KO=/rinotify.ko
@@ -42,9 +45,10 @@ HOST_ROOT=no
 # make bench needs none of it and boots a kernel whose virtio-9p is not tested (ACPI).
 [ "$RIT_MODE" != bench ] && mount_host_root && HOST_ROOT=yes
 
-OUT=/dev/console
-[ "$RIT_MODE" = check ] || [ "$RIT_MODE" = bench ] && OUT=/dev/ttyS1
-exec >"$OUT" 2>&1 </dev/null
+OUT=/dev/ttyS1
+LOG=$OUT
+[ "$RIT_MODE" = run ] && LOG=/dev/console
+exec >"$LOG" 2>&1 </dev/null
 
 poweroff_vm() {
 	sync
@@ -61,6 +65,7 @@ if insmod /rinotify.ko; then
 	echo "RIT-INSMOD ok"
 else
 	echo "RIT-INSMOD failed"
+	[ "$LOG" = "$OUT" ] || echo "insmod rinotify.ko failed: see the console log" >"$OUT"
 	echo "RIT-DONE"
 	poweroff_vm
 fi
@@ -72,13 +77,15 @@ for suite in /sys/kernel/debug/kunit/rinotify*/; do
 	cat "$suite/results"
 	echo "RIT-KUNIT-END"
 done
+[ "$LOG" = "$OUT" ] || exec >"$OUT" 2>&1
 
 run_prog() { # path [harness args...]
 	prog=$1
 	shift
 	echo "RIT-PROG $(basename "$prog")"
-	(cd /tmp && "$prog" "$@")
-	echo "RIT-PROG-END $(basename "$prog") rc=$?"
+	rc=0
+	(cd /tmp && "$prog" "$@") || rc=$?
+	echo "RIT-PROG-END $(basename "$prog") rc=$rc"
 }
 
 if [ "$RIT_MODE" = check ]; then
@@ -86,11 +93,10 @@ if [ "$RIT_MODE" = check ]; then
 		[ -x "$prog" ] || continue
 		name=$(basename "$prog")
 		if [ -n "$RIT_TESTS" ]; then
-			found=
 			for sel in $(echo "$RIT_TESTS" | tr ',' ' '); do
 				case "$sel" in
-				"$name") found=1; run_prog "$prog" ;;
-				"$name":*) found=1; run_prog "$prog" -t "${sel#*:}" ;;
+				"$name") run_prog "$prog" ;;
+				"$name":*) run_prog "$prog" -t "${sel#*:}" ;;
 				esac
 			done
 			continue
@@ -142,13 +148,14 @@ if [ -n "$RIT_CMD" ]; then
 elif [ "$HOST_ROOT" = yes ]; then
 	hostsh /bin/sh /opt/rinotify/demo.sh
 else
-	echo "The demo needs the host's root file system (inotify-tools); see the console."
+	echo "The demo needs the host's root file system (inotify-tools); see the console log."
 fi
 if [ "$RIT_SHELL" = 1 ]; then
 	echo "rinotify is loaded; /dev/rinotify is here. Exit the shell to power off."
 	[ "$HOST_ROOT" = yes ] &&
 		echo "Try: LD_PRELOAD=/opt/rinotify/lib/librinotify.so inotifywait -m -r /tmp &"
-	setsid cttyhack sh -c "$([ "$HOST_ROOT" = yes ] && echo hostsh || echo 'sh -l')"
+	# On the second serial port, made the shell's controlling terminal (job control, ^C).
+	setsid -c sh -c "$([ "$HOST_ROOT" = yes ] && echo hostsh || echo 'sh -l')" <"$OUT"
 fi
-echo "RIT-DONE"
+echo "RIT-DONE" >"$LOG"
 poweroff_vm

@@ -3,18 +3,22 @@
 #
 # Install what building and testing rinotify needs, idempotently: Debian packages
 # (never touching the system's apt sources) and bindgen-cli from crates.io into the
-# cache directory. Prints what it installs; prints nothing else when all is present.
+# cache directory, with Debian's cargo unless one (rustup's, say) is on PATH.
+# Prints what it installs; prints nothing else when all is present.
 set -euo pipefail
 
 CACHE=${RINOTIFY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rinotify}
 BINDGEN_VERSION=${BINDGEN_VERSION:-0.73.2}
 
 PACKAGES=(
-	rustc-web rust-web-src clang-22 lld-22 llvm-22 libclang-22-dev
+	rustc-web rust-web-src rust-web-clippy rustfmt-web clang-22 lld-22 llvm-22 libclang-22-dev
 	flex bison bc libelf-dev libssl-dev cpio kmod rsync xz-utils
 	qemu-system-x86 busybox-static gcc gcc-multilib make
-	inotify-tools coreutils python3 python3-watchdog gnuplot-nox
+	inotify-tools coreutils python3 python3-watchdog gnuplot-nox shellcheck perl
 )
+# bindgen-cli is built with cargo: the one on PATH, else Debian's cargo-web, which matches
+# rustc-web (Debian's plain cargo is Rust 1.66's, too old for bindgen-cli).
+command -v cargo >/dev/null || PACKAGES+=(cargo-web)
 
 SUDO=
 if [ "$(id -u)" != 0 ]; then

@@ -90,7 +90,10 @@ set +e
 rc=${PIPESTATUS[0]}
 set -e
 if [ "$rc" != 0 ]; then
-	grep -E 'error|Error' "$B/build.log" | tail -n 20 >&2
+	# The lines that name an error, else the log's end: when grep finds none, the pipeline
+	# fails (pipefail), which must not end the script before the report.
+	report=$(grep -E 'error|Error' "$B/build.log" | tail -n 20) || report=$(tail -n 20 "$B/build.log")
+	printf '%s\n' "$report" >&2
 	echo "kernel-build: kernel build failed; full log in $B/build.log" >&2
 	exit 1
 fi

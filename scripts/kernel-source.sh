@@ -41,8 +41,13 @@ APTO=(-o "Dir::Etc::SourceList=$T/sources.list" -o Dir::Etc::SourceParts=/nonexi
 echo "kernel-source: fetching the index of $SUITE from $mirror" >&2
 apt-get "${APTO[@]}" update -qq >&2
 echo "kernel-source: downloading linux-source-$KVER (about 170 MB)" >&2
-(cd "$T/archives" && apt-get "${APTO[@]}" download "linux-source-$KVER" >&2)
-deb=$(ls -t "$T/archives"/linux-source-"$KVER"_*.deb | head -n 1)
+# Into an empty directory, so that the one .deb there is the one just downloaded.
+rm -rf "$T/download"
+mkdir -p "$T/download"
+(cd "$T/download" && apt-get "${APTO[@]}" download "linux-source-$KVER" >&2)
+debs=("$T/download/linux-source-${KVER}_"*.deb)
+deb=${debs[0]}
+[ -f "$deb" ] || { echo "kernel-source: apt-get download left no linux-source-$KVER .deb" >&2; exit 1; }
 
 echo "kernel-source: extracting $(basename "$deb")" >&2
 rm -rf "$SRC" "$SRC.tmp"

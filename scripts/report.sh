@@ -68,15 +68,12 @@ leaks=$(sed -n '/^RIT-KMEMLEAK$/,/^RIT-KMEMLEAK-END$/p' "$tap" | grep -c 'unrefe
 [ "$leaks" -gt 0 ] && problems+=("kmemleak: $leaks unreferenced objects (see $tap)")
 
 # Kernel splats on the console.
-splat_re='BUG:|WARNING:|KASAN|UBSAN|possible recursive locking|possible circular locking|'
-splat_re+='inconsistent lock state|kmemleak:.*suspected memory leak|refcount_t:|'
-splat_re+='sleeping function called from invalid context|Oops|Kernel panic|general protection fault|'
-splat_re+='Call Trace:|rust_kernel: panicked|INFO: task .* blocked'
-splats=$(grep -aE "$splat_re" "$console" | grep -avE 'kasan: KernelAddressSanitizer initialized' || true)
+splats=$("$(dirname "$0")/splats.sh" "$console")
 if [ -n "$splats" ]; then
 	echo
 	echo "Kernel splats on the console ($console):"
-	sed 's/^/  /' <<<"$splats" | head -n 40
+	mapfile -t lines <<<"$splats"
+	printf '  %s\n' "${lines[@]:0:40}"
 	problems+=("kernel splat: $(head -n 1 <<<"$splats" | sed 's/^\[[ 0-9.]*\] //')")
 fi
 

@@ -15,13 +15,15 @@
 # exits non-zero on a failed test, a missing completion marker, a QEMU time-out, an
 # insmod/rmmod failure, a kmemleak report or any kernel splat, and prints as its last line
 # "N passed, N failed".
+# run: shows the guest's output (the demo, CMD's, the shell) and keeps the kernel's console
+# (boot, KUnit, any splat) in OUT/console.log; says so if the kernel reported a problem.
 # bench: runs rinobench (bench/) instead of the selftests; scripts/bench.sh then copies its
 # CSV to RESULTS/results.csv and plots it.
 set -euo pipefail
 
 mode=$1 kdir=$2 out=$3
 shift 3
-KO= TESTS= EXTRA_TESTS= TIMEOUT=1800 ACCEL=tcg CMD= ENV= BENCH_ARGS= RESULTS= FLAVOUR=perf
+KO='' TESTS='' EXTRA_TESTS='' TIMEOUT=1800 ACCEL=tcg CMD='' ENV='' BENCH_ARGS='' RESULTS='' FLAVOUR=perf
 for kv in "$@"; do
 	case "$kv" in
 	KO=* | TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | RESULTS=* | FLAVOUR=*)
@@ -67,14 +69,14 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 qemu=(qemu-system-x86_64 -m 2G -smp 2 -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz"
 	-no-reboot -display none -monitor none
 	# The host's root file system, read-only: the guest runs real inotify clients from it.
-	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
-	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot)
+	-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
+	-device "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot")
 case "$ACCEL" in
 kvm) qemu+=(-accel kvm -cpu host) ;;
 tcg) qemu+=(-accel tcg) ;;
 # TCG with instruction counting: the guest's clock advances by 1 ns per instruction the
 # vCPUs execute (one host thread runs both in turn), whatever the host's load.
-icount) qemu+=(-accel tcg -icount shift=0,align=off,sleep=on) ;;
+icount) qemu+=(-accel tcg -icount "shift=0,align=off,sleep=on") ;;
 *) echo "vm.sh: ACCEL must be tcg, icount or kvm" >&2; exit 2 ;;
 esac
 append="console=ttyS0 panic=-1 oops=panic RIT_MODE=$mode"
@@ -85,24 +87,42 @@ for kv in $ENV; do
 	esac
 done
 
+# The kernel's console (ttyS0) goes to a log file; the guest's /init writes what is for the
+# host or the user to the second serial port (ttyS1).
+console="$out/console.log"
+: >"$console"
+
 if [ "$mode" = run ]; then
 	[ -n "$CMD" ] && append+=" RIT_CMD=$(printf '%s' "$CMD" | base64 -w0)"
+	echo "vm: booting $(basename "$kdir") under $ACCEL; the kernel's messages and KUnit's results: $console"
+	qrc=0
 	if [ -t 0 ] && [ -z "$CMD" ]; then
+		# The shell's terminal, with QEMU's monitor on it too (Ctrl-A x quits).
 		append+=" RIT_SHELL=1"
-		exec "${qemu[@]}" -serial mon:stdio -append "$append"
+		"${qemu[@]}" -serial "file:$console" -serial mon:stdio -append "$append" || qrc=$?
+	else
+		timeout --foreground "$TIMEOUT" "${qemu[@]}" -serial "file:$console" -serial stdio \
+			-append "$append" </dev/null || qrc=$?
 	fi
-	timeout --foreground "$TIMEOUT" "${qemu[@]}" -serial stdio -append "$append" </dev/null
-	exit $?
+	sed -i 's/\r$//' "$console"
+	splats=$("$here/scripts/splats.sh" "$console")
+	if [ -n "$splats" ]; then
+		echo "vm: the kernel reported problems, the first: $(head -n 1 <<<"$splats"); see $console"
+		[ "$qrc" != 0 ] || qrc=1
+	fi
+	if [ "$qrc" = 124 ]; then
+		echo "vm: QEMU timed out after ${TIMEOUT}s (QEMU_TIMEOUT)"
+	fi
+	exit "$qrc"
 fi
 
 [ -n "$TESTS" ] && append+=" RIT_TESTS=$TESTS"
-console="$out/console.log" tap="$out/tap.log"
+tap="$out/tap.log"
 if [ "$mode" = bench ]; then
 	# Separate caches, so that the slab breakdown of the memory workload names them.
 	append+=" slab_nomerge RIT_BENCH=$(printf '%s' "$BENCH_ARGS" | base64 -w0)"
 	tap="$out/bench.log"
 fi
-: >"$console"
 : >"$tap"
 echo "vm: booting $(basename "$kdir") under $ACCEL (time-out ${TIMEOUT}s); console: $console"
 start=$(date +%s)

@@ -247,7 +247,7 @@ impl<T: FileOps> FileOpsTable<T> {
         let this = unsafe { T::Ptr::borrow((*raw).private_data) };
         // SAFETY: As in `read`.
         let file = unsafe { File::from_raw_file(raw) };
-        match T::ioctl(this, file, cmd, arg as usize) {
+        match T::ioctl(this, file, cmd, arg) {
             Ok(r) => r as c_long,
             Err(e) => e.to_errno() as c_long,
         }

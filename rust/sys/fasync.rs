@@ -38,7 +38,7 @@ impl FasyncQueue {
     pub(crate) fn update(&self, fd: i32, file: &File, on: bool) -> Result {
         // SAFETY: `file` is valid for the call and `head` is our list (type invariant).
         let ret =
-            unsafe { bindings::fasync_helper(fd, file.as_ptr(), on as c_int, self.head.get()) };
+            unsafe { bindings::fasync_helper(fd, file.as_ptr(), c_int::from(on), self.head.get()) };
         if ret < 0 {
             Err(EIO)
         } else {

@@ -34,11 +34,12 @@ finish() {
 	return 0
 }
 
-# Each client_* runs one client on directory $1 with $PRELOAD in its environment and
-# writes all it prints, stdout and stderr in the order written, to $2.
+# Each client_* runs one client on directory $1, with librinotify preloaded when $PRELOAD
+# names it, and writes all it prints, stdout and stderr in the order written, to $2 (so the
+# library's RINOTIFY_DEBUG log too; without the library, nothing reads RINOTIFY_DEBUG).
 
 client_inotifywait() {
-	env $PRELOAD inotifywait -m -r "$1" >"$2" 2>&1 &
+	env ${PRELOAD:+"LD_PRELOAD=$PRELOAD"} RINOTIFY_DEBUG=1 inotifywait -m -r "$1" >"$2" 2>&1 &
 	pid=$!
 	wait_for "$2" '^Watches established' || echo "# inotifywait did not start" >>"$2"
 	"$here/workload.sh" tree "$1"
@@ -46,7 +47,7 @@ client_inotifywait() {
 }
 
 client_inotifywatch() {
-	env $PRELOAD inotifywatch -r "$1" >"$2" 2>&1 &
+	env ${PRELOAD:+"LD_PRELOAD=$PRELOAD"} RINOTIFY_DEBUG=1 inotifywatch -r "$1" >"$2" 2>&1 &
 	pid=$!
 	wait_for "$2" '^Finished establishing watches' || echo "# inotifywatch did not start" >>"$2"
 	"$here/workload.sh" tree "$1"
@@ -56,7 +57,7 @@ client_inotifywatch() {
 
 client_tail() {
 	echo one >"$1/log"
-	env $PRELOAD tail -F "$1/log" >"$2" 2>&1 &
+	env ${PRELOAD:+"LD_PRELOAD=$PRELOAD"} RINOTIFY_DEBUG=1 tail -F "$1/log" >"$2" 2>&1 &
 	pid=$!
 	wait_for "$2" '^one$' || echo "# tail did not start" >>"$2"
 	"$here/workload.sh" file "$1/log"
@@ -64,7 +65,8 @@ client_tail() {
 }
 
 client_watchdog() {
-	env $PRELOAD python3 "$here/watchdog_print.py" "$1" >"$2" 2>&1 &
+	env ${PRELOAD:+"LD_PRELOAD=$PRELOAD"} RINOTIFY_DEBUG=1 \
+		python3 "$here/watchdog_print.py" "$1" >"$2" 2>&1 &
 	pid=$!
 	wait_for "$2" '^ready$' || echo "# watchdog_print.py did not start" >>"$2"
 	"$here/workload.sh" tree "$1"
@@ -74,7 +76,8 @@ client_watchdog() {
 }
 
 client_errno_probe() {
-	(cd "$1" && env $PRELOAD "$here/errno_probe") >"$2" 2>&1
+	(cd "$1" && env ${PRELOAD:+"LD_PRELOAD=$PRELOAD"} RINOTIFY_DEBUG=1 \
+			"$here/errno_probe") >"$2" 2>&1
 }
 
 # check NAME MIN_LINES: run client_NAME natively and on rinotify, then compare.
@@ -83,8 +86,10 @@ check() {
 	num=$((num + 1))
 	rm -rf "$WORK"
 	mkdir -p "$WORK/native" "$WORK/rinotify"
-	PRELOAD= client_$name "$WORK/native" "$WORK/native.raw"
-	PRELOAD="LD_PRELOAD=$LIB RINOTIFY_DEBUG=1" client_$name "$WORK/rinotify" "$WORK/rinotify.raw"
+	PRELOAD=''
+	"client_$name" "$WORK/native" "$WORK/native.raw"
+	PRELOAD=$LIB
+	"client_$name" "$WORK/rinotify" "$WORK/rinotify.raw"
 	for run in native rinotify; do
 		grep -v '^librinotify: ' "$WORK/$run.raw" | sed "s|$WORK/$run|DIR|g" >"$WORK/$run.out"
 		grep '^librinotify: ' "$WORK/$run.raw" >"$WORK/$run.log"
