@@ -220,7 +220,7 @@ mod tests {
         drop(xa.lock().remove(1));
         // A removed index comes back only after the cursor wraps.
         assert_eq!(filled(&xa, &mut next)?, 3);
-        assert_eq!(xa.lock().get(2).map(|v| *v), Some(2));
+        assert_eq!(xa.lock().get(2).copied(), Some(2));
         assert!(xa.lock().get(1).is_none());
         Ok(())
     }
@@ -237,7 +237,7 @@ mod tests {
         guard
             .fill(reserved, KBox::new(7, GFP_KERNEL)?)
             .map_err(|_| EINVAL)?;
-        assert_eq!(guard.get(reserved).map(|v| *v), Some(7));
+        assert_eq!(guard.get(reserved).copied(), Some(7));
         // Filled already: a second fill is refused and its value given back.
         assert!(guard.fill(reserved, KBox::new(8, GFP_KERNEL)?).is_err());
         // Removing a reservation frees the index.
