@@ -24,7 +24,6 @@ const fmode_t RINOTIFY_FMODE_NONOTIFY_PERM = FMODE_NONOTIFY_PERM;
  */
 const gfp_t RINOTIFY_GFP_EVENT = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL;
 const gfp_t RINOTIFY_GFP_KERNEL = GFP_KERNEL;
-const gfp_t RINOTIFY_GFP_NOWAIT = GFP_NOWAIT;
 /*
  * inotify's mark cache is SLAB_PANIC | SLAB_ACCOUNT; a module reports failure instead, and
  * keeps its caches apart so that /proc/slabinfo shows them under their own names.

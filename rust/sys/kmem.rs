@@ -16,7 +16,6 @@ use super::{
         rinotify_kmem_cache_alloc,
         RINOTIFY_GFP_EVENT,
         RINOTIFY_GFP_KERNEL,
-        RINOTIFY_GFP_NOWAIT,
         RINOTIFY_SLAB_FLAGS, //
     },
     fifo::Linked,
@@ -53,8 +52,6 @@ impl Gfp {
     pub(crate) const KERNEL: Gfp = Gfp(RINOTIFY_GFP_KERNEL);
     /// What inotify allocates events with: `GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL`.
     pub(crate) const EVENT: Gfp = Gfp(RINOTIFY_GFP_EVENT);
-    /// `GFP_NOWAIT`: never sleeps.
-    pub(crate) const NOWAIT: Gfp = Gfp(RINOTIFY_GFP_NOWAIT);
 
     /// The `gfp_t` value.
     pub(super) fn as_raw(self) -> bindings::gfp_t {

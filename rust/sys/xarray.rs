@@ -9,9 +9,10 @@
 //! free index from a cursor up, else from the bottom. [`CyclicXArray`] does the same with
 //! `__xa_alloc_cyclic()` on an array with free tracking, in O(log n) whatever is in use, and
 //! lets an index be reserved first and filled later: a reserved index reads as empty and is
-//! not handed out again, and filling it needs no memory.
+//! not handed out again, and filling it needs no memory (`rust/sys/helpers.c` fills only a
+//! reserved slot, which no `xa_*()` call can tell from an empty one).
 
-use super::kmem::Gfp;
+use super::{bindings::rinotify_xa_fill_reserved, kmem::Gfp};
 use core::{
     marker::PhantomData,
     pin::Pin,
@@ -141,29 +142,18 @@ impl<T: ForeignOwnable> Guard<'_, T> {
         }
     }
 
-    /// Stores `value` at `index` unless an entry is stored there; gives `value` back if one
-    /// is. An index reserved by [`Guard::reserve`] needs no memory to be filled, so this
-    /// never releases the lock (an empty index that would need memory it cannot get without
-    /// sleeping is refused like a stored one).
+    /// Stores `value` at `index` if it is reserved by [`Guard::reserve`] and not filled
+    /// nor removed since; gives `value` back if not. A reserved slot exists, so this needs no
+    /// memory and never releases the lock.
     pub(crate) fn fill(&mut self, index: u32, value: T) -> Result<(), T> {
         let new = value.into_foreign();
-        // SAFETY: The array is initialised and we hold its lock. `__xa_cmpxchg()` reads a
-        // reserved entry as null, so it stores into a reserved or empty slot only, with
-        // `GFP_NOWAIT` so as to keep the lock.
-        let old = unsafe {
-            bindings::__xa_cmpxchg(
-                self.raw(),
-                index as usize,
-                core::ptr::null_mut(),
-                new,
-                Gfp::NOWAIT.as_raw(),
-            )
-        };
-        if old.is_null() {
+        // SAFETY: The array is initialised and we hold its lock; the helper stores only into
+        // a reserved slot, which `xa_load()` and the rest read as null.
+        let ret = unsafe { rinotify_xa_fill_reserved(self.raw(), index as usize, new) };
+        if ret == 0 {
             return Ok(());
         }
-        // SAFETY: Not stored (`old` is the entry that is, or an error): `new` came from
-        // `into_foreign` and nothing took it.
+        // SAFETY: Not stored: `new` came from `into_foreign` and nothing took it.
         Err(unsafe { T::from_foreign(new) })
     }
 
@@ -240,8 +230,9 @@ mod tests {
         assert_eq!(guard.get(reserved).copied(), Some(7));
         // Filled already: a second fill is refused and its value given back.
         assert!(guard.fill(reserved, KBox::new(8, GFP_KERNEL)?).is_err());
-        // Removing a reservation frees the index.
+        // Removing a reservation frees the index, which can then not be filled.
         assert!(guard.remove(reserved + 1).is_none());
+        assert!(guard.fill(reserved + 1, KBox::new(9, GFP_KERNEL)?).is_err());
         next = reserved + 1;
         assert_eq!(guard.reserve(&mut next, Gfp::KERNEL)?, reserved + 1);
         Ok(())
