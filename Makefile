@@ -202,8 +202,8 @@ lint-shellcheck:
 # checkpatch.pl of the kernel tree on the C sources, as on a patch to the kernel. The types it
 # is not to report, if any, are listed in scripts/checkpatch.ignore: whitespace or commas
 # between them, "#" to the end of a line a comment (say there why each is ignored).
-C_SOURCES = $(sort $(shell find selftests bench tools -name '*.[ch]')) \
-	rust/sys/bindings_helper.h include/uapi/linux/rinotify.h
+C_SOURCES = $(sort $(shell find selftests bench tools rust -name '*.[ch]')) \
+	include/uapi/linux/rinotify.h
 
 lint-checkpatch:
 	@$(call need,perl)

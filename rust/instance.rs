@@ -34,17 +34,19 @@ use crate::{
             self,
             Group,
             GroupOps,
-            Mark,
+            MarkRef,
             MARK_FLAG_EXCL_UNLINK,
             MARK_FLAG_IN_ONESHOT, //
         },
         path::WatchTarget,
+        seq_file::SeqFileExt,
     },
     watch::{
         Watches,
-        WdAllocator, //
+        WdCursor, //
     },
 };
+use core::ops::ControlFlow;
 use kernel::{
     bindings,
     fs::File,
@@ -151,7 +153,7 @@ impl Listener {
             self.full.store(queue.is_full(), Relaxed);
             drop(queue);
             if let Some(pushed) = refused {
-                self.wake(pushed);
+                self.wake(&pushed);
                 return Ok(());
             }
         }
@@ -167,13 +169,15 @@ impl Listener {
             self.full.store(full, Relaxed);
         }
         drop(queue);
-        self.wake(pushed);
+        self.wake(&pushed);
+        // An event that was not queued is freed here, unlocked, as inotify frees it.
+        drop(pushed);
         result
     }
 
     /// Wakes readers, pollers and `SIGIO` owners if `pushed` grew the queue.
-    fn wake(&self, pushed: Pushed) {
-        if !matches!(pushed, Pushed::Dropped) {
+    fn wake(&self, pushed: &Pushed) {
+        if pushed.grew() {
             self.wait.notify_all();
             self.fasync.notify_readable();
         }
@@ -181,7 +185,13 @@ impl Listener {
 }
 
 impl GroupOps for Listener {
-    fn handle_event(&self, mark: &Mark, mask: u32, name: Option<&[u8]>, cookie: u32) -> Result {
+    fn handle_event(
+        &self,
+        mark: MarkRef<'_>,
+        mask: u32,
+        name: Option<&[u8]>,
+        cookie: u32,
+    ) -> Result {
         // A mark being detached has no descriptor any more: report nothing for it.
         let wd = mark.wd();
         if wd == -1 {
@@ -202,7 +212,7 @@ impl GroupOps for Listener {
         Ok(())
     }
 
-    fn freeing_mark(&self, mark: &Mark) {
+    fn freeing_mark(&self, mark: MarkRef<'_>) {
         let wd = mark.wd();
         if wd != -1 {
             // Lost for want of memory, IN_IGNORED becomes the overflow record.
@@ -227,10 +237,10 @@ impl PinnedDrop for Listener {
 pub(crate) struct Instance {
     group: Group<Listener>,
     /// Serialises adding and updating watches, as inotify's group mutex does: one inode
-    /// gets one watch and one descriptor even if two threads add it at once. It holds the
-    /// descriptor allocator: only `add_watch` takes descriptors.
+    /// gets one watch and one descriptor even if two threads add it at once. It holds where
+    /// the next descriptor is looked for: only `add_watch` takes descriptors.
     #[pin]
-    update: Mutex<WdAllocator>,
+    update: Mutex<WdCursor>,
 }
 
 impl Instance {
@@ -272,7 +282,7 @@ impl Instance {
             flags |= MARK_FLAG_IN_ONESHOT;
         }
 
-        let mut wds = self.update.lock();
+        let mut cursor = self.update.lock();
         let listener = self.listener();
         // A mark whose watch died meanwhile (its descriptor is -1) does not count: as under
         // inotify's group mutex, the caller then gets a new watch.
@@ -287,23 +297,22 @@ impl Instance {
             }
         }
 
-        let wd = wds
-            .allocate(|wd| listener.watches.contains(wd))
-            .ok_or(ENOSPC)?;
-        listener.user.charge_watch()?;
+        // As inotify: the descriptor first, then the user's count, then the mark, which is
+        // attached last, so that every event it reports names a descriptor returned here.
+        let wd = listener.watches.reserve(&mut cursor)?;
+        if let Err(e) = listener.user.charge_watch() {
+            listener.watches.release(wd);
+            return Err(e);
+        }
         let mark = match self.group.add_mark(&target, wd, events, flags) {
             Ok(mark) => mark,
             Err(e) => {
                 listener.user.release_watch();
+                listener.watches.release(wd);
                 return Err(e);
             }
         };
-        if let Err((mark, e)) = listener.watches.insert(wd, mark) {
-            // Never handed out: no IN_IGNORED for it. `freeing_mark` gives the watch back.
-            mark.clear_wd();
-            mark.detach();
-            return Err(e);
-        }
+        listener.watches.fill(wd, mark);
         Ok(wd as isize)
     }
 
@@ -377,11 +386,13 @@ impl Instance {
                         let mut queue = listener.queue.lock();
                         for rest in batch[i + 1..taken].iter_mut().rev() {
                             if let Some(record) = rest.take() {
-                                queue.push_front(record);
+                                // What does not fit any more stays in `batch`.
+                                *rest = queue.push_front(record);
                             }
                         }
                         listener.full.store(queue.is_full(), Relaxed);
                         drop(queue);
+                        // Records not put back are freed with `batch`, unlocked.
                         return Err(e);
                     }
                 }
@@ -446,7 +457,7 @@ impl FileOps for Instance {
         Arc::pin_init(
             try_pin_init!(Instance {
                 group,
-                update <- new_mutex!(WdAllocator::new(), "Instance::update"),
+                update <- new_mutex!(WdCursor::new(), "Instance::update"),
             }? Error),
             GFP_KERNEL,
         )
@@ -503,7 +514,7 @@ impl FileOps for Instance {
                     .ok()
                     .filter(|&wd| wd >= 1)
                     .ok_or(EINVAL)?;
-                this.update.lock().set_cursor(wd);
+                this.update.lock().set(wd);
                 Ok(0)
             }
             _ => Err(ENOTTY),
@@ -534,6 +545,12 @@ impl FileOps for Instance {
                 dev,
                 mask
             );
+            // A full buffer is printed again, larger: the marks after this one would be lost.
+            if m.has_overflowed() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
         });
     }
 }

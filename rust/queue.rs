@@ -3,20 +3,32 @@
 //! An instance's event queue: inotify's coalescing, its bound and its single overflow
 //! record.
 
-use crate::event::{
-    EventBox,
-    HEADER_SIZE, //
+use crate::{
+    event::{
+        EventBox,
+        HEADER_SIZE, //
+    },
+    sys::fifo::Fifo,
 };
 
-/// What [`EventQueue::push`] did with an event.
+/// What [`EventQueue::push`] did with an event. An event that was not queued comes back in
+/// it, to be freed once the queue's lock is released: hold the value until then.
+#[must_use = "an event that was not queued is freed when this is dropped: drop it unlocked"]
 pub(crate) enum Pushed {
     /// Queued: readers should be woken.
     Queued,
-    /// Dropped: the same as the newest queued event, the queue is full (an overflow record
+    /// Not queued: the same as the newest queued event, the queue is full (an overflow record
     /// was queued if there was none), or the instance is closing.
-    Dropped,
-    /// Dropped, and the overflow record was queued in its place: readers should be woken.
-    Overflowed,
+    Dropped(Option<EventBox>),
+    /// Not queued, and the overflow record was queued in its place: readers should be woken.
+    Overflowed(Option<EventBox>),
+}
+
+impl Pushed {
+    /// Whether the queue grew, and so readers should be woken.
+    pub(crate) fn grew(&self) -> bool {
+        !matches!(self, Pushed::Dropped(_))
+    }
 }
 
 /// One record taken off the queue.
@@ -27,23 +39,18 @@ pub(crate) enum Record {
     Overflow,
 }
 
-/// The queue, a FIFO of events linked through their boxes' links.
-///
-/// It is kept as two stacks so that it needs no allocation and no raw pointers: `newer`
-/// holds the most recent events, newest on top, and `older` the rest, oldest on top. Taking
-/// the oldest event turns `newer` over into `older` when `older` is empty, leaving the
-/// newest event behind: the newest event, which coalescing compares against, is always on
-/// top of `newer`.
+/// The queue: a FIFO of events linked through their boxes, and where the overflow record
+/// stands among them. Every operation is O(1), so that the spinlock it lives under is held
+/// for a bounded time whatever the queue's length.
 ///
 /// # Invariants
 ///
-/// - `newer` is `None` only if the queue holds no event.
-/// - `events` is the number of events in `older` and `newer`; `bytes` is the `read()` size
-///   of all records, the overflow record included.
+/// - `events` is the number of events in `fifo`; `bytes` is the `read()` size of all
+///   records, the overflow record included.
 /// - `overflow_after`, if set, is the number of events queued before the overflow record.
+/// - At most `max_events` events are queued, and the overflow record besides.
 pub(crate) struct EventQueue {
-    older: Option<EventBox>,
-    newer: Option<EventBox>,
+    fifo: Fifo<EventBox>,
     events: usize,
     overflow_after: Option<usize>,
     bytes: usize,
@@ -55,8 +62,7 @@ impl EventQueue {
     /// An empty queue of at most `max_events` records (then one more, the overflow record).
     pub(crate) fn new(max_events: usize) -> Self {
         Self {
-            older: None,
-            newer: None,
+            fifo: Fifo::new(),
             events: 0,
             overflow_after: None,
             bytes: 0,
@@ -95,21 +101,21 @@ impl EventQueue {
     }
 
     /// Whether an event identical to the newest queued one would be dropped.
-    fn newest_is(&self, wd: i32, mask: u32, name: &[u8]) -> bool {
+    fn newest_is(&self, event: &EventBox) -> bool {
         if self.overflow_after == Some(self.events) {
             // The overflow record is the newest.
             return false;
         }
-        self.newer
-            .as_ref()
-            .is_some_and(|e| e.same_as(wd, mask, name))
+        self.fifo
+            .back()
+            .is_some_and(|e| e.same_as(event.wd, event.mask, event.name()))
     }
 
     /// Drops an event without allocating it if the queue is full or shut down, as pushing it
     /// would: returns what pushing gives then, `None` if it would be looked at further.
     pub(crate) fn refuse_if_full(&mut self) -> Option<Pushed> {
         if self.shutdown {
-            Some(Pushed::Dropped)
+            Some(Pushed::Dropped(None))
         } else if self.len() >= self.max_events {
             Some(self.overflow())
         } else {
@@ -118,18 +124,19 @@ impl EventQueue {
     }
 
     /// Queues `event` the way `fsnotify_insert_event()` does for inotify.
-    pub(crate) fn push(&mut self, mut event: EventBox) -> Pushed {
-        if let Some(refused) = self.refuse_if_full() {
-            return refused;
+    pub(crate) fn push(&mut self, event: EventBox) -> Pushed {
+        match self.refuse_if_full() {
+            Some(Pushed::Dropped(_)) => return Pushed::Dropped(Some(event)),
+            Some(_) => return Pushed::Overflowed(Some(event)),
+            None => {}
         }
-        if self.newest_is(event.wd, event.mask, event.name()) {
-            return Pushed::Dropped;
+        if self.newest_is(&event) {
+            return Pushed::Dropped(Some(event));
         }
         self.bytes += event.record_size();
+        // INVARIANT: Below `max_events`, checked above.
         self.events += 1;
-        *event.link() = self.newer.take();
-        // INVARIANT: The queue holds an event, and `newer` is not `None`.
-        self.newer = Some(event);
+        self.fifo.push_back(event);
         Pushed::Queued
     }
 
@@ -137,41 +144,19 @@ impl EventQueue {
     /// full, or no memory for it).
     pub(crate) fn overflow(&mut self) -> Pushed {
         if self.shutdown || self.overflow_after.is_some() {
-            return Pushed::Dropped;
+            return Pushed::Dropped(None);
         }
         self.overflow_after = Some(self.events);
         self.bytes += HEADER_SIZE;
-        Pushed::Overflowed
-    }
-
-    /// Moves all but the newest event of `newer` to `older`, oldest on top, when `older` is
-    /// empty: afterwards the oldest event is on top of `older`, or `newer` holds the only one.
-    fn turn_over(&mut self) {
-        if self.older.is_some() {
-            return;
-        }
-        let Some(mut newest) = self.newer.take() else {
-            return;
-        };
-        let mut rest = newest.link().take();
-        self.newer = Some(newest);
-        while let Some(mut event) = rest {
-            rest = event.link().take();
-            *event.link() = self.older.take();
-            self.older = Some(event);
-        }
+        Pushed::Overflowed(None)
     }
 
     /// Size of the oldest record, if any.
-    pub(crate) fn oldest_size(&mut self) -> Option<usize> {
+    pub(crate) fn oldest_size(&self) -> Option<usize> {
         if self.overflow_after == Some(0) {
             return Some(HEADER_SIZE);
         }
-        self.turn_over();
-        self.older
-            .as_ref()
-            .or(self.newer.as_ref())
-            .map(|e| e.record_size())
+        self.fifo.front().map(|e| e.record_size())
     }
 
     /// Takes the oldest record off the queue.
@@ -181,17 +166,7 @@ impl EventQueue {
             self.bytes -= HEADER_SIZE;
             return Some(Record::Overflow);
         }
-        self.turn_over();
-        let mut event = match self.older.take() {
-            Some(mut event) => {
-                self.older = event.link().take();
-                event
-            }
-            // INVARIANT: `older` is empty, so this is the last event: `newer` becomes `None`
-            // with the queue empty of events.
-            None => self.newer.take()?,
-        };
-        *event.link() = None;
+        let event = self.fifo.pop_front()?;
         self.events -= 1;
         self.bytes -= event.record_size();
         if let Some(n) = self.overflow_after.as_mut() {
@@ -202,46 +177,44 @@ impl EventQueue {
 
     /// Puts back a record that [`EventQueue::pop`] took, in front of every other: a `read()`
     /// that could not copy out a record gives back the ones it took after it, newest first.
-    pub(crate) fn push_front(&mut self, record: Record) {
+    ///
+    /// Events queued meanwhile may have filled the queue: an event beyond `max_events` is
+    /// lost, and the overflow record, moved to the front, says so. Such an event comes back,
+    /// to be freed once the queue's lock is released.
+    #[must_use = "a record that was not put back is freed when this is dropped: drop it unlocked"]
+    pub(crate) fn push_front(&mut self, record: Record) -> Option<Record> {
         if self.shutdown {
-            return;
+            return Some(record);
         }
         match record {
             Record::Overflow => {
                 // Should an overflow have been queued meanwhile, this one stands for both.
-                if self.overflow_after.is_none() {
-                    self.bytes += HEADER_SIZE;
-                }
-                self.overflow_after = Some(0);
+                self.overflow_to_front();
+                None
             }
-            Record::Event(mut event) => {
+            Record::Event(event) if self.events >= self.max_events => {
+                self.overflow_to_front();
+                Some(Record::Event(event))
+            }
+            Record::Event(event) => {
+                // INVARIANT: Below `max_events`, checked above.
                 self.events += 1;
                 self.bytes += event.record_size();
                 if let Some(n) = self.overflow_after.as_mut() {
                     *n += 1;
                 }
-                if self.newer.is_none() {
-                    // INVARIANT: The queue was empty of events: this is the only one.
-                    self.newer = Some(event);
-                } else {
-                    // `older` holds the oldest events, oldest on top, or nothing; every event
-                    // of `newer` is newer than this one either way.
-                    *event.link() = self.older.take();
-                    self.older = Some(event);
-                }
+                self.fifo.push_front(event);
+                None
             }
         }
     }
 
-    /// Drops every record, one at a time: dropping a long chain at once would recurse.
-    fn clear(&mut self) {
-        while self.pop().is_some() {}
-    }
-}
-
-impl Drop for EventQueue {
-    fn drop(&mut self) {
-        self.clear();
+    /// Makes the overflow record the oldest, queueing it if it was not.
+    fn overflow_to_front(&mut self) {
+        if self.overflow_after.is_none() {
+            self.bytes += HEADER_SIZE;
+        }
+        self.overflow_after = Some(0);
     }
 }
 
@@ -263,7 +236,7 @@ mod tests {
     }
 
     #[test]
-    fn fifo_order_across_turnovers() -> Result {
+    fn first_in_first_out() -> Result {
         let mut q = EventQueue::new(100);
         for wd in 1..=3 {
             assert!(matches!(q.push(event(wd, 2, b"")?), Pushed::Queued));
@@ -282,14 +255,14 @@ mod tests {
     fn coalesces_with_the_newest_only() -> Result {
         let mut q = EventQueue::new(100);
         assert!(matches!(q.push(event(1, 2, b"a")?), Pushed::Queued));
-        assert!(matches!(q.push(event(1, 2, b"a")?), Pushed::Dropped));
+        assert!(matches!(q.push(event(1, 2, b"a")?), Pushed::Dropped(_)));
         assert!(matches!(q.push(event(1, 2, b"b")?), Pushed::Queued));
         assert!(matches!(q.push(event(1, 2, b"a")?), Pushed::Queued));
         assert_eq!(q.len(), 3);
         assert_eq!(q.bytes(), 3 * 32);
         // After a read the newest event is still the one compared against.
         assert_eq!(pop_wd(&mut q), Some(1));
-        assert!(matches!(q.push(event(1, 2, b"a")?), Pushed::Dropped));
+        assert!(matches!(q.push(event(1, 2, b"a")?), Pushed::Dropped(_)));
         Ok(())
     }
 
@@ -298,13 +271,13 @@ mod tests {
         let mut q = EventQueue::new(2);
         assert!(matches!(q.push(event(1, 1, b"")?), Pushed::Queued));
         assert!(matches!(q.push(event(2, 1, b"")?), Pushed::Queued));
-        assert!(matches!(q.push(event(3, 1, b"")?), Pushed::Overflowed));
-        assert!(matches!(q.push(event(4, 1, b"")?), Pushed::Dropped));
+        assert!(matches!(q.push(event(3, 1, b"")?), Pushed::Overflowed(_)));
+        assert!(matches!(q.push(event(4, 1, b"")?), Pushed::Dropped(_)));
         assert_eq!(q.len(), 3);
         assert_eq!(q.bytes(), 48);
         assert_eq!(pop_wd(&mut q), Some(1));
         // Still full: the overflow record counts.
-        assert!(matches!(q.push(event(5, 1, b"")?), Pushed::Dropped));
+        assert!(matches!(q.push(event(5, 1, b"")?), Pushed::Dropped(_)));
         assert_eq!(pop_wd(&mut q), Some(2));
         assert!(matches!(q.push(event(6, 1, b"")?), Pushed::Queued));
         assert_eq!(pop_wd(&mut q), Some(-1));
@@ -317,22 +290,64 @@ mod tests {
     fn records_put_back_come_first() -> Result {
         let mut q = EventQueue::new(3);
         for wd in 1..=4 {
-            q.push(event(wd, 1, b"")?);
+            let _ = q.push(event(wd, 1, b"")?);
         }
         let (a, b) = (q.pop(), q.pop());
         assert!(matches!(q.push(event(5, 1, b"")?), Pushed::Queued));
         // A read took 1 and 2, could not copy 1: 2 goes back in front.
         drop(a);
-        q.push_front(b.ok_or(EINVAL)?);
+        assert!(q.push_front(b.ok_or(EINVAL)?).is_none());
         assert_eq!(q.len(), 4);
         assert_eq!(q.bytes(), 4 * 16);
         assert_eq!(pop_wd(&mut q), Some(2));
         assert_eq!(pop_wd(&mut q), Some(3));
         assert_eq!(pop_wd(&mut q), Some(-1));
         let last = q.pop().ok_or(EINVAL)?;
-        q.push_front(last);
+        assert!(q.push_front(last).is_none());
         assert_eq!(pop_wd(&mut q), Some(5));
         assert!(q.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn put_back_stays_within_the_bound() -> Result {
+        let mut q = EventQueue::new(2);
+        assert!(q.push(event(1, 1, b"")?).grew());
+        assert!(q.push(event(2, 1, b"")?).grew());
+        let (a, b) = (q.pop(), q.pop());
+        // Filled again before the read gives back what it could not copy out.
+        assert!(q.push(event(3, 1, b"")?).grew());
+        assert!(q.push(event(4, 1, b"")?).grew());
+        drop(a);
+        assert!(q.push_front(b.ok_or(EINVAL)?).is_some());
+        // Lost, and said so first: two events and the overflow record, no more.
+        assert_eq!(q.len(), 3);
+        assert_eq!(q.bytes(), 3 * 16);
+        assert_eq!(pop_wd(&mut q), Some(-1));
+        assert_eq!(pop_wd(&mut q), Some(3));
+        assert_eq!(pop_wd(&mut q), Some(4));
+        assert!(q.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn refused_events_come_back() -> Result {
+        let mut q = EventQueue::new(1);
+        assert!(matches!(q.push(event(1, 1, b"a")?), Pushed::Queued));
+        // Coalesced and overflowed events are handed back, to be freed unlocked.
+        assert!(matches!(
+            q.push(event(1, 1, b"a")?),
+            Pushed::Overflowed(Some(_))
+        ));
+        assert!(matches!(
+            q.push(event(2, 1, b"")?),
+            Pushed::Dropped(Some(_))
+        ));
+        let _ = q.shut_down();
+        assert!(matches!(
+            q.push(event(3, 1, b"")?),
+            Pushed::Dropped(Some(_))
+        ));
         Ok(())
     }
 
@@ -342,18 +357,18 @@ mod tests {
         assert!(q.refuse_if_full().is_none());
         assert!(matches!(q.push(event(1, 1, b"")?), Pushed::Queued));
         assert!(q.is_full());
-        assert!(matches!(q.refuse_if_full(), Some(Pushed::Overflowed)));
-        assert!(matches!(q.refuse_if_full(), Some(Pushed::Dropped)));
+        assert!(matches!(q.refuse_if_full(), Some(Pushed::Overflowed(_))));
+        assert!(matches!(q.refuse_if_full(), Some(Pushed::Dropped(_))));
         assert_eq!(q.len(), 2);
         let _ = q.shut_down();
-        assert!(matches!(q.refuse_if_full(), Some(Pushed::Dropped)));
+        assert!(matches!(q.refuse_if_full(), Some(Pushed::Dropped(_))));
         Ok(())
     }
 
     #[test]
     fn zero_bound_queues_only_the_overflow() -> Result {
         let mut q = EventQueue::new(0);
-        assert!(matches!(q.push(event(1, 1, b"")?), Pushed::Overflowed));
+        assert!(matches!(q.push(event(1, 1, b"")?), Pushed::Overflowed(_)));
         assert_eq!(q.oldest_size(), Some(16));
         assert_eq!(pop_wd(&mut q), Some(-1));
         Ok(())

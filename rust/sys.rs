@@ -12,10 +12,13 @@ mod bindings;
 pub(crate) mod chardev;
 pub(crate) mod debugfs;
 pub(crate) mod fasync;
+pub(crate) mod fifo;
 pub(crate) mod fsnotify;
 pub(crate) mod kmem;
 pub(crate) mod path;
+pub(crate) mod seq_file;
 pub(crate) mod sysctl;
+pub(crate) mod xarray;
 
 /// The inotify ABI constants, from `<linux/inotify.h>` through bindgen.
 pub(crate) mod abi {

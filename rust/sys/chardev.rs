@@ -10,6 +10,14 @@
 //! same shape (a `#[vtable]` trait and a registration that owns a pinned `struct miscdevice`)
 //! with the operations inotify's `file_operations` has.
 
+// `fmode_t` bits are `__force` casts in `include/linux/fs.h`, which bindgen does not
+// evaluate: `bindings_helper.h` has them as constants.
+use super::bindings::{
+    RINOTIFY_FMODE_NONOTIFY as FMODE_NONOTIFY,
+    RINOTIFY_FMODE_NONOTIFY_PERM as FMODE_NONOTIFY_PERM,
+    RINOTIFY_FMODE_PREAD as FMODE_PREAD,
+    RINOTIFY_FMODE_PWRITE as FMODE_PWRITE, //
+};
 use core::marker::PhantomData;
 use kernel::{
     bindings,
@@ -35,12 +43,6 @@ use kernel::{
 
 /// The private data of an open file, borrowed for the duration of one file operation.
 pub(crate) type Borrowed<'a, T> = <<T as FileOps>::Ptr as ForeignOwnable>::Borrowed<'a>;
-
-// `include/linux/fs.h`: `fmode_t` bits are `__force` casts, which bindgen does not see.
-const FMODE_PREAD: u32 = 1 << 3;
-const FMODE_PWRITE: u32 = 1 << 4;
-const FMODE_NONOTIFY: u32 = 1 << 25;
-const FMODE_NONOTIFY_PERM: u32 = 1 << 26;
 
 /// The operations of a file opened on a [`MiscRegistration`].
 ///

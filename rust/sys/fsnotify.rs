@@ -13,7 +13,11 @@
 //! reference per [`WatchMark`] (an [`ARef`]) and fsnotify one while it is attached.
 
 use super::{
-    bindings as fsn,
+    bindings::{
+        self as fsn,
+        rinotify_group_lock,
+        rinotify_group_unlock, //
+    },
     kmem::{
         CacheBox,
         Gfp,
@@ -24,6 +28,7 @@ use super::{
 };
 use core::{
     marker::PhantomData,
+    ops::ControlFlow,
     ptr::{
         addr_of,
         addr_of_mut,
@@ -67,8 +72,10 @@ pub(crate) const MARK_FLAG_IN_ONESHOT: u32 = fsn::FSNOTIFY_MARK_FLAG_IN_ONESHOT;
 /// `fsn` is initialised by `fsnotify_init_mark()` for a group whose ops are
 /// `OpsTable::<T>::OPS` for the group's `T`, and the object lives in [`MARK_CACHE`].
 #[repr(C)]
+#[pin_data]
 pub(crate) struct Mark {
     // First, so that a `struct fsnotify_mark *` is a `Mark *`.
+    #[pin]
     fsn: Opaque<fsn::fsnotify_mark>,
     wd: Atomic<i32>,
 }
@@ -110,6 +117,12 @@ impl Mark {
         unsafe { addr_of!((*self.raw()).flags).read_volatile() }
     }
 
+    /// The connector of the mark (`mark->connector`), null once it is detached.
+    fn connector(&self) -> *mut fsn::fsnotify_mark_connector {
+        // SAFETY: As in `mask`; fsnotify writes the field with `WRITE_ONCE()`.
+        unsafe { addr_of!((*self.raw()).connector).read_volatile() }
+    }
+
     /// Detaches the mark from its inode and group (`fsnotify_destroy_mark()`); the group's
     /// [`GroupOps::freeing_mark`] runs before this returns, unless the mark is already dead.
     pub(crate) fn detach(&self) {
@@ -137,6 +150,72 @@ unsafe impl AlwaysRefCounted for Mark {
 /// A reference to a [`Mark`]; putting it may sleep, so it is never dropped under a
 /// spinlock.
 pub(crate) type WatchMark = ARef<Mark>;
+
+/// A mark as fsnotify shows it to a [`GroupOps`] callback, for the length of the call.
+///
+/// fsnotify guarantees such a mark's memory for the call (under `fsnotify_mark_srcu`, or by
+/// a reference of its own), but not a reference count above zero: the mark may already be on
+/// its way to being freed. So this is not a `&Mark`, which safe code could turn into a
+/// [`WatchMark`]; it offers only what needs no reference.
+///
+/// # Invariants
+///
+/// `mark` points at a [`Mark`] that stays allocated for `'a`.
+#[derive(Clone, Copy)]
+pub(crate) struct MarkRef<'a> {
+    mark: NonNull<Mark>,
+    _call: PhantomData<&'a Mark>,
+}
+
+impl MarkRef<'_> {
+    /// # Safety
+    ///
+    /// `mark` must be a mark of one of our groups that stays allocated for the lifetime the
+    /// caller chooses.
+    unsafe fn new(mark: *mut fsn::fsnotify_mark) -> Self {
+        // INVARIANT: Guaranteed by the caller; fsnotify never passes a null mark.
+        Self {
+            // SAFETY: fsnotify passes its callbacks a mark, never null.
+            mark: unsafe { NonNull::new_unchecked(mark.cast()) },
+            _call: PhantomData,
+        }
+    }
+
+    fn get(&self) -> &Mark {
+        // SAFETY: By the type invariant the mark is allocated for as long as `self` is. The
+        // `&Mark` does not leave this type, so no reference can be taken through it.
+        unsafe { self.mark.as_ref() }
+    }
+
+    /// The watch descriptor, or -1 once the watch is dead.
+    pub(crate) fn wd(&self) -> i32 {
+        self.get().wd()
+    }
+
+    /// Marks the watch dead: its events are not reported any more.
+    pub(crate) fn clear_wd(&self) {
+        self.get().clear_wd()
+    }
+
+    /// The mark flags (`mark->flags`).
+    pub(crate) fn flags(&self) -> u32 {
+        self.get().flags()
+    }
+
+    /// Detaches the mark, as [`Mark::detach`]; nothing happens if it is already detached.
+    pub(crate) fn detach(&self) {
+        // `fsnotify_destroy_mark()` needs the mark's memory, not a reference of the caller's:
+        // a mark whose count dropped to zero is detached already, and `fsnotify_detach_mark()`
+        // and `fsnotify_free_mark()` then do nothing (inotify calls it the same way from
+        // `inotify_handle_inode_event()`).
+        self.get().detach()
+    }
+
+    /// Whether this is the mark `other` refers to.
+    pub(crate) fn is(&self, other: &Mark) -> bool {
+        core::ptr::eq(self.mark.as_ptr().cast_const(), other)
+    }
+}
 
 impl Mark {
     /// Sets the mark's event mask and flags, or adds to them (`replace == false`), as an
@@ -167,11 +246,17 @@ pub(crate) trait GroupOps: Send + Sync + Sized + 'static {
     /// possibly with the inode's and directory's locks held: sleeping allocation is allowed.
     /// An error (inotify returns `ENOMEM` when it cannot allocate the event) makes fsnotify
     /// skip the group's other mark for the same operation: the child's, after its parent's.
-    fn handle_event(&self, mark: &Mark, mask: u32, name: Option<&[u8]>, cookie: u32) -> Result;
+    fn handle_event(
+        &self,
+        mark: MarkRef<'_>,
+        mask: u32,
+        name: Option<&[u8]>,
+        cookie: u32,
+    ) -> Result;
 
     /// `mark` is being detached for good: removed, its inode deleted or unmounted, or the
     /// group is going away. Called exactly once per attached mark, with no fsnotify lock held.
-    fn freeing_mark(&self, mark: &Mark);
+    fn freeing_mark(&self, mark: MarkRef<'_>);
 }
 
 /// An fsnotify group whose private data is an `Arc<T>`.
@@ -247,19 +332,20 @@ impl<T: GroupOps> Group<T> {
         mask: u32,
         flags: u32,
     ) -> Result<WatchMark> {
-        let mark = Mark {
-            fsn: Opaque::uninit(),
+        let group = self.ptr.as_ptr();
+        let mark = try_pin_init!(Mark {
+            // SAFETY: `slot` is a mark-sized object of the cache, not yet shared;
+            // `fsnotify_init_mark()` initialises it (with one reference, which the handle
+            // below owns) and takes a group reference, which `group` is live for.
+            fsn <- Opaque::ffi_init(move |slot: *mut fsn::fsnotify_mark| unsafe {
+                fsn::fsnotify_init_mark(slot, group);
+                (*slot).mask = mask;
+                (*slot).flags = flags;
+            }),
             wd: Atomic::new(wd),
-        };
-        let ptr = MARK_CACHE.alloc(mark, Gfp::KERNEL)?.into_raw();
+        }? Error);
+        let ptr = MARK_CACHE.alloc_pin_init(mark, Gfp::KERNEL)?;
         let raw = ptr.as_ptr().cast::<fsn::fsnotify_mark>();
-        // SAFETY: `raw` is a fresh mark-sized object; `fsnotify_init_mark()` initialises it
-        // (with one reference, which the handle below owns) and takes a group reference.
-        unsafe {
-            fsn::fsnotify_init_mark(raw, self.ptr.as_ptr());
-            (*raw).mask = mask;
-            (*raw).flags = flags;
-        }
         // SAFETY: The mark is initialised for our group, from `MARK_CACHE` (the invariant of
         // `Mark`), with one reference, which the `ARef` owns.
         let handle = unsafe { WatchMark::from_raw(ptr) };
@@ -280,55 +366,102 @@ impl<T: GroupOps> Group<T> {
     /// The group's newest attached mark, if it has any: closing an instance detaches its
     /// marks one by one, as `fsnotify_clear_marks_by_group()` (not exported) would.
     pub(crate) fn newest_mark(&self) -> Option<WatchMark> {
-        let group = self.ptr.as_ptr();
-        // SAFETY: We hold a group reference, so the group and its list are valid. Under
-        // `mark_mutex` the list holds attached marks of the group (see `for_each_mark`), all
-        // of them `Mark`s, each holding a reference of the list's: the one we take is of a
-        // live mark.
-        unsafe {
-            bindings::mutex_lock(addr_of_mut!((*group).mark_mutex));
-            let head = addr_of_mut!((*group).marks_list);
-            let first = (*head).next;
-            let mark = (first != head).then(|| {
-                let raw = kernel::container_of!(first, fsn::fsnotify_mark, g_list);
-                ARef::from(&*raw.cast::<Mark>())
-            });
-            bindings::mutex_unlock(addr_of_mut!((*group).mark_mutex));
-            mark
-        }
+        let marks = self.lock_marks();
+        let newest = marks.iter().next().map(ARef::from);
+        drop(marks);
+        newest
     }
 
     /// Calls `f` for each attached mark of the group, newest first, with the inode number
-    /// and the superblock's `dev_t` of the inode it watches: what `inotify_fdinfo()` prints.
+    /// and the superblock's `dev_t` of the inode it watches (what `inotify_fdinfo()`
+    /// prints), until `f` breaks.
     ///
     /// Runs under the group's `mark_mutex`, as fsnotify's `show_fdinfo()` does: `f` must not
-    /// allocate memory nor call into fsnotify (printing to a `seq_file` is fine).
-    pub(crate) fn for_each_mark(&self, mut f: impl FnMut(&Mark, u64, u32)) {
-        let group = self.ptr.as_ptr();
-        // Under `mark_mutex` `marks_list` holds exactly the attached marks: fsnotify attaches
-        // and lists a mark, and detaches and unlists it, each in one critical section of it.
-        //
-        // SAFETY: We hold a group reference, so the group and its lists are valid. Each listed
-        // mark is attached, so its connector holds its inode (no `FSNOTIFY_MARK_FLAG_NO_IREF`):
-        // connector, inode and superblock outlive the mutex, which we hold while reading them.
-        unsafe {
-            bindings::mutex_lock(addr_of_mut!((*group).mark_mutex));
-            let head = addr_of_mut!((*group).marks_list);
-            let mut pos = (*head).next;
-            while pos != head {
-                let raw = kernel::container_of!(pos, fsn::fsnotify_mark, g_list);
-                let conn = (*raw).connector;
-                if !conn.is_null()
-                    && c_int::from((*conn).type_) == fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE
-                {
-                    let inode = (*conn).__bindgen_anon_1.obj.cast::<bindings::inode>();
-                    // INVARIANT: All marks of our groups are `Mark`s.
-                    f(&*raw.cast::<Mark>(), (*inode).i_ino, (*(*inode).i_sb).s_dev);
-                }
-                pos = (*pos).next;
+    /// call into fsnotify (printing to a `seq_file` is fine).
+    pub(crate) fn for_each_mark(&self, mut f: impl FnMut(&Mark, u64, u32) -> ControlFlow<()>) {
+        let marks = self.lock_marks();
+        for mark in marks.iter() {
+            let conn = mark.connector();
+            if conn.is_null() {
+                continue;
             }
-            bindings::mutex_unlock(addr_of_mut!((*group).mark_mutex));
+            // SAFETY: A listed mark is attached, so its connector is live and holds its inode
+            // (no `FSNOTIFY_MARK_FLAG_NO_IREF` for inode marks of ours): connector, inode and
+            // superblock outlive `marks`, which keeps the mark attached.
+            let inode = unsafe {
+                if c_int::from((*conn).type_) == fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE {
+                    let inode = (*conn).__bindgen_anon_1.obj.cast::<bindings::inode>();
+                    Some(((*inode).i_ino, (*(*inode).i_sb).s_dev))
+                } else {
+                    None
+                }
+            };
+            let Some((ino, dev)) = inode else {
+                continue;
+            };
+            if f(mark, ino, dev).is_break() {
+                break;
+            }
         }
+    }
+
+    /// Takes the group's `mark_mutex` the way fsnotify does.
+    fn lock_marks(&self) -> MarksLock<'_> {
+        // SAFETY: We hold a group reference, so the group is live. This file takes the mutex
+        // only here, and never while holding it.
+        unsafe { rinotify_group_lock(self.ptr.as_ptr()) };
+        // INVARIANT: Locked just now, for a group that lives as long as `self`.
+        MarksLock {
+            group: self.ptr,
+            _group: PhantomData,
+        }
+    }
+}
+
+/// A group's `mark_mutex`, held, taken with `fsnotify_group_lock()` (which also keeps file
+/// system reclaim out, since fsnotify takes the mutex from reclaim too); unlocked when
+/// dropped.
+///
+/// # Invariants
+///
+/// `group` is live for `'a`, and this thread holds its `mark_mutex`, taken by
+/// `fsnotify_group_lock()`.
+struct MarksLock<'a> {
+    group: NonNull<fsn::fsnotify_group>,
+    _group: PhantomData<&'a fsn::fsnotify_group>,
+}
+
+impl MarksLock<'_> {
+    /// The group's attached marks, newest first.
+    fn iter(&self) -> impl Iterator<Item = &Mark> + '_ {
+        // SAFETY: The group is live (type invariant).
+        let head = unsafe { addr_of_mut!((*self.group.as_ptr()).marks_list) };
+        // SAFETY: The list head is valid, and the list is stable under the mutex we hold.
+        let mut pos = unsafe { (*head).next };
+        core::iter::from_fn(move || {
+            if pos == head {
+                return None;
+            }
+            // Under `mark_mutex` `marks_list` holds exactly the attached marks: fsnotify
+            // attaches and lists a mark, and detaches and unlists it, each in one critical
+            // section of it; an attached mark holds a reference, so it is live while listed.
+            // SAFETY: `pos` is an entry of the list, so the `g_list` of a live mark of the
+            // group; all marks of our groups are `Mark`s (type invariant of `Mark`).
+            let mark = unsafe {
+                let raw = kernel::container_of!(pos, fsn::fsnotify_mark, g_list);
+                pos = (*pos).next;
+                &*raw.cast::<Mark>()
+            };
+            Some(mark)
+        })
+    }
+}
+
+impl Drop for MarksLock<'_> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant this thread holds the mutex of a live group, taken
+        // by `fsnotify_group_lock()`.
+        unsafe { rinotify_group_unlock(self.group.as_ptr()) };
     }
 }
 
@@ -363,13 +496,16 @@ impl<T: GroupOps> OpsTable<T> {
         free_mark: Some(Self::free_mark),
     };
 
+    /// The data of the group of `mark`, for as long as the mark is seen.
+    ///
     /// # Safety
     ///
-    /// Called by fsnotify for a mark of a group made by [`Group::new`] with data `T`.
-    unsafe fn data<'a>(mark: *mut fsn::fsnotify_mark) -> &'a T {
-        // SAFETY: The mark holds a reference on its group, whose `private` is an `Arc<T>`
-        // that lives as long as the group.
-        unsafe { &*private_slot((*mark).group).read().cast::<T>() }
+    /// `mark` must be a mark of a group made by [`Group::new`] with data `T`.
+    unsafe fn data<'a>(mark: MarkRef<'a>) -> &'a T {
+        // SAFETY: The mark is allocated for `'a` (type invariant of `MarkRef`) and holds a
+        // reference on its group until it is freed; the group's `private` is an `Arc<T>`
+        // (guaranteed by the caller) that lives as long as the group.
+        unsafe { &*private_slot((*mark.get().raw()).group).read().cast::<T>() }
     }
 
     /// # Safety
@@ -395,8 +531,11 @@ impl<T: GroupOps> OpsTable<T> {
                 )
             })
         };
-        // SAFETY: fsnotify holds the mark alive (SRCU) for the call; it is one of ours.
-        let (data, mark) = unsafe { (Self::data(mark), &*mark.cast::<Mark>()) };
+        // SAFETY: fsnotify keeps the mark allocated for the call (it walks the marks under
+        // `fsnotify_mark_srcu`); it is one of ours.
+        let mark = unsafe { MarkRef::new(mark) };
+        // SAFETY: The mark is one of a group made by `Group::new` with data `T`.
+        let data = unsafe { Self::data(mark) };
         match data.handle_event(mark, mask, name, cookie) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
@@ -410,8 +549,11 @@ impl<T: GroupOps> OpsTable<T> {
         mark: *mut fsn::fsnotify_mark,
         _group: *mut fsn::fsnotify_group,
     ) {
-        // SAFETY: fsnotify holds a reference to the mark for the call; it is one of ours.
-        let (data, mark) = unsafe { (Self::data(mark), &*mark.cast::<Mark>()) };
+        // SAFETY: fsnotify keeps the mark allocated for the call (`fsnotify_free_mark()`'s
+        // callers hold a reference or `fsnotify_mark_srcu`); it is one of ours.
+        let mark = unsafe { MarkRef::new(mark) };
+        // SAFETY: The mark is one of a group made by `Group::new` with data `T`.
+        let data = unsafe { Self::data(mark) };
         data.freeing_mark(mark);
     }
 

@@ -10,10 +10,15 @@
 //! [`TailBox`] is a header and a run of bytes in one allocation, C's struct with a flexible
 //! array member, allocated with GFP flags `KBox` cannot take.
 
-use super::bindings::{
-    RINOTIFY_GFP_EVENT,
-    RINOTIFY_GFP_KERNEL,
-    RINOTIFY_SLAB_FLAGS, //
+use super::{
+    bindings::{
+        rinotify_kmalloc,
+        rinotify_kmem_cache_alloc,
+        RINOTIFY_GFP_EVENT,
+        RINOTIFY_GFP_KERNEL,
+        RINOTIFY_SLAB_FLAGS, //
+    },
+    fifo::Linked,
 };
 use core::{
     marker::PhantomData,
@@ -25,7 +30,10 @@ use core::{
         Deref,
         DerefMut, //
     },
-    ptr::NonNull,
+    ptr::{
+        addr_of_mut,
+        NonNull, //
+    },
 };
 use kernel::{
     alloc::AllocError,
@@ -44,6 +52,11 @@ impl Gfp {
     pub(crate) const KERNEL: Gfp = Gfp(RINOTIFY_GFP_KERNEL);
     /// What inotify allocates events with: `GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL`.
     pub(crate) const EVENT: Gfp = Gfp(RINOTIFY_GFP_EVENT);
+
+    /// The `gfp_t` value.
+    pub(super) fn as_raw(self) -> bindings::gfp_t {
+        self.0
+    }
 }
 
 /// The `struct kmem_cache` pointer of a created cache.
@@ -111,16 +124,43 @@ impl<T: Send + 'static> KmemCache<T> {
         Ok(KmemCacheRegistration(ptr))
     }
 
-    /// Moves `value` into a new object of the cache.
-    pub(crate) fn alloc(&'static self, value: T, gfp: Gfp) -> Result<CacheBox<T>, AllocError> {
+    /// A new, uninitialised object of the cache.
+    fn alloc_uninit(&'static self, gfp: Gfp) -> Result<NonNull<T>, AllocError> {
         let raw = self.raw.as_ref().ok_or(AllocError)?;
         // SAFETY: By the type invariant `raw` is a live cache for objects of `T`'s layout.
-        let obj = unsafe { bindings::kmem_cache_alloc_noprof(raw.0.as_ptr(), gfp.0) };
-        let ptr = NonNull::new(obj.cast::<T>()).ok_or(AllocError)?;
+        // The helper is `kmem_cache_alloc()`, so that allocation profiling tags the object.
+        let obj = unsafe { rinotify_kmem_cache_alloc(raw.0.as_ptr(), gfp.0) };
+        NonNull::new(obj.cast::<T>()).ok_or(AllocError)
+    }
+
+    /// Moves `value` into a new object of the cache.
+    pub(crate) fn alloc(&'static self, value: T, gfp: Gfp) -> Result<CacheBox<T>, AllocError> {
+        let ptr = self.alloc_uninit(gfp)?;
         // SAFETY: `ptr` is a fresh object, valid and aligned for a `T`.
         unsafe { ptr.as_ptr().write(value) };
         // INVARIANT: `ptr` holds an initialised `T` allocated from `self`.
         Ok(CacheBox { ptr, cache: self })
+    }
+
+    /// Initialises a new object of the cache in place, where it stays: for objects that C
+    /// code points at, such as an fsnotify mark. The object is the caller's, to be freed
+    /// through a [`CacheBox`] made by [`CacheBox::from_raw`] once nothing uses it; until then
+    /// it is never moved.
+    pub(crate) fn alloc_pin_init<E: From<AllocError>>(
+        &'static self,
+        init: impl PinInit<T, E>,
+        gfp: Gfp,
+    ) -> Result<NonNull<T>, E> {
+        let ptr = self.alloc_uninit(gfp)?;
+        // SAFETY: `ptr` is a fresh object, valid and aligned for a `T`, which is never moved
+        // once initialised (see above) and is freed only when the initialiser failed.
+        if let Err(e) = unsafe { init.__init(ptr.as_ptr()) } {
+            // SAFETY: Nothing was initialised; the object is ours and came from this cache,
+            // which is live (type invariant).
+            unsafe { self.free_uninit(ptr) };
+            return Err(e);
+        }
+        Ok(ptr)
     }
 
     /// Frees an object of this cache.
@@ -132,10 +172,25 @@ impl<T: Send + 'static> KmemCache<T> {
     unsafe fn free(&self, ptr: NonNull<T>) {
         // SAFETY: By the safety requirements `ptr` is a live, initialised object of ours.
         unsafe { core::ptr::drop_in_place(ptr.as_ptr()) };
-        if let Some(raw) = self.raw.as_ref() {
-            // SAFETY: The object came from this cache, which is live (type invariant).
-            unsafe { bindings::kmem_cache_free(raw.0.as_ptr(), ptr.as_ptr().cast()) };
-        }
+        // SAFETY: The object is ours, from this cache, and its value was just dropped.
+        unsafe { self.free_uninit(ptr) };
+    }
+
+    /// Gives an object back to the cache without dropping a value in it.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be an object of this cache that holds no value to drop, and not be used
+    /// afterwards.
+    unsafe fn free_uninit(&self, ptr: NonNull<T>) {
+        // An object exists only if `alloc_uninit` found the cache populated, and a populated
+        // slot is never emptied: a cache that is not there means an object from elsewhere.
+        let Some(raw) = self.raw.as_ref() else {
+            kernel::warn_on!(true);
+            return;
+        };
+        // SAFETY: The object came from this cache, which is live (type invariant).
+        unsafe { bindings::kmem_cache_free(raw.0.as_ptr(), ptr.as_ptr().cast()) };
     }
 }
 
@@ -220,16 +275,21 @@ pub(crate) trait TailHeader: Send + Sized + 'static {
     fn bare_cache() -> &'static KmemCache<TailNode<Self>>;
 }
 
-/// What a [`TailBox`] allocation starts with: a link, the tail's length and the header.
+/// What a [`TailBox`] allocation starts with: a [`Fifo`](super::fifo::Fifo) link, the tail's
+/// length and the header.
 #[repr(C)]
 pub(crate) struct TailNode<H: TailHeader> {
-    link: Option<TailBox<H>>,
+    link: Option<NonNull<TailNode<H>>>,
     len: u32,
     value: H,
 }
 
-/// A header of type `H`, a link to another box and a run of bytes, the tail, in one
-/// allocation of just the size they need: what C writes as a struct ending in a flexible
+// SAFETY: The link is a `Fifo`'s, which owns the node it leads to and moves with it; the
+// rest is `H`, which is `Send`.
+unsafe impl<H: TailHeader> Send for TailNode<H> {}
+
+/// A header of type `H`, a [`Fifo`](super::fifo::Fifo) link and a run of bytes, the tail, in
+/// one allocation of just the size they need: what C writes as a struct ending in a flexible
 /// array member (inotify's `struct inotify_event_info`). A box with an empty tail is an
 /// object of `H`'s [bare cache](TailHeader::bare_cache), one with a tail a `kmalloc()` block.
 ///
@@ -269,8 +329,9 @@ impl<H: TailHeader> TailBox<H> {
             });
         }
         let size = Self::TAIL.checked_add(tail.len()).ok_or(AllocError)?;
-        // SAFETY: Any size and flags may be asked for.
-        let raw = unsafe { bindings::__kmalloc_noprof(size, gfp.0) };
+        // SAFETY: Any size and flags may be asked for. The helper is `kmalloc()`, so that
+        // allocation profiling tags the block.
+        let raw = unsafe { rinotify_kmalloc(size, gfp.0) };
         let ptr = NonNull::new(raw.cast::<TailNode<H>>()).ok_or(AllocError)?;
         // SAFETY: `ptr` is a fresh block of `size` bytes, aligned for a `TailNode<H>`; the
         // tail goes after the node, inside the block, and cannot overlap `tail`.
@@ -294,11 +355,28 @@ impl<H: TailHeader> TailBox<H> {
             core::slice::from_raw_parts(node.cast::<u8>().add(Self::TAIL), (*node).len as usize)
         }
     }
+}
 
-    /// The link to another box, for lists of boxes.
-    pub(crate) fn link(&mut self) -> &mut Option<TailBox<H>> {
-        // SAFETY: By the type invariant the node is valid and exclusively ours.
-        unsafe { &mut (*self.ptr.as_ptr()).link }
+// SAFETY: A box is its node's pointer and owns the node, which does not move; the link is
+// touched only through `link`, by the `Fifo` that holds the box.
+unsafe impl<H: TailHeader> Linked for TailBox<H> {
+    type Node = TailNode<H>;
+
+    fn into_raw(self) -> NonNull<TailNode<H>> {
+        let ptr = self.ptr;
+        core::mem::forget(self);
+        ptr
+    }
+
+    unsafe fn from_raw(node: NonNull<TailNode<H>>) -> Self {
+        // INVARIANT: The caller passes a node given up by `into_raw` of a box, so one that
+        // satisfied the invariant and has not changed since.
+        Self { ptr: node }
+    }
+
+    unsafe fn link(node: NonNull<TailNode<H>>) -> *mut Option<NonNull<TailNode<H>>> {
+        // SAFETY: The caller passes the node of a live box.
+        unsafe { addr_of_mut!((*node.as_ptr()).link) }
     }
 }
 
@@ -329,7 +407,7 @@ impl<H: TailHeader> Drop for TailBox<H> {
             return;
         }
         // SAFETY: By the type invariant the node is initialised in a `kmalloc()` block owned
-        // by the box: it is dropped (a linked box with it) and the block freed, once.
+        // by the box: it is dropped and the block freed, once. Its link owns nothing.
         unsafe {
             core::ptr::drop_in_place(node);
             bindings::kfree(node.cast());

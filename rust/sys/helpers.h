@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What rinotify needs from the kernel's static inline functions and macros, which Rust
+ * cannot call: each helper is the one-line C call it is named after. The allocation
+ * macros in particular wrap their call in alloc_hooks(), which tags the object with its
+ * call site for memory allocation profiling; calling the _noprof functions beneath them
+ * directly would leave the object untagged.
+ */
+#ifndef RINOTIFY_SYS_HELPERS_H
+#define RINOTIFY_SYS_HELPERS_H
+
+#include <linux/fsnotify_backend.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+void *rinotify_kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp);
+void *rinotify_kmalloc(size_t size, gfp_t gfp);
+void rinotify_group_lock(struct fsnotify_group *group);
+void rinotify_group_unlock(struct fsnotify_group *group);
+int rinotify_xa_fill_reserved(struct xarray *xa, unsigned long index, void *entry);
+
+#endif /* RINOTIFY_SYS_HELPERS_H */

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! An XArray that hands out its own indices, cyclically, as an IDR does.
+//!
+//! C header: [`include/linux/xarray.h`](srctree/include/linux/xarray.h).
+//!
+//! Linux 7.3's [`kernel::xarray::XArray`] stores at indices the caller chooses; it has no
+//! `xa_alloc()`. inotify hands out watch descriptors with `idr_alloc_cyclic()`: the lowest
+//! free index from a cursor up, else from the bottom. [`CyclicXArray`] does the same with
+//! `__xa_alloc_cyclic()` on an array with free tracking, in O(log n) whatever is in use, and
+//! lets an index be reserved first and filled later: a reserved index reads as empty and is
+//! not handed out again, and filling it needs no memory (`rust/sys/helpers.c` fills only a
+//! reserved slot, which no `xa_*()` call can tell from an empty one).
+
+use super::{bindings::rinotify_xa_fill_reserved, kmem::Gfp};
+use core::{
+    marker::PhantomData,
+    pin::Pin,
+    ptr::NonNull, //
+};
+use kernel::{
+    bindings,
+    ffi::c_void,
+    prelude::*,
+    types::{
+        ForeignOwnable,
+        NotThreadSafe,
+        Opaque, //
+    },
+};
+
+/// Indices are handed out from 1 up to this, as inotify's descriptors are (`INT_MAX`).
+pub(crate) const MAX_INDEX: u32 = i32::MAX as u32;
+
+/// An XArray of `T`s whose indices it allocates itself, from 1 to [`MAX_INDEX`].
+///
+/// # Invariants
+///
+/// `xa` is an initialised XArray with `XA_FLAGS_ALLOC1` whose entries are either reserved
+/// (`XA_ZERO_ENTRY`) or came from `T::into_foreign`.
+#[pin_data(PinnedDrop)]
+pub(crate) struct CyclicXArray<T: ForeignOwnable> {
+    #[pin]
+    xa: Opaque<bindings::xarray>,
+    _t: PhantomData<T>,
+}
+
+// SAFETY: The array owns its `T`s; it may move to another thread if they may.
+unsafe impl<T: ForeignOwnable + Send> Send for CyclicXArray<T> {}
+// SAFETY: Every access goes through the array's lock, and `&self` hands out `T`s only as
+// borrows under it, so sharing it shares `T`s between threads only if they are `Send`.
+unsafe impl<T: ForeignOwnable + Send> Sync for CyclicXArray<T> {}
+
+impl<T: ForeignOwnable> CyclicXArray<T> {
+    /// An empty array.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            // SAFETY: `xa` is valid for the call.
+            // INVARIANT: An empty array that tracks free indices from 1.
+            xa <- Opaque::ffi_init(|xa| unsafe {
+                bindings::xa_init_flags(xa, bindings::XA_FLAGS_ALLOC1)
+            }),
+            _t: PhantomData,
+        })
+    }
+
+    /// Takes the array's spinlock.
+    pub(crate) fn lock(&self) -> Guard<'_, T> {
+        // SAFETY: The array is initialised (type invariant).
+        unsafe { bindings::xa_lock(self.xa.get()) };
+        Guard {
+            xa: self,
+            _not_send: NotThreadSafe,
+        }
+    }
+}
+
+#[pinned_drop]
+impl<T: ForeignOwnable> PinnedDrop for CyclicXArray<T> {
+    fn drop(self: Pin<&mut Self>) {
+        let xa = self.xa.get();
+        let mut index = 0;
+        loop {
+            // SAFETY: The array is initialised and ours alone. `xa_find()` skips reserved
+            // entries.
+            let entry =
+                unsafe { bindings::xa_find(xa, &mut index, usize::MAX, bindings::XA_PRESENT) };
+            let Some(entry) = NonNull::new(entry) else {
+                break;
+            };
+            // SAFETY: A present entry came from `T::into_foreign`; it is dropped once, as the
+            // array goes.
+            drop(unsafe { T::from_foreign(entry.as_ptr()) });
+            index += 1;
+        }
+        // SAFETY: The array is initialised; its entries are dropped above.
+        unsafe { bindings::xa_destroy(xa) };
+    }
+}
+
+/// The lock of a [`CyclicXArray`], held.
+///
+/// # Invariants
+///
+/// This thread holds `xa`'s lock.
+pub(crate) struct Guard<'a, T: ForeignOwnable> {
+    xa: &'a CyclicXArray<T>,
+    _not_send: NotThreadSafe,
+}
+
+impl<T: ForeignOwnable> Guard<'_, T> {
+    fn raw(&self) -> *mut bindings::xarray {
+        self.xa.xa.get()
+    }
+
+    /// Reserves the lowest free index from `*next` up to [`MAX_INDEX`], else from 1, and
+    /// moves `*next` past it (`idr_alloc_cyclic()`). The index reads as empty until
+    /// [`Guard::fill`] stores at it. Fails with `ENOSPC` if every index is taken, `ENOMEM`
+    /// if the array cannot grow; with flags that may sleep, the lock is released meanwhile.
+    pub(crate) fn reserve(&mut self, next: &mut u32, gfp: Gfp) -> Result<u32> {
+        let mut index = 0u32;
+        let limit = bindings::xa_limit {
+            min: 1,
+            max: MAX_INDEX,
+        };
+        // SAFETY: The array is initialised and tracks free indices (type invariant), and we
+        // hold its lock; a null entry reserves the index.
+        let ret = unsafe {
+            bindings::__xa_alloc_cyclic(
+                self.raw(),
+                &mut index,
+                core::ptr::null_mut(),
+                limit,
+                next,
+                gfp.as_raw(),
+            )
+        };
+        match ret {
+            0 | 1 => Ok(index),
+            e if e == EBUSY.to_errno() => Err(ENOSPC),
+            e => Err(Error::from_errno(e)),
+        }
+    }
+
+    /// Stores `value` at `index` if it is reserved by [`Guard::reserve`] and not filled
+    /// nor removed since; gives `value` back if not. A reserved slot exists, so this needs no
+    /// memory and never releases the lock.
+    pub(crate) fn fill(&mut self, index: u32, value: T) -> Result<(), T> {
+        let new = value.into_foreign();
+        // SAFETY: The array is initialised and we hold its lock; the helper stores only into
+        // a reserved slot, which `xa_load()` and the rest read as null.
+        let ret = unsafe { rinotify_xa_fill_reserved(self.raw(), index as usize, new) };
+        if ret == 0 {
+            return Ok(());
+        }
+        // SAFETY: Not stored: `new` came from `into_foreign` and nothing took it.
+        Err(unsafe { T::from_foreign(new) })
+    }
+
+    /// The entry at `index`; `None` if it is empty or only reserved.
+    pub(crate) fn get(&self, index: u32) -> Option<T::Borrowed<'_>> {
+        // SAFETY: The array is initialised and we hold its lock; `xa_load()` reads a
+        // reserved entry as null.
+        let entry = unsafe { bindings::xa_load(self.raw(), index as usize) };
+        let entry = NonNull::new(entry)?;
+        // SAFETY: The entry came from `T::into_foreign` and stays in the array while the
+        // lock, which the borrow is tied to, is held.
+        Some(unsafe { T::borrow(entry.as_ptr()) })
+    }
+
+    /// Empties `index`, stored or reserved; returns what was stored there.
+    pub(crate) fn remove(&mut self, index: u32) -> Option<T> {
+        // SAFETY: The array is initialised and we hold its lock. Erasing never allocates.
+        let entry = unsafe { bindings::__xa_erase(self.raw(), index as usize) };
+        // SAFETY: `__xa_erase()` returns null (for an empty or reserved slot) or an entry
+        // that came from `T::into_foreign`, which the array no longer holds.
+        unsafe { T::try_from_foreign(entry.cast::<c_void>()) }
+    }
+}
+
+impl<T: ForeignOwnable> Drop for Guard<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant this thread holds the lock.
+        unsafe { bindings::xa_unlock(self.raw()) };
+    }
+}
+
+#[kernel::macros::kunit_tests(rinotify_xarray)]
+mod tests {
+    use super::*;
+    use kernel::alloc::KBox;
+
+    type Table = CyclicXArray<KBox<u32>>;
+
+    fn filled(xa: &Table, next: &mut u32) -> Result<u32> {
+        let mut guard = xa.lock();
+        let index = guard.reserve(next, Gfp::KERNEL)?;
+        guard
+            .fill(index, KBox::new(index, GFP_KERNEL)?)
+            .map_err(|_| EINVAL)?;
+        Ok(index)
+    }
+
+    #[test]
+    fn cyclic_from_one() -> Result {
+        let xa = KBox::pin_init(Table::new(), GFP_KERNEL)?;
+        let mut next = 1;
+        assert_eq!(filled(&xa, &mut next)?, 1);
+        assert_eq!(filled(&xa, &mut next)?, 2);
+        drop(xa.lock().remove(1));
+        // A removed index comes back only after the cursor wraps.
+        assert_eq!(filled(&xa, &mut next)?, 3);
+        assert_eq!(xa.lock().get(2).copied(), Some(2));
+        assert!(xa.lock().get(1).is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn reserved_reads_empty_and_is_skipped() -> Result {
+        let xa = KBox::pin_init(Table::new(), GFP_KERNEL)?;
+        let mut next = 1;
+        let mut guard = xa.lock();
+        let reserved = guard.reserve(&mut next, Gfp::KERNEL)?;
+        assert!(guard.get(reserved).is_none());
+        next = 1;
+        assert_eq!(guard.reserve(&mut next, Gfp::KERNEL)?, reserved + 1);
+        guard
+            .fill(reserved, KBox::new(7, GFP_KERNEL)?)
+            .map_err(|_| EINVAL)?;
+        assert_eq!(guard.get(reserved).copied(), Some(7));
+        // Filled already: a second fill is refused and its value given back.
+        assert!(guard.fill(reserved, KBox::new(8, GFP_KERNEL)?).is_err());
+        // Removing a reservation frees the index, which can then not be filled.
+        assert!(guard.remove(reserved + 1).is_none());
+        assert!(guard.fill(reserved + 1, KBox::new(9, GFP_KERNEL)?).is_err());
+        next = reserved + 1;
+        assert_eq!(guard.reserve(&mut next, Gfp::KERNEL)?, reserved + 1);
+        Ok(())
+    }
+
+    #[test]
+    fn cursor_set_back_skips_indices_in_use() -> Result {
+        let xa = KBox::pin_init(Table::new(), GFP_KERNEL)?;
+        let mut next = 10;
+        for index in 10..13 {
+            assert_eq!(filled(&xa, &mut next)?, index);
+        }
+        // `INOTIFY_IOC_SETNEXTWD` back to 10: the next free one is 13.
+        next = 10;
+        assert_eq!(filled(&xa, &mut next)?, 13);
+        assert_eq!(filled(&xa, &mut next)?, 14);
+        Ok(())
+    }
+
+    #[test]
+    fn wraps_to_the_lowest_free() -> Result {
+        let xa = KBox::pin_init(Table::new(), GFP_KERNEL)?;
+        let mut next = 1;
+        for index in 1..4 {
+            assert_eq!(filled(&xa, &mut next)?, index);
+        }
+        next = MAX_INDEX;
+        assert_eq!(filled(&xa, &mut next)?, MAX_INDEX);
+        // Past the top: from 1 up, the lowest free.
+        assert_eq!(filled(&xa, &mut next)?, 4);
+        assert_eq!(filled(&xa, &mut next)?, 5);
+        Ok(())
+    }
+}
