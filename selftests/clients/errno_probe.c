@@ -53,6 +53,11 @@ int main(void)
 	CALL(inotify_add_watch(fd, "/tmp", IN_CREATE | IN_MASK_ADD | IN_MASK_CREATE));
 	CALL(inotify_add_watch(-1, "/tmp", IN_CREATE));
 	CALL(inotify_add_watch(-1, "/tmp", 0));
+	/* inotify's order: unknown bits, no bit, the descriptor, then ADD with CREATE. */
+	CALL(inotify_add_watch(-1, "/tmp", IN_CREATE | 0x1000));
+	CALL(inotify_add_watch(-1, "/tmp", IN_CREATE | IN_MASK_ADD | IN_MASK_CREATE));
+	CALL(inotify_add_watch(fd, "/tmp", IN_CREATE | 0x1000));
+	CALL(inotify_add_watch(devnull, "/tmp", IN_CREATE | IN_MASK_ADD | IN_MASK_CREATE));
 	CALL(inotify_add_watch(devnull, "/tmp", IN_CREATE));
 	CALL(inotify_add_watch(fd, "/nonexistent", IN_CREATE));
 	CALL(inotify_add_watch(fd, NULL, IN_CREATE));

@@ -114,10 +114,18 @@ EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 	int wd;
 
 	/*
-	 * inotify_add_watch() checks the mask before it looks at the descriptor; the ioctl
-	 * can only look at the mask once the descriptor has reached the device.
+	 * inotify_add_watch()'s checks, in its order (fs/notify/inotify/inotify_user.c): bits it
+	 * does not know and a mask without a bit it does, then the descriptor, then
+	 * IN_MASK_ADD with IN_MASK_CREATE. The ioctl would see the mask only once the
+	 * descriptor has reached the device.
 	 */
-	if (((mask & IN_MASK_ADD) && (mask & IN_MASK_CREATE)) || !(mask & ALL_INOTIFY_BITS)) {
+	if ((mask & ~ALL_INOTIFY_BITS) || !(mask & ALL_INOTIFY_BITS)) {
+		errno = EINVAL;
+		wd = -1;
+	} else if (fcntl(fd, F_GETFD) < 0) {
+		errno = EBADF;
+		wd = -1;
+	} else if ((mask & IN_MASK_ADD) && (mask & IN_MASK_CREATE)) {
 		errno = EINVAL;
 		wd = -1;
 	} else {
