@@ -192,12 +192,14 @@ mod tests {
 
     type Table = CyclicXArray<KBox<u32>>;
 
+    /// Reserves an index and fills it with a box holding the index. The box is allocated
+    /// before the lock is taken: a spinlock is held while filling.
     fn filled(xa: &Table, next: &mut u32) -> Result<u32> {
+        let mut value = KBox::new(0, GFP_KERNEL)?;
         let mut guard = xa.lock();
         let index = guard.reserve(next, Gfp::KERNEL)?;
-        guard
-            .fill(index, KBox::new(index, GFP_KERNEL)?)
-            .map_err(|_| EINVAL)?;
+        *value = index;
+        guard.fill(index, value).map_err(|_| EINVAL)?;
         Ok(index)
     }
 
@@ -218,23 +220,30 @@ mod tests {
     #[test]
     fn reserved_reads_empty_and_is_skipped() -> Result {
         let xa = KBox::pin_init(Table::new(), GFP_KERNEL)?;
+        let (seven, eight, nine) = (
+            KBox::new(7, GFP_KERNEL)?,
+            KBox::new(8, GFP_KERNEL)?,
+            KBox::new(9, GFP_KERNEL)?,
+        );
         let mut next = 1;
         let mut guard = xa.lock();
         let reserved = guard.reserve(&mut next, Gfp::KERNEL)?;
         assert!(guard.get(reserved).is_none());
         next = 1;
         assert_eq!(guard.reserve(&mut next, Gfp::KERNEL)?, reserved + 1);
-        guard
-            .fill(reserved, KBox::new(7, GFP_KERNEL)?)
-            .map_err(|_| EINVAL)?;
+        guard.fill(reserved, seven).map_err(|_| EINVAL)?;
         assert_eq!(guard.get(reserved).copied(), Some(7));
         // Filled already: a second fill is refused and its value given back.
-        assert!(guard.fill(reserved, KBox::new(8, GFP_KERNEL)?).is_err());
+        let eight = guard.fill(reserved, eight).err();
         // Removing a reservation frees the index, which can then not be filled.
         assert!(guard.remove(reserved + 1).is_none());
-        assert!(guard.fill(reserved + 1, KBox::new(9, GFP_KERNEL)?).is_err());
+        let nine = guard.fill(reserved + 1, nine).err();
         next = reserved + 1;
         assert_eq!(guard.reserve(&mut next, Gfp::KERNEL)?, reserved + 1);
+        drop(guard);
+        // The boxes given back are freed with the lock released.
+        assert_eq!(eight.as_deref().copied(), Some(8));
+        assert_eq!(nine.as_deref().copied(), Some(9));
         Ok(())
     }
 
