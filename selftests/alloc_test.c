@@ -27,6 +27,9 @@
 #define MAX_NTH		2000
 #define MAX_OUTCOMES	32
 
+/* How many times a walk that can miss an outcome is repeated (see its comment). */
+#define WALK_ROUNDS 3
+
 /* The distinct outcomes of one walk. */
 struct outcomes {
 	int n;
@@ -333,7 +336,7 @@ TEST_F(scenarios, alloc_event_oneshot_watch_stays)
 {
 	struct outcomes o = { 0 };
 	struct baseline b;
-	int n, fired, fd, fwd = -1, ret, err;
+	int n, fired, fd, fwd = -1, ret, err, round;
 	char s[256], q[96], q2[96];
 
 	ASSERT_EQ(0, failnth_setup());
@@ -341,24 +344,32 @@ TEST_F(scenarios, alloc_event_oneshot_watch_stays)
 	MKFILE("f");
 	fd = be->init1(IN_NONBLOCK);
 	ASSERT_LE(0, fd);
-	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
-		fwd = be->add_watch(fd, "f", IN_ATTRIB | IN_ONESHOT);
-		ASSERT_LT(0, fwd);
-		failnth_arm(n);
-		ret = chmod("f", n % 2 ? 0600 : 0644);
-		err = errno;
-		fired = failnth_fired();
-		drain(fd, -2, fwd, q, sizeof(q));
-		/* Is the watch still there? */
-		chmod("f", 0640);
-		drain(fd, -2, fwd, q2, sizeof(q2));
-		snprintf(s, sizeof(s), "chmod %s, queue: %s; next chmod: %s",
-			 result(ret, err), q, q2);
-		outcome_add(&o, s);
-		be->rm_watch(fd, fwd);
-		drain(fd, -2, -2, q, sizeof(q));
+	/*
+	 * Now and then one walk missed an outcome: an allocation made only now and then on the
+	 * way (the slab allocator refilling what it keeps per CPU would be one) takes the
+	 * injected fault and absorbs it, and the next n is past the allocation it was meant
+	 * for. The outcomes are the union of a few walks.
+	 */
+	for (round = 0; round < WALK_ROUNDS; round++) {
+		for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
+			fwd = be->add_watch(fd, "f", IN_ATTRIB | IN_ONESHOT);
+			ASSERT_LT(0, fwd);
+			failnth_arm(n);
+			ret = chmod("f", n % 2 ? 0600 : 0644);
+			err = errno;
+			fired = failnth_fired();
+			drain(fd, -2, fwd, q, sizeof(q));
+			/* Is the watch still there? */
+			chmod("f", 0640);
+			drain(fd, -2, fwd, q2, sizeof(q2));
+			snprintf(s, sizeof(s), "chmod %s, queue: %s; next chmod: %s",
+				 result(ret, err), q, q2);
+			outcome_add(&o, s);
+			be->rm_watch(fd, fwd);
+			drain(fd, -2, -2, q, sizeof(q));
+		}
+		ASSERT_FALSE(fired);
 	}
-	ASSERT_FALSE(fired);
 	close(fd);
 	outcomes_log("oneshot", &o);
 	ASSERT_EQ(0, nothing_left(_metadata, &b));
