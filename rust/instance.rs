@@ -3,72 +3,53 @@
 //! One inotify instance: the state behind one `open()` of `/dev/rinotify`.
 //!
 //! An [`Instance`] is the open file: it owns the fsnotify group and serves the file
-//! operations. The group's data is a [`Listener`], which receives the group's events; it
-//! lives as long as the group, which fsnotify may keep after the file is closed until the
-//! last mark is freed.
+//! operations. The group's data is a [`Listener`] (see `listener.rs`), which receives the
+//! group's events and queues them.
 
 use crate::{
     event::{
         write_overflow,
-        Event,
         HEADER_SIZE, //
     },
     limits::{
         Accounts,
-        UserCounts,
         MAX_QUEUED_EVENTS, //
     },
-    queue::{
-        EventQueue,
-        Pushed,
-        Record, //
-    },
+    listener::Listener,
+    queue::Record,
     sys::{
         abi::*,
         chardev::{
             Borrowed,
             FileOps, //
         },
-        fasync::FasyncQueue,
         fsnotify::{
             self,
             Group,
-            GroupOps,
-            MarkRef,
             MARK_FLAG_EXCL_UNLINK,
             MARK_FLAG_IN_ONESHOT, //
         },
         path::WatchTarget,
         seq_file::SeqFileExt,
     },
-    watch::{
-        Watches,
-        WdCursor, //
-    },
+    watch::WdCursor,
 };
 use core::ops::ControlFlow;
 use kernel::{
     bindings,
     fs::File,
     ioctl::_IOW,
-    new_mutex, new_spinlock,
+    new_mutex,
     prelude::*,
     seq_file::{
         seq_print,
         SeqFile, //
     },
     sync::{
-        atomic::{
-            Atomic,
-            Relaxed, //
-        },
-        poll::{
-            PollCondVarBox,
-            PollTable, //
-        },
+        atomic::Relaxed,
+        poll::PollTable,
         Arc,
-        Mutex,
-        SpinLock, //
+        Mutex, //
     },
     uaccess::{
         UserPtr,
@@ -115,122 +96,6 @@ const RINOTIFY_IOC_RM_WATCH: u32 = _IOW::<i32>('I' as u32, 0x81);
 /// The access-mode bits of the open flags: an instance is opened read-only, as an inotify
 /// file is.
 const O_ACCMODE: u32 = bindings::O_ACCMODE;
-
-/// The part of an instance fsnotify's callbacks reach: the event queue and the watches.
-#[pin_data(PinnedDrop)]
-pub(crate) struct Listener {
-    /// The events waiting to be read. A leaf lock: nothing is called under it.
-    #[pin]
-    queue: SpinLock<EventQueue>,
-    /// Whether the queue refuses events (full, or the instance closing), as last seen under
-    /// its lock: while it does, events are refused before they are allocated.
-    full: Atomic<bool>,
-    /// Readers and pollers waiting for events.
-    wait: PollCondVarBox,
-    /// Owners that asked for `SIGIO`.
-    fasync: FasyncQueue,
-    /// The watches by descriptor.
-    #[pin]
-    watches: Watches,
-    /// The user that created the instance, charged for it and its watches.
-    user: Arc<UserCounts>,
-    /// Where the user's counts live, to give the instance back when the listener goes.
-    accounts: Arc<Accounts>,
-}
-
-impl Listener {
-    /// Queues an event, or the overflow record in its place when the queue is full, and wakes
-    /// the readers if the queue grew. As in `inotify_handle_inode_event()`, the event is
-    /// allocated first, even one that coalescing then drops; if that fails, the overflow
-    /// record is queued in its place and `ENOMEM` returned. Only a full queue is judged
-    /// before allocating, so that a flood into it costs no allocation per event (inotify
-    /// allocates and frees each).
-    fn queue_event(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) -> Result {
-        let was_full = self.full.load(Relaxed);
-        if was_full {
-            let mut queue = self.queue.lock();
-            let refused = queue.refuse_if_full();
-            self.full.store(queue.is_full(), Relaxed);
-            drop(queue);
-            if let Some(pushed) = refused {
-                self.wake(&pushed);
-                return Ok(());
-            }
-        }
-        let event = Event::new(wd, mask, cookie, name);
-        let mut queue = self.queue.lock();
-        let (pushed, result) = match event {
-            Ok(event) => (queue.push(event), Ok(())),
-            Err(_) => (queue.overflow(), Err(ENOMEM)),
-        };
-        // The hint is written when it changes (a stale one costs an allocation or a lock).
-        let full = queue.is_full();
-        if full != was_full {
-            self.full.store(full, Relaxed);
-        }
-        drop(queue);
-        self.wake(&pushed);
-        // An event that was not queued is freed here, unlocked, as inotify frees it.
-        drop(pushed);
-        result
-    }
-
-    /// Wakes readers, pollers and `SIGIO` owners if `pushed` grew the queue.
-    fn wake(&self, pushed: &Pushed) {
-        if pushed.grew() {
-            self.wait.notify_all();
-            self.fasync.notify_readable();
-        }
-    }
-}
-
-impl GroupOps for Listener {
-    fn handle_event(
-        &self,
-        mark: MarkRef<'_>,
-        mask: u32,
-        name: Option<&[u8]>,
-        cookie: u32,
-    ) -> Result {
-        // A mark being detached has no descriptor any more: report nothing for it.
-        let wd = mark.wd();
-        if wd == -1 {
-            return Ok(());
-        }
-        // inotify never reported IN_ISDIR with these two.
-        let mask = if mask & (IN_MOVE_SELF | IN_DELETE_SELF) != 0 {
-            mask & !IN_ISDIR
-        } else {
-            mask
-        };
-        // An event lost for want of memory leaves an IN_ONESHOT watch in place, as in
-        // inotify, which returns before removing it.
-        self.queue_event(wd, mask, cookie, name)?;
-        if mark.flags() & MARK_FLAG_IN_ONESHOT != 0 {
-            mark.detach();
-        }
-        Ok(())
-    }
-
-    fn freeing_mark(&self, mark: MarkRef<'_>) {
-        let wd = mark.wd();
-        if wd != -1 {
-            // Lost for want of memory, IN_IGNORED becomes the overflow record.
-            let _ = self.queue_event(wd, IN_IGNORED, 0, None);
-        }
-        let removed = self.watches.remove_mark(mark);
-        self.user.release_watch();
-        // The table's mark reference is put outside the lock: putting may sleep.
-        drop(removed);
-    }
-}
-
-#[pinned_drop]
-impl PinnedDrop for Listener {
-    fn drop(self: Pin<&mut Self>) {
-        self.accounts.release_instance(&self.user);
-    }
-}
 
 /// An inotify instance: one open file of `/dev/rinotify`.
 #[pin_data]
@@ -299,20 +164,20 @@ impl Instance {
 
         // As inotify: the descriptor first, then the user's count, then the mark, which is
         // attached last, so that every event it reports names a descriptor returned here.
-        let wd = listener.watches.reserve(&mut cursor)?;
-        if let Err(e) = listener.user.charge_watch() {
-            listener.watches.release(wd);
+        let wd = listener.watches().reserve(&mut cursor)?;
+        if let Err(e) = listener.user().charge_watch() {
+            listener.watches().release(wd);
             return Err(e);
         }
         let mark = match self.group.add_mark(&target, wd, events, flags) {
             Ok(mark) => mark,
             Err(e) => {
-                listener.user.release_watch();
-                listener.watches.release(wd);
+                listener.user().release_watch();
+                listener.watches().release(wd);
                 return Err(e);
             }
         };
-        listener.watches.fill(wd, mark);
+        listener.watches().fill(wd, mark);
         Ok(wd as isize)
     }
 
@@ -322,7 +187,7 @@ impl Instance {
     /// descriptor back before that, and a concurrent `rm_watch` of the same watch finds it
     /// and returns 0 as well.
     fn rm_watch(&self, wd: i32) -> Result<isize> {
-        let mark = self.listener().watches.get(wd).ok_or(EINVAL)?;
+        let mark = self.listener().watches().get(wd).ok_or(EINVAL)?;
         mark.detach();
         Ok(0)
     }
@@ -339,39 +204,7 @@ impl Instance {
         let mut copied = 0;
         let mut batch: [Option<Record>; READ_BATCH] = core::array::from_fn(|_| None);
         loop {
-            let mut taken = 0;
-            {
-                let mut queue = listener.queue.lock();
-                loop {
-                    match queue.oldest_size() {
-                        Some(size) if size <= out.len() => break,
-                        Some(_) if copied == 0 => return Err(EINVAL),
-                        Some(_) => return Ok(copied),
-                        None if copied > 0 => return Ok(copied),
-                        None if nonblock => return Err(EAGAIN),
-                        None => {
-                            // As `inotify_read()`: a queued record wins over a pending
-                            // signal, which is checked only when there is nothing to read.
-                            if kernel::current!().signal_pending() {
-                                return Err(ERESTARTSYS);
-                            }
-                            let _ = listener.wait.wait_interruptible(&mut queue);
-                        }
-                    }
-                }
-                let mut room = out.len();
-                for slot in batch.iter_mut() {
-                    match queue.oldest_size() {
-                        Some(size) if size <= room => {
-                            room -= size;
-                            *slot = queue.pop();
-                            taken += 1;
-                        }
-                        _ => break,
-                    }
-                }
-                listener.full.store(queue.is_full(), Relaxed);
-            }
+            let taken = listener.take(&mut batch, out.len(), copied == 0, nonblock)?;
             for i in 0..taken {
                 let written = match &batch[i] {
                     Some(Record::Event(event)) => {
@@ -383,15 +216,7 @@ impl Instance {
                 match written {
                     Ok(size) => copied += size,
                     Err(e) => {
-                        let mut queue = listener.queue.lock();
-                        for rest in batch[i + 1..taken].iter_mut().rev() {
-                            if let Some(record) = rest.take() {
-                                // What does not fit any more stays in `batch`.
-                                *rest = queue.push_front(record);
-                            }
-                        }
-                        listener.full.store(queue.is_full(), Relaxed);
-                        drop(queue);
+                        listener.put_back(&mut batch[i + 1..taken]);
                         // Records not put back are freed with `batch`, unlocked.
                         return Err(e);
                     }
@@ -399,8 +224,9 @@ impl Instance {
                 // Freed here, outside the lock.
                 batch[i] = None;
             }
-            // A batch that stopped short found the queue empty, or a record that does not
-            // fit: this read is complete (a record queued since waits for the next one).
+            // A batch that stopped short (or took nothing) found the queue empty, or a record
+            // that does not fit: this read is complete (a record queued since waits for the
+            // next one).
             if taken < READ_BATCH {
                 return Ok(copied);
             }
@@ -435,15 +261,7 @@ impl FileOps for Instance {
         let max_events = MAX_QUEUED_EVENTS.load(Relaxed).max(0) as usize;
         // From here on dropping the listener gives the instance back.
         let listener = Arc::pin_init(
-            try_pin_init!(Listener {
-                queue <- new_spinlock!(EventQueue::new(max_events), "Listener::queue"),
-                full: Atomic::new(max_events == 0),
-                wait: PollCondVarBox::new(c"Listener::wait", kernel::static_lock_class!())?,
-                fasync: FasyncQueue::new(),
-                watches <- Watches::new(),
-                user: listener_user,
-                accounts: listener_accounts,
-            }? Error),
+            Listener::new(max_events, listener_user, listener_accounts),
             GFP_KERNEL,
         );
         let listener = match listener {
@@ -467,9 +285,7 @@ impl FileOps for Instance {
         let listener = this.listener();
         // No IN_IGNORED or other event reaches user space any more. The queued events are
         // freed after the spinlock is released.
-        let queued = listener.queue.lock().shut_down();
-        listener.full.store(true, Relaxed);
-        drop(queued);
+        listener.shut_down();
         // As `fsnotify_destroy_group()`: every mark goes, and each `freeing_mark` takes its
         // watch out of the table.
         while let Some(mark) = this.group.newest_mark() {
@@ -487,11 +303,11 @@ impl FileOps for Instance {
 
     fn poll(this: Borrowed<'_, Self>, file: &File, table: PollTable<'_>) -> u32 {
         let listener = this.listener();
-        table.register_wait(file, &listener.wait);
-        if listener.queue.lock().is_empty() {
-            0
-        } else {
+        listener.register_poll(file, table);
+        if listener.has_records() {
             bindings::POLLIN | bindings::POLLRDNORM
+        } else {
+            0
         }
     }
 
@@ -501,7 +317,7 @@ impl FileOps for Instance {
             // The descriptor travels in the argument; like the syscall's `int`, its low bits.
             RINOTIFY_IOC_RM_WATCH => this.rm_watch(arg as u32 as i32),
             bindings::FIONREAD => {
-                let bytes = this.listener().queue.lock().bytes();
+                let bytes = this.listener().queued_bytes();
                 let bytes = i32::try_from(bytes).unwrap_or(i32::MAX);
                 UserSlice::new(UserPtr::from_addr(arg), size_of::<i32>())
                     .writer()
@@ -522,7 +338,7 @@ impl FileOps for Instance {
     }
 
     fn fasync(this: Borrowed<'_, Self>, fd: i32, file: &File, on: bool) -> Result {
-        this.listener().fasync.update(fd, file, on)
+        this.listener().fasync().update(fd, file, on)
     }
 
     fn show_fdinfo(this: Borrowed<'_, Self>, m: &SeqFile, _file: &File) {

@@ -43,6 +43,7 @@ use kernel::{
 mod event;
 mod instance;
 mod limits;
+mod listener;
 mod queue;
 mod sys;
 mod watch;

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The group's side of an instance: what fsnotify calls when a watched inode has an event,
+//! and the queue those events wait in, as inotify keeps them in inotify_fsnotify.c apart
+//! from the file operations of inotify_user.c.
+//!
+//! A [`Listener`] lives as long as its fsnotify group, which fsnotify may keep after the file
+//! is closed until the last mark is freed. The queue's spinlock is taken only here.
+
+use crate::{
+    event::Event,
+    limits::{
+        Accounts,
+        UserCounts, //
+    },
+    queue::{
+        EventQueue,
+        Pushed,
+        Record, //
+    },
+    sys::{
+        abi::*,
+        fasync::FasyncQueue,
+        fsnotify::{
+            GroupOps,
+            MarkRef,
+            MARK_FLAG_IN_ONESHOT, //
+        },
+    },
+    watch::Watches,
+};
+use kernel::{
+    fs::File,
+    new_spinlock,
+    prelude::*,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        poll::{
+            PollCondVarBox,
+            PollTable, //
+        },
+        Arc,
+        SpinLock, //
+    },
+};
+
+/// The part of an instance fsnotify's callbacks reach: the event queue and the watches.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Listener {
+    /// The events waiting to be read. A leaf lock: nothing is called under it.
+    #[pin]
+    queue: SpinLock<EventQueue>,
+    /// Whether the queue refuses events (full, or the instance closing), as last seen under
+    /// its lock: while it does, events are refused before they are allocated.
+    full: Atomic<bool>,
+    /// Readers and pollers waiting for events.
+    wait: PollCondVarBox,
+    /// Owners that asked for `SIGIO`.
+    fasync: FasyncQueue,
+    /// The watches by descriptor.
+    #[pin]
+    watches: Watches,
+    /// The user that created the instance, charged for it and its watches.
+    user: Arc<UserCounts>,
+    /// Where the user's counts live, to give the instance back when the listener goes.
+    accounts: Arc<Accounts>,
+}
+
+impl Listener {
+    /// A listener whose queue holds up to `max_events` events, for an instance already
+    /// charged to `user`. Once it is initialised, dropping it gives the instance back; if
+    /// initialising fails, the caller still owns the charge.
+    pub(crate) fn new(
+        max_events: usize,
+        user: Arc<UserCounts>,
+        accounts: Arc<Accounts>,
+    ) -> impl PinInit<Self, Error> {
+        try_pin_init!(Listener {
+            queue <- new_spinlock!(EventQueue::new(max_events), "Listener::queue"),
+            full: Atomic::new(max_events == 0),
+            wait: PollCondVarBox::new(c"Listener::wait", kernel::static_lock_class!())?,
+            fasync: FasyncQueue::new(),
+            watches <- Watches::new(),
+            user,
+            accounts,
+        }? Error)
+    }
+
+    /// The watches by descriptor.
+    pub(crate) fn watches(&self) -> &Watches {
+        &self.watches
+    }
+
+    /// The user charged for the instance and its watches.
+    pub(crate) fn user(&self) -> &UserCounts {
+        &self.user
+    }
+
+    /// Takes the oldest records that fit in `room` bytes into `batch`, in one critical
+    /// section, and returns how many it took, as `inotify_read()` takes them: for the
+    /// `first` of a read, waits for one unless `nonblock` (`EAGAIN`), gives `EINVAL` if it
+    /// does not fit and `ERESTARTSYS` for a signal while waiting; otherwise takes what is
+    /// there and fits, possibly nothing.
+    pub(crate) fn take(
+        &self,
+        batch: &mut [Option<Record>],
+        room: usize,
+        first: bool,
+        nonblock: bool,
+    ) -> Result<usize> {
+        let mut queue = self.queue.lock();
+        loop {
+            match queue.oldest_size() {
+                Some(size) if size <= room => break,
+                Some(_) if first => return Err(EINVAL),
+                None if first && nonblock => return Err(EAGAIN),
+                None if first => {
+                    // As `inotify_read()`: a queued record wins over a pending signal,
+                    // which is checked only when there is nothing to read.
+                    if kernel::current!().signal_pending() {
+                        return Err(ERESTARTSYS);
+                    }
+                    let _ = self.wait.wait_interruptible(&mut queue);
+                }
+                _ => return Ok(0),
+            }
+        }
+        let mut room = room;
+        let mut taken = 0;
+        for slot in batch.iter_mut() {
+            match queue.oldest_size() {
+                Some(size) if size <= room => {
+                    room -= size;
+                    *slot = queue.pop();
+                    taken += 1;
+                }
+                _ => break,
+            }
+        }
+        self.full.store(queue.is_full(), Relaxed);
+        Ok(taken)
+    }
+
+    /// Puts `records`, taken by [`Listener::take`] and not copied out, back at the front of
+    /// the queue in their order. What the queue's bound no longer lets in stays in `records`,
+    /// for the caller to free after the lock is released.
+    pub(crate) fn put_back(&self, records: &mut [Option<Record>]) {
+        let mut queue = self.queue.lock();
+        for rest in records.iter_mut().rev() {
+            if let Some(record) = rest.take() {
+                *rest = queue.push_front(record);
+            }
+        }
+        self.full.store(queue.is_full(), Relaxed);
+    }
+
+    /// Whether a record is waiting to be read.
+    pub(crate) fn has_records(&self) -> bool {
+        !self.queue.lock().is_empty()
+    }
+
+    /// The bytes `read()` would return for every queued record (`FIONREAD`).
+    pub(crate) fn queued_bytes(&self) -> usize {
+        self.queue.lock().bytes()
+    }
+
+    /// Registers `file`'s poll on the readers' wait queue.
+    pub(crate) fn register_poll(&self, file: &File, table: PollTable<'_>) {
+        table.register_wait(file, &self.wait);
+    }
+
+    /// Owners that asked for `SIGIO`.
+    pub(crate) fn fasync(&self) -> &FasyncQueue {
+        &self.fasync
+    }
+
+    /// Refuses every event from now on (the file is being released) and frees those queued,
+    /// after the spinlock is released.
+    pub(crate) fn shut_down(&self) {
+        let queued = self.queue.lock().shut_down();
+        self.full.store(true, Relaxed);
+        drop(queued);
+    }
+
+    /// Queues an event, or the overflow record in its place when the queue is full, and wakes
+    /// the readers if the queue grew. As in `inotify_handle_inode_event()`, the event is
+    /// allocated first, even one that coalescing then drops; if that fails, the overflow
+    /// record is queued in its place and `ENOMEM` returned. Only a full queue is judged
+    /// before allocating, so that a flood into it costs no allocation per event (inotify
+    /// allocates and frees each).
+    fn queue_event(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) -> Result {
+        let was_full = self.full.load(Relaxed);
+        if was_full {
+            let mut queue = self.queue.lock();
+            let refused = queue.refuse_if_full();
+            self.full.store(queue.is_full(), Relaxed);
+            drop(queue);
+            if let Some(pushed) = refused {
+                self.wake(&pushed);
+                return Ok(());
+            }
+        }
+        let event = Event::new(wd, mask, cookie, name);
+        let mut queue = self.queue.lock();
+        let (pushed, result) = match event {
+            Ok(event) => (queue.push(event), Ok(())),
+            Err(_) => (queue.overflow(), Err(ENOMEM)),
+        };
+        // The hint is written when it changes (a stale one costs an allocation or a lock).
+        let full = queue.is_full();
+        if full != was_full {
+            self.full.store(full, Relaxed);
+        }
+        drop(queue);
+        self.wake(&pushed);
+        // An event that was not queued is freed here, unlocked, as inotify frees it.
+        drop(pushed);
+        result
+    }
+
+    /// Wakes readers, pollers and `SIGIO` owners if `pushed` grew the queue.
+    fn wake(&self, pushed: &Pushed) {
+        if pushed.grew() {
+            self.wait.notify_all();
+            self.fasync.notify_readable();
+        }
+    }
+}
+
+impl GroupOps for Listener {
+    fn handle_event(
+        &self,
+        mark: MarkRef<'_>,
+        mask: u32,
+        name: Option<&[u8]>,
+        cookie: u32,
+    ) -> Result {
+        // A mark being detached has no descriptor any more: report nothing for it.
+        let wd = mark.wd();
+        if wd == -1 {
+            return Ok(());
+        }
+        // inotify never reported IN_ISDIR with these two.
+        let mask = if mask & (IN_MOVE_SELF | IN_DELETE_SELF) != 0 {
+            mask & !IN_ISDIR
+        } else {
+            mask
+        };
+        // An event lost for want of memory leaves an IN_ONESHOT watch in place, as in
+        // inotify, which returns before removing it.
+        self.queue_event(wd, mask, cookie, name)?;
+        if mark.flags() & MARK_FLAG_IN_ONESHOT != 0 {
+            mark.detach();
+        }
+        Ok(())
+    }
+
+    fn freeing_mark(&self, mark: MarkRef<'_>) {
+        let wd = mark.wd();
+        if wd != -1 {
+            // Lost for want of memory, IN_IGNORED becomes the overflow record.
+            let _ = self.queue_event(wd, IN_IGNORED, 0, None);
+        }
+        let removed = self.watches.remove_mark(mark);
+        self.user.release_watch();
+        // The table's mark reference is put outside the lock: putting may sleep.
+        drop(removed);
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Listener {
+    fn drop(self: Pin<&mut Self>) {
+        self.accounts.release_instance(&self.user);
+    }
+}
