@@ -18,6 +18,7 @@ use crate::sys::{
 use kernel::{
     new_mutex,
     prelude::*,
+    rbtree::RBTree,
     seq_file::{
         seq_print,
         SeqFile, //
@@ -105,15 +106,16 @@ impl UserCounts {
 /// The users that hold instances.
 #[pin_data]
 pub(crate) struct Accounts {
+    /// By uid: `open()` finds its user in O(log users) under `misc_mtx` (see the lock order).
     #[pin]
-    users: Mutex<KVec<Arc<UserCounts>>>,
+    users: Mutex<RBTree<u32, Arc<UserCounts>>>,
 }
 
 impl Accounts {
     /// No user holds anything.
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            users <- new_mutex!(KVec::new(), "Accounts::users"),
+            users <- new_mutex!(RBTree::new(), "Accounts::users"),
         })
     }
 
@@ -121,7 +123,7 @@ impl Accounts {
     pub(crate) fn charge_instance(&self, uid: u32) -> Result<Arc<UserCounts>> {
         let max = MAX_USER_INSTANCES.load(Relaxed);
         let mut users = self.users.lock();
-        if let Some(user) = users.iter().find(|u| u.uid == uid) {
+        if let Some(user) = users.get(&uid) {
             if user.instances.load(Relaxed) >= max {
                 return Err(EMFILE);
             }
@@ -139,7 +141,7 @@ impl Accounts {
             },
             GFP_KERNEL,
         )?;
-        users.push(user.clone(), GFP_KERNEL)?;
+        users.try_create_and_insert(uid, user.clone(), GFP_KERNEL)?;
         Ok(user)
     }
 
@@ -150,12 +152,7 @@ impl Accounts {
             // Marks are freed before their group, and the group before its listener gives
             // the instance back: the user's last instance leaves no watch behind.
             kernel::warn_on!(user.watches.load(Relaxed) != 0);
-            if let Some(i) = users
-                .iter()
-                .position(|u| core::ptr::eq::<UserCounts>(&**u, user))
-            {
-                let _ = users.remove(i);
-            }
+            let _ = users.remove(&user.uid);
         }
     }
 }
@@ -165,7 +162,7 @@ impl Show for Accounts {
     /// debugfs file `rinotify/users`, empty when nothing is held.
     fn show(&self, m: &SeqFile) {
         let users = self.users.lock();
-        for user in users.iter() {
+        for user in users.values() {
             seq_print!(
                 m,
                 "uid:{} instances:{} watches:{}\n",
