@@ -15,6 +15,10 @@ QEMU_ACCEL ?= tcg
 BENCH_ACCEL ?= icount
 # Extra RIT_NAME=value variables for the guest's /init and tests.
 VM_ENV ?=
+# make check boots again with each of these RAM sizes (mem=) for the tests of what the
+# module sizes by memory: max_user_watches's default.
+MEM_BOOTS ?= 3G 5G
+MEM_TESTS := module_test:default_watches_follow_low_memory
 # Length of `make stress` and `make fuzz`, in seconds.
 SECONDS ?= 60
 export KVER
@@ -100,7 +104,8 @@ selftests: $(if $(filter undefined,$(origin KDIR)),deps) $(HELPERS)
 
 check: lint module selftests tools
 	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
-		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)"
+		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)" \
+		MEM_BOOTS="$(MEM_BOOTS)" MEM_TESTS=$(MEM_TESTS)
 
 # make fuzz SECONDS=N SEED=S: N seconds of fuzzing in all, half in the 64-bit program and half
 # in the 32-bit one; the same seed gives the same call sequences.

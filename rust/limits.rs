@@ -65,11 +65,22 @@ pub(crate) static SYSCTLS: SysctlTable<3> = SysctlTable::new([
     },
 ]);
 
-/// Sets `max_user_watches` as inotify does at boot: 1% of low memory divided by what a
-/// watch can pin (its mark and two inodes), between 8192 and 1048576.
-pub(crate) fn init_default_watches(low_memory_bytes: u64, watch_cost: usize) {
-    let max = (low_memory_bytes / 100 / watch_cost as u64).clamp(8192, 1048576);
-    MAX_USER_WATCHES.store(max as i32, Relaxed);
+/// The default of `max_user_watches` as `inotify_user_setup()` computes it at boot: 1% of
+/// `low_pages` pages of low memory (RAM not in highmem), in bytes, divided by what a watch can
+/// pin (`watch_cost` bytes: its mark and two inodes), between 8192 and 1048576. The pages are
+/// divided by 100 before they are turned into bytes, as inotify does: the result is inotify's
+/// to the watch, not only to the percent.
+pub(crate) fn default_max_watches(low_pages: u64, page_shift: u32, watch_cost: usize) -> i32 {
+    let bytes = (low_pages / 100) << page_shift;
+    // The clamp's bounds fit in an `i32`.
+    (bytes / watch_cost as u64).clamp(8192, 1048576) as i32
+}
+
+/// Sets `max_user_watches` to its default for `low_pages` pages of low memory.
+pub(crate) fn init_default_watches(low_pages: u64, page_shift: u32, watch_cost: usize) -> i32 {
+    let max = default_max_watches(low_pages, page_shift, watch_cost);
+    MAX_USER_WATCHES.store(max, Relaxed);
+    max
 }
 
 /// How much one user holds. Lives while the user has instances.
@@ -171,5 +182,35 @@ impl Show for Accounts {
                 user.watches.load(Relaxed)
             );
         }
+    }
+}
+
+#[kernel::macros::kunit_tests(rinotify_limits)]
+mod tests {
+    use super::default_max_watches;
+
+    /// A 4 KiB-page machine with `mib` MiB of low memory.
+    fn pages(mib: u64) -> u64 {
+        mib << (20 - 12)
+    }
+
+    #[test]
+    fn small_memory_gets_the_minimum() {
+        assert_eq!(default_max_watches(pages(512), 12, 1400), 8192);
+        assert_eq!(default_max_watches(0, 12, 1400), 8192);
+    }
+
+    #[test]
+    fn large_memory_gets_the_maximum() {
+        assert_eq!(default_max_watches(pages(1 << 20), 12, 1400), 1048576);
+    }
+
+    #[test]
+    fn pages_are_divided_before_they_become_bytes() {
+        // 2 GiB: 524288 pages, 5242 after the division (88 pages dropped), 21471232 bytes;
+        // dividing the bytes instead would give 21474836 and 15339 watches.
+        assert_eq!(default_max_watches(pages(2048), 12, 1400), 15336);
+        // 16 KiB pages: the same RAM in a quarter of the pages, 1310 after the division.
+        assert_eq!(default_max_watches(pages(2048) / 4, 14, 1400), 15330);
     }
 }

@@ -104,7 +104,13 @@ fn check_security_policy() -> Result {
 
 impl kernel::InPlaceModule for RinotifyModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        limits::init_default_watches(sys::kmem::low_memory_bytes(), WATCH_COST);
+        let low_pages = sys::kmem::low_memory_pages();
+        let page_shift = kernel::page::PAGE_SHIFT as u32;
+        let watches = limits::init_default_watches(low_pages, page_shift, WATCH_COST);
+        // What the default came from, so that it can be checked against inotify's formula.
+        pr_info!(
+            "max_user_watches defaults to {watches}: 1% of {low_pages} pages of low memory, {WATCH_COST} bytes per watch\n"
+        );
         try_pin_init!(Self {
             _security: check_security_policy()?,
             accounts: Arc::pin_init(Accounts::new(), GFP_KERNEL)?,

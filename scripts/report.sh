@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Judge one `make check` VM run: report.sh CONSOLE_LOG TAP_LOG QEMU_EXIT_CODE
-# Counts the selftests' and KUnit's TAP results, lists failures and kernel splats, and
+# Judge one `make check` VM run: report.sh CONSOLE_LOG TAP_LOG QEMU_EXIT_CODE [BOOTS]
+# BOOTS (1 by default) is how many boots' logs the files hold, one after the other; each
+# must show every marker. Counts the selftests' and KUnit's TAP results, lists failures and kernel splats, and
 # ends with the line "N passed, N failed". Exits non-zero on any failure.
 set -uo pipefail
 
-console=$1 tap=$2 qrc=$3
+console=$1 tap=$2 qrc=$3 boots=${4:-1}
 problems=()
 
 # The serial ports write CR LF line ends.
@@ -57,10 +58,18 @@ case "$qrc" in
 124) problems+=("QEMU timed out (raise QEMU_TIMEOUT if the machine is just slow)") ;;
 *) problems+=("QEMU exited with status $qrc") ;;
 esac
-grep -q '^RIT-BEGIN' "$tap" || problems+=("the guest never started /init (see the console log)")
-grep -q '^RIT-INSMOD ok' "$tap" || problems+=("insmod rinotify.ko failed")
-grep -q '^RIT-RMMOD ok' "$tap" || problems+=("rmmod rinotify failed at the end of the tests")
-grep -q '^RIT-DONE' "$tap" || problems+=("the completion marker RIT-DONE is missing: the guest crashed or hung")
+# Each boot's markers: one per boot.
+marker() {
+	local n
+	n=$(grep -c "^$1" "$tap")
+	if [ "$n" -lt "$boots" ]; then
+		[ "$boots" -gt 1 ] && problems+=("$2 (in $((boots - n)) of $boots boots)") || problems+=("$2")
+	fi
+}
+marker RIT-BEGIN "the guest never started /init (see the console log)"
+marker 'RIT-INSMOD ok' "insmod rinotify.ko failed"
+marker 'RIT-RMMOD ok' "rmmod rinotify failed at the end of the tests"
+marker RIT-DONE "the completion marker RIT-DONE is missing: the guest crashed or hung"
 if grep -q '^RIT-KMEMLEAK unavailable' "$tap"; then
 	problems+=("kmemleak is not available in the guest kernel")
 fi

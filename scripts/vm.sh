@@ -3,7 +3,7 @@
 #
 # Boot the rinotify test VM.
 #   vm.sh check KDIR OUT KO=path [TESTS=..] [EXTRA_TESTS=dir] [TIMEOUT=s] [ACCEL=tcg|icount|kvm]
-#               [ENV=..]
+#               [ENV=..] [MEM_BOOTS='3G 5G' MEM_TESTS=prog:test,..]
 #   vm.sh run   KDIR OUT KO=path [CMD=..] [TIMEOUT=s] [ACCEL=tcg|icount|kvm] [ENV=..]
 #   vm.sh bench KDIR OUT KO=path [BENCH_ARGS=..] [RESULTS=dir] [FLAVOUR=perf]
 #               [TIMEOUT=s] [ACCEL=tcg|icount|kvm]
@@ -17,6 +17,9 @@
 # "N passed, N failed".
 # run: shows the guest's output (the demo, CMD's, the shell) and keeps the kernel's console
 # (boot, KUnit, any splat) in OUT/console.log; says so if the kernel reported a problem.
+# MEM_BOOTS: after the main boot, one more boot per size, with the kernel limited to that
+# much RAM (mem=), running only MEM_TESTS: the tests of what depends on the memory size.
+# Their results are judged with the main boot's, each boot for its own markers.
 # bench: runs rinobench (bench/) instead of the selftests; scripts/bench.sh then copies its
 # CSV to RESULTS/results.csv and plots it.
 set -euo pipefail
@@ -24,9 +27,11 @@ set -euo pipefail
 mode=$1 kdir=$2 out=$3
 shift 3
 KO='' TESTS='' EXTRA_TESTS='' TIMEOUT=1800 ACCEL=tcg CMD='' ENV='' BENCH_ARGS='' RESULTS='' FLAVOUR=perf
+MEM_BOOTS='' MEM_TESTS=''
 for kv in "$@"; do
 	case "$kv" in
-	KO=* | TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | RESULTS=* | FLAVOUR=*)
+	KO=* | TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | RESULTS=* | \
+		FLAVOUR=* | MEM_BOOTS=* | MEM_TESTS=*)
 		declare "$kv" ;;
 	*) echo "vm.sh: unknown argument '$kv'" >&2; exit 2 ;;
 	esac
@@ -66,7 +71,7 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 
 # --- QEMU ------------------------------------------------------------------------------
-qemu=(qemu-system-x86_64 -m 2G -smp 2 -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz"
+qemu=(qemu-system-x86_64 -smp 2 -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz"
 	-no-reboot -display none -monitor none
 	# The host's root file system, read-only: the guest runs real inotify clients from it.
 	-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
@@ -99,9 +104,9 @@ if [ "$mode" = run ]; then
 	if [ -t 0 ] && [ -z "$CMD" ]; then
 		# The shell's terminal, with QEMU's monitor on it too (Ctrl-A x quits).
 		append+=" RIT_SHELL=1"
-		"${qemu[@]}" -serial "file:$console" -serial mon:stdio -append "$append" || qrc=$?
+		"${qemu[@]}" -m 2G -serial "file:$console" -serial mon:stdio -append "$append" || qrc=$?
 	else
-		timeout --foreground "$TIMEOUT" "${qemu[@]}" -serial "file:$console" -serial stdio \
+		timeout --foreground "$TIMEOUT" "${qemu[@]}" -m 2G -serial "file:$console" -serial stdio \
 			-append "$append" </dev/null || qrc=$?
 	fi
 	sed -i 's/\r$//' "$console"
@@ -116,7 +121,6 @@ if [ "$mode" = run ]; then
 	exit "$qrc"
 fi
 
-[ -n "$TESTS" ] && append+=" RIT_TESTS=$TESTS"
 tap="$out/tap.log"
 if [ "$mode" = bench ]; then
 	# Separate caches, so that the slab breakdown of the memory workload names them.
@@ -124,17 +128,44 @@ if [ "$mode" = bench ]; then
 	tap="$out/bench.log"
 fi
 : >"$tap"
-echo "vm: booting $(basename "$kdir") under $ACCEL (time-out ${TIMEOUT}s); console: $console"
-start=$(date +%s)
-timeout "$TIMEOUT" "${qemu[@]}" -serial "file:$console" -serial "file:$tap" -append "$append" &
-qpid=$!
-tail -n +1 -F "$tap" 2>/dev/null --pid=$qpid | grep -v '^RIT-KMEMLEAK\|^RIT-DONE' || true
-set +e
-wait $qpid
-qrc=$?
-set -e
-echo "vm: QEMU exited with $qrc after $(($(date +%s) - start)) s"
 
-[ "$mode" = bench ] && ACCEL=$ACCEL FLAVOUR=$FLAVOUR exec "$here/scripts/bench.sh" "$console" "$tap" "$qrc" "$RESULTS"
+# One boot: boot MEMORY LABEL EXTRA_APPEND. Appends its TAP output to $tap and its console to
+# $console; returns QEMU's exit status.
+boot() {
+	local memory=$1 label=$2 extra=$3 part="$out/boot.console.log" qpid qrc start
+	echo "vm: booting $(basename "$kdir") under $ACCEL${label:+ ($label)} (time-out ${TIMEOUT}s); console: $console"
+	: >"$part"
+	start=$(date +%s)
+	timeout "$TIMEOUT" "${qemu[@]}" -m "$memory" -serial "file:$part" -serial "file:$out/boot.tap.log" \
+		-append "$append$extra" &
+	qpid=$!
+	tail -n +1 -F "$out/boot.tap.log" 2>/dev/null --pid=$qpid | grep -v '^RIT-KMEMLEAK\|^RIT-DONE' || true
+	set +e
+	wait $qpid
+	qrc=$?
+	set -e
+	echo "vm: QEMU exited with $qrc after $(($(date +%s) - start)) s"
+	cat "$part" >>"$console"
+	cat "$out/boot.tap.log" >>"$tap"
+	rm -f "$part" "$out/boot.tap.log"
+	return "$qrc"
+}
 
-exec "$here/scripts/report.sh" "$console" "$tap" "$qrc"
+: >"$out/boot.tap.log"
+qrc=0
+boot 2G '' "${TESTS:+ RIT_TESTS=$TESTS}" || qrc=$?
+
+[ "$mode" = bench ] && ACCEL=$ACCEL FLAVOUR=$FLAVOUR exec "$here/scripts/bench.sh" "$console" "$tap" "$qrc"  "$RESULTS"
+
+boots=1
+if [ -z "$TESTS" ] && [ -n "$MEM_TESTS" ]; then
+	for size in $MEM_BOOTS; do
+		boots=$((boots + 1))
+		rc=0
+		# Room for the largest size; mem= is what the kernel may use of it.
+		boot 8G "mem=$size" " mem=$size RIT_TESTS=$MEM_TESTS" || rc=$?
+		[ "$qrc" != 0 ] || qrc=$rc
+	done
+fi
+
+exec "$here/scripts/report.sh" "$console" "$tap" "$qrc" "$boots"

@@ -415,10 +415,11 @@ impl<H: TailHeader> Drop for TailBox<H> {
     }
 }
 
-/// Bytes of low memory (RAM not in highmem), what inotify sizes its watch limit by.
-pub(crate) fn low_memory_bytes() -> u64 {
+/// Pages of low memory (RAM not in highmem), what inotify sizes its watch limit by.
+pub(crate) fn low_memory_pages() -> u64 {
     let mut info = bindings::sysinfo::default();
     // SAFETY: `info` is valid for writes.
     unsafe { bindings::si_meminfo(&mut info) };
-    (info.totalram - info.totalhigh) as u64 * u64::from(info.mem_unit)
+    // `si_meminfo()` counts in pages: its `mem_unit` is `PAGE_SIZE`.
+    (info.totalram - info.totalhigh) as u64
 }
