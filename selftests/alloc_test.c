@@ -15,6 +15,9 @@
  * through the limits, the module's slab caches are back to where they were, and the
  * kmemleak scan at the end of `make check` covers every other allocation.
  */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +252,117 @@ TEST_F(scenarios, alloc_add_watch)
 	ASSERT_FALSE(fired);
 	close(fd);
 	outcomes_log("add_watch", &o);
+	ASSERT_EQ(0, nothing_left(_metadata, &b));
+}
+
+/* The file alloc_add_watch_under_events has the chmod thread touch: f<n>, or none for 0. */
+static atomic_int touch_target;
+/* The chmod thread's rounds so far. */
+static atomic_int touch_rounds;
+static atomic_bool touch_stop;
+
+/* Changes f<touch_target>'s mode over and over, until touch_stop. */
+static void *toucher(void *arg)
+{
+	char path[64];
+	int n, mode = 0600;
+
+	(void)arg;
+	while (!atomic_load(&touch_stop)) {
+		n = atomic_load(&touch_target);
+		if (n > 0) {
+			snprintf(path, sizeof(path), "f%d", n);
+			chmod(path, mode);
+			mode ^= 0044;
+		}
+		atomic_fetch_add(&touch_rounds, 1);
+	}
+	return NULL;
+}
+
+/*
+ * Stops the chmod thread touching any file, and waits until it has: the round under way
+ * may still touch the old target, the one after it has seen 0.
+ */
+static void touch_none(void)
+{
+	int rounds;
+
+	atomic_store(&touch_target, 0);
+	rounds = atomic_load(&touch_rounds);
+	while (atomic_load(&touch_rounds) < rounds + 2)
+		sched_yield();
+}
+
+/*
+ * Whether the queue of fd holds a record of a descriptor other than wd (-2: none was
+ * returned) or the overflow record: a watch's events may only name the descriptor its add
+ * returned. Empties the queue.
+ */
+static int stray_records(int fd, int wd)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int stray = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n; ) {
+			struct inotify_event *e = (struct inotify_event *)p;
+
+			if (e->wd != wd && e->wd != -1)
+				stray++;
+			p += sizeof(*e) + e->len;
+		}
+	}
+	return stray;
+}
+
+/*
+ * B86: add_watch of a file that another thread keeps changing, with each of its allocations
+ * failing in turn: the descriptor is stored before the mark is attached, as in inotify, so
+ * a failed add leaves nothing in the queue, and a successful one's events name only the
+ * descriptor it returned. (A mark attached before its descriptor's store fails would queue
+ * events, and its IN_IGNORED, under a descriptor the caller never got.)
+ */
+TEST_F(scenarios, alloc_add_watch_under_events)
+{
+	struct outcomes o = { 0 };
+	struct baseline b;
+	int n, fired, fd, wd, err, stray, strays = 0;
+	char s[256], path[64];
+	pthread_t thread;
+
+	ASSERT_EQ(0, failnth_setup());
+	slab_baseline(&b);
+	fd = be->init1(IN_NONBLOCK);
+	ASSERT_LE(0, fd);
+	atomic_store(&touch_stop, false);
+	atomic_store(&touch_target, 0);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, toucher, NULL));
+	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
+		snprintf(path, sizeof(path), "f%d", n);
+		close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+		atomic_store(&touch_target, n);
+		failnth_arm(n);
+		wd = be->add_watch(fd, path, IN_ATTRIB);
+		err = errno;
+		fired = failnth_fired();
+		touch_none();
+		stray = stray_records(fd, wd < 0 ? -2 : wd);
+		strays += stray;
+		snprintf(s, sizeof(s), "add %s: %s", wd < 0 ? errno_name(err) : "ok",
+			 stray ? "records of another descriptor" : "no other descriptor");
+		outcome_add(&o, s);
+		if (wd > 0)
+			be->rm_watch(fd, wd);
+		stray_records(fd, wd);
+	}
+	atomic_store(&touch_stop, true);
+	pthread_join(thread, NULL);
+	ASSERT_FALSE(fired);
+	EXPECT_EQ(0, strays);
+	close(fd);
+	outcomes_log("add_watch under events", &o);
 	ASSERT_EQ(0, nothing_left(_metadata, &b));
 }
 
