@@ -1032,7 +1032,8 @@ TEST_F_TIMEOUT(stress, module_exit_under_load, 600)
  * succeeded here, and the close() below then made debugfs read the unloaded module's
  * file_operations.
  */
-TEST_F(stress, debugfs_file_pins_module)
+/* A reload runs the module's KUnit suites again, which takes long under KASAN. */
+TEST_F_TIMEOUT(stress, debugfs_file_pins_module, 180)
 {
 	char buf[256];
 	int fd, r, err;
@@ -1060,7 +1061,8 @@ TEST_F(stress, debugfs_file_pins_module)
  * A sysctl file does not pin the module (sysctl files of modules never do): the unload
  * unregisters the table, and the open file then fails its reads and closes safely.
  */
-TEST_F(stress, sysctl_file_open_across_rmmod)
+/* Reloads, as debugfs_file_pins_module. */
+TEST_F_TIMEOUT(stress, sysctl_file_open_across_rmmod, 180)
 {
 	char buf[64];
 	int fd, r;
