@@ -444,6 +444,71 @@ TEST(slab_caches_hold_watches_and_events)
 	rm_tree(dir);
 }
 
+/*
+ * The bytes /proc/allocinfo counts at the module's allocation site in function func (the
+ * tag's line ends in "[rinotify] func:<func>"): -1 if there is no such line, -2 if the
+ * kernel has no allocation profiling.
+ */
+static long long tagged_bytes(const char *func)
+{
+	char line[512], want[128];
+	long long bytes, found = -1;
+	FILE *f = fopen("/proc/allocinfo", "re");
+
+	if (!f)
+		return -2;
+	snprintf(want, sizeof(want), "[rinotify] func:%s", func);
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strlen(line);
+
+		/* The line ends with a space (where other tags print more) and a newline. */
+		while (len && (line[len - 1] == '\n' || line[len - 1] == ' '))
+			line[--len] = '\0';
+		if (len <= strlen(want) || strcmp(line + len - strlen(want), want))
+			continue;
+		bytes = strtoll(line, NULL, 10);
+		found = found < 0 ? bytes : found + bytes;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Allocation profiling (the debug kernel has it) tags every object the module allocates
+ * with the module's call site: marks and nameless events from its caches, named events
+ * from kmalloc(). An allocation that bypassed alloc_hooks() would be counted nowhere, and
+ * its free would WARN.
+ */
+TEST(allocations_are_tagged)
+{
+	char dir[] = "/tmp/rinotify-tags-XXXXXX", path[64];
+	long long cache0, kmalloc0, cache1, kmalloc1;
+	int fd, i;
+
+	cache0 = tagged_bytes("rinotify_kmem_cache_alloc");
+	if (cache0 == -2)
+		SKIP(return, "no /proc/allocinfo: the kernel has no CONFIG_MEM_ALLOC_PROFILING");
+	kmalloc0 = tagged_bytes("rinotify_kmalloc");
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	fd = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	/* SLAB_N marks and SLAB_N named events: at least 24 bytes each. */
+	ASSERT_EQ(1, rinotify_add_watch(fd, dir, IN_CREATE));
+	for (i = 0; i < SLAB_N; i++) {
+		snprintf(path, sizeof(path), "%s/d%d", dir, i);
+		ASSERT_EQ(0, mkdir(path, 0700));
+		ASSERT_EQ(i + 2, rinotify_add_watch(fd, path, IN_CREATE));
+	}
+	cache1 = tagged_bytes("rinotify_kmem_cache_alloc");
+	kmalloc1 = tagged_bytes("rinotify_kmalloc");
+	TH_LOG("tagged: caches %lld -> %lld bytes, kmalloc %lld -> %lld bytes",
+	       cache0, cache1, kmalloc0, kmalloc1);
+	EXPECT_LE((cache0 > 0 ? cache0 : 0) + 24LL * SLAB_N, cache1);
+	EXPECT_LE((kmalloc0 > 0 ? kmalloc0 : 0) + 24LL * SLAB_N, kmalloc1);
+	ASSERT_EQ(0, close(fd));
+	rm_tree(dir);
+}
+
 static int instances_child(void *arg)
 {
 	int fd[3], dup_fd, i;
