@@ -13,6 +13,10 @@ QEMU_ACCEL ?= tcg
 # make bench: TCG with instruction counting (guest time is instructions executed, whatever the
 # host's load), tcg for host time, kvm where the host has it.
 BENCH_ACCEL ?= icount
+# make bench's second boot, with the vCPUs running at the same time (plain TCG, or KVM), for
+# the workloads that time two CPUs at once: rinobench's arguments there, empty for none.
+# With BENCH_ARGS given (a subset), the second boot runs only if this is given too.
+BENCH_PARALLEL_ARGS ?= $(if $(BENCH_ARGS),,-w 8)
 # Extra RIT_NAME=value variables for the guest's /init and tests.
 VM_ENV ?=
 # make check boots again with each of these RAM sizes (mem=) for the tests of what the
@@ -70,7 +74,7 @@ help:
 	@echo '  make fmt          format the Rust sources (rustfmt, the kernel tree'"'"'s .rustfmt.toml)'
 	@echo '  make clean        remove build products (the kernel cache in $(CACHE) stays)'
 	@echo 'Variables: KDIR, CACHE, FLAVOUR, QEMU_TIMEOUT (s), QEMU_ACCEL=tcg|kvm,'
-	@echo '  BENCH_ACCEL=icount|tcg|kvm, SECONDS, VM_ENV'
+	@echo '  BENCH_ACCEL=icount|tcg|kvm, BENCH_PARALLEL_ARGS, SECONDS, VM_ENV'
 
 deps:
 	@scripts/deps.sh
@@ -148,7 +152,7 @@ $(OUT)/clients/errno_probe: selftests/clients/errno_probe.c
 bench: FLAVOUR = perf
 bench: module $(OUT)/bench/rinobench
 	@kdir=$(KERNEL) && scripts/vm.sh bench "$$kdir" $(OUT) KO=$(RINOTIFY_KO) BENCH_ARGS="$(BENCH_ARGS)" \
-		RESULTS=$(CURDIR)/bench$(if $(filter-out perf,$(FLAVOUR)),/$(FLAVOUR)) \
+		PARALLEL_ARGS="$(BENCH_PARALLEL_ARGS)" RESULTS=$(CURDIR)/bench$(if $(filter-out perf,$(FLAVOUR)),/$(FLAVOUR)) \
 		FLAVOUR=$(FLAVOUR) TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(BENCH_ACCEL)
 
 $(OUT)/bench/rinobench: bench/rinobench.c $(HELPERS) $(HELPERS_HEADERS)

@@ -11,6 +11,10 @@
  *
  *   rinobench [-r rounds] [-w 1,2,..] [-s scale] [-p all|func,func,..] [-o a|b]
  *
+ * -w runs the workloads listed; without it, all but workload 8, which times two CPUs at once
+ * and so needs vCPUs that run in parallel (make bench runs it in a second boot, under TCG
+ * without -icount).
+ *
  * -p profiles each side of each workload with ftrace's function profiler (the perf kernel
  * has it) and prints the functions that took the most time, children included: all C
  * functions, or only those named (fewer functions, less overhead). The module's Rust
@@ -732,6 +736,87 @@ static void w7(const struct backend *s, double *v)
 	close(fd);
 }
 
+/* ---- workload 8: producer wait while a full queue drains ------------------------------ */
+
+#define WAIT_DIR "/tmp/w8"
+
+struct drainer {
+	int fd;
+	atomic_int state;	/* 0 before the drain, 1 draining, 2 the queue is empty */
+};
+
+/* Reads the queue of d->fd (non-blocking) on CPU 1 until it is empty. */
+static void *drain_queue(void *arg)
+{
+	static char buf[65536] __attribute__((aligned(8)));
+	struct drainer *d = arg;
+
+	pin_to(1);
+	while (atomic_load(&d->state) == 0)
+		;
+	while (read(d->fd, buf, sizeof(buf)) > 0)
+		;
+	atomic_store(&d->state, 2);
+	return NULL;
+}
+
+/* The writes timed from the start of a drain: the same number whatever the queue's length. */
+#define WAIT_WRITES 1000
+
+/*
+ * The longest a writer to a watched file waits, in one of its first WAIT_WRITES pwrite()s,
+ * while a reader on the other CPU drains a queue that `queued` events filled: every one of
+ * its events takes the queue's lock, which the reader takes to dequeue. The first read is
+ * where a dequeue whose work grows with the queue would hold the lock longest. The same
+ * number of writes is timed for every queue length, so that the maximum of more samples
+ * does not pass for a longer wait.
+ */
+static double producer_wait(const struct backend *s, long queued)
+{
+	struct drainer d = { 0 };
+	int64_t t0, dt, longest = 0;
+	pthread_t thread;
+	int files[2];
+	long i, w;
+
+	set_sysctl(s, "max_queued_events", queued);
+	d.fd = new_instance(s, O_NONBLOCK);
+	set_sysctl(s, "max_queued_events", BIG_QUEUE);
+	add(s, d.fd, WAIT_DIR, IN_MODIFY);
+	/* Two names take turns, so that no event is coalesced with the one before it. */
+	files[0] = open(WAIT_DIR "/a", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	files[1] = open(WAIT_DIR "/b", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (files[0] < 0 || files[1] < 0)
+		fail("open");
+	for (i = 0; i < queued; i++)
+		if (pwrite(files[i & 1], "x", 1, 0) != 1)
+			fail("pwrite");
+	if (pthread_create(&thread, NULL, drain_queue, &d))
+		fail("pthread_create");
+	pin_to(0);
+	atomic_store(&d.state, 1);
+	for (w = 0; w < WAIT_WRITES; w++) {
+		t0 = now_ns();
+		if (pwrite(files[i++ & 1], "x", 1, 0) != 1)
+			fail("pwrite");
+		dt = now_ns() - t0;
+		if (dt > longest)
+			longest = dt;
+	}
+	pthread_join(thread, NULL);
+	unpin();
+	close(files[0]);
+	close(files[1]);
+	close(d.fd);
+	return longest;
+}
+
+static void w8(const struct backend *s, double *v)
+{
+	v[0] = producer_wait(s, scaled(16384));
+	v[1] = producer_wait(s, scaled(1048576));
+}
+
 /* ---- profiling ---------------------------------------------------------------------- */
 
 #define TRACING "/sys/kernel/tracing"
@@ -840,6 +925,12 @@ struct workload {
 	void (*run)(const struct backend *s, double *v);
 	int nmetrics;
 	struct metric m[3];
+	/*
+	 * Times tasks on two CPUs at once: meaningful only where the vCPUs run at the same
+	 * time (not under -icount, where one host thread runs them in turn). Runs only when
+	 * -w names it; make bench does so in a second boot.
+	 */
+	int parallel;
 };
 
 static struct workload workloads[] = {
@@ -868,6 +959,9 @@ static struct workload workloads[] = {
 		{ "6 mem/bare", "per queued event, no name", "bytes" } } },
 	{ 7, &unloaded, &loaded, w7, 1, {
 		{ "7 idle write", "unwatched 1-byte write", "ns/write" } } },
+	{ 8, &backend_native, &backend_rinotify, w8, 2, {
+		{ "8 wait 16K", "longest write as 16384 queued drain", "ns" },
+		{ "8 wait 1M", "longest write as 1048576 queued drain", "ns" } }, 1 },
 };
 
 static double stat_of(const double *v, int n, int which)
@@ -892,6 +986,7 @@ static void setup(void)
 	make_dir(OVF_DIR);
 	make_dir(MEM_DIR);
 	make_dir(IDLE_DIR);
+	make_dir(WAIT_DIR);
 	many_setup();
 	dirfd = open_dir(MEM_DIR);
 	create_files(dirfd, "f%07ld", MEM_EVENTS);
@@ -905,15 +1000,16 @@ static void setup(void)
 	}
 }
 
-static int selected(const char *list, int number)
+/* Whether -w's list selects wl; without -w, every workload but the parallel ones. */
+static int selected(const char *list, const struct workload *wl)
 {
 	char buf[128], *tok, *save;
 
 	if (!list)
-		return 1;
+		return !wl->parallel;
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		if (atoi(tok) == number)
+		if (atoi(tok) == wl->number)
 			return 1;
 	return 0;
 }
@@ -936,7 +1032,7 @@ static void print_results(const char *only, int rounds, int csv)
 	for (size_t w = 0; w < ARRAY_SIZE(workloads); w++) {
 		struct workload *wl = &workloads[w];
 
-		if (!selected(only, wl->number))
+		if (!selected(only, wl))
 			continue;
 		for (int i = 0; i < wl->nmetrics; i++) {
 			struct metric *m = &wl->m[i];
@@ -1009,7 +1105,7 @@ int main(int argc, char **argv)
 		struct workload *wl = &workloads[w];
 		int64_t t0 = now_ns();
 
-		if (!selected(only, wl->number))
+		if (!selected(only, wl))
 			continue;
 		for (int r = 0; r < rounds; r++) {
 			for (int turn = 0; turn < 2; turn++) {

@@ -3,6 +3,7 @@
 #
 # Judge one `make bench` VM run and keep its results:
 #   bench.sh CONSOLE_LOG BENCH_LOG QEMU_EXIT_CODE RESULTS_DIR
+# BENCH_LOG holds one boot's output or two (PARALLEL_ACCEL names the second's accelerator).
 # Copies the CSV rinobench printed between RIT-BENCH-CSV and RIT-BENCH-CSV-END to
 # RESULTS_DIR/results.csv, with where and when it ran, and plots it to RESULTS_DIR/results.png
 # (gnuplot). Exits non-zero if the benchmark failed, the guest crashed or the kernel splatted.
@@ -18,8 +19,12 @@ case "$qrc" in
 124) problems+=("QEMU timed out") ;;
 *) problems+=("QEMU exited with status $qrc") ;;
 esac
-grep -q '^RIT-INSMOD ok' "$log" || problems+=("insmod rinotify.ko failed")
-grep -q '^RIT-BENCH-END rc=0' "$log" || problems+=("rinobench did not finish cleanly")
+# One boot, or two (the second for the workloads that need parallel vCPUs): each must have
+# loaded the module and finished.
+boots=$(grep -c '^RIT-BEGIN' "$log")
+[ "$(grep -c '^RIT-INSMOD ok' "$log")" -ge "$boots" ] || problems+=("insmod rinotify.ko failed")
+[ "$(grep -c '^RIT-BENCH-END rc=0' "$log")" -ge "$boots" ] && [ "$boots" -gt 0 ] ||
+	problems+=("rinobench did not finish cleanly")
 grep '^RIT-BENCH-ERROR' "$log" | while IFS= read -r line; do echo "bench: $line"; done
 grep -q '^RIT-BENCH-ERROR' "$log" && problems+=("rinobench found a broken invariant")
 splat_re='BUG:|WARNING:|UBSAN|refcount_t:|Oops|Kernel panic|general protection fault|'
@@ -29,7 +34,19 @@ if grep -aqE "$splat_re" "$console"; then
 	problems+=("kernel splat on the console ($console)")
 fi
 
-csv=$(sed -n '/^RIT-BENCH-CSV$/,/^RIT-BENCH-CSV-END$/p' "$log" | sed '1d;$d')
+# The first boot's CSV as it is; the second's rows after a line that says how they were timed.
+csv=$(awk -v parallel="${PARALLEL_ACCEL:-}" '
+	/^RIT-BENCH-CSV$/ { section++; on = 1; next }
+	/^RIT-BENCH-CSV-END$/ { on = 0; next }
+	!on { next }
+	section == 1 { print; next }
+	/^id,/ { next }
+	/^# rinobench/ {
+		print "# rows below: a second boot under accel=" parallel ", the vCPUs running at the same time"
+		print "# (host time, not instructions); " substr($0, 3)
+		next
+	}
+	{ print }' "$log")
 if [ -z "$csv" ]; then
 	problems+=("no results between RIT-BENCH-CSV markers in $log")
 else

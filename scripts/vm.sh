@@ -5,8 +5,8 @@
 #   vm.sh check KDIR OUT KO=path [TESTS=..] [EXTRA_TESTS=dir] [TIMEOUT=s] [ACCEL=tcg|icount|kvm]
 #               [ENV=..] [MEM_BOOTS='3G 5G' MEM_TESTS=prog:test,..]
 #   vm.sh run   KDIR OUT KO=path [CMD=..] [TIMEOUT=s] [ACCEL=tcg|icount|kvm] [ENV=..]
-#   vm.sh bench KDIR OUT KO=path [BENCH_ARGS=..] [RESULTS=dir] [FLAVOUR=perf]
-#               [TIMEOUT=s] [ACCEL=tcg|icount|kvm]
+#   vm.sh bench KDIR OUT KO=path [BENCH_ARGS=..] [PARALLEL_ARGS=..] [RESULTS=dir]
+#               [FLAVOUR=perf] [TIMEOUT=s] [ACCEL=tcg|icount|kvm]
 # KO is the rinotify.ko built for KDIR.
 # ENV='RIT_X=1 RIT_Y=2' hands variables to the guest's /init (and so to the tests) through
 # the kernel command line; names must start with RIT_.
@@ -20,18 +20,19 @@
 # MEM_BOOTS: after the main boot, one more boot per size, with the kernel limited to that
 # much RAM (mem=), running only MEM_TESTS: the tests of what depends on the memory size.
 # Their results are judged with the main boot's, each boot for its own markers.
-# bench: runs rinobench (bench/) instead of the selftests; scripts/bench.sh then copies its
-# CSV to RESULTS/results.csv and plots it.
+# bench: runs rinobench (bench/) instead of the selftests; then, with PARALLEL_ARGS, boots
+# again under plain TCG (vCPUs in parallel, host time) or KVM for the workloads that time two
+# CPUs at once; scripts/bench.sh then copies the CSV to RESULTS/results.csv and plots it.
 set -euo pipefail
 
 mode=$1 kdir=$2 out=$3
 shift 3
 KO='' TESTS='' EXTRA_TESTS='' TIMEOUT=1800 ACCEL=tcg CMD='' ENV='' BENCH_ARGS='' RESULTS='' FLAVOUR=perf
-MEM_BOOTS='' MEM_TESTS=''
+MEM_BOOTS='' MEM_TESTS='' PARALLEL_ARGS=''
 for kv in "$@"; do
 	case "$kv" in
 	KO=* | TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | RESULTS=* | \
-		FLAVOUR=* | MEM_BOOTS=* | MEM_TESTS=*)
+		FLAVOUR=* | MEM_BOOTS=* | MEM_TESTS=* | PARALLEL_ARGS=*)
 		declare "$kv" ;;
 	*) echo "vm.sh: unknown argument '$kv'" >&2; exit 2 ;;
 	esac
@@ -76,14 +77,19 @@ qemu=(qemu-system-x86_64 -smp 2 -kernel "$bzimage" -initrd "$out/initramfs.cpio.
 	# The host's root file system, read-only: the guest runs real inotify clients from it.
 	-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
 	-device "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot")
-case "$ACCEL" in
-kvm) qemu+=(-accel kvm -cpu host) ;;
-tcg) qemu+=(-accel tcg) ;;
-# TCG with instruction counting: the guest's clock advances by 1 ns per instruction the
-# vCPUs execute (one host thread runs both in turn), whatever the host's load.
-icount) qemu+=(-accel tcg -icount "shift=0,align=off,sleep=on") ;;
-*) echo "vm.sh: ACCEL must be tcg, icount or kvm" >&2; exit 2 ;;
-esac
+# accel_flags ACCEL: QEMU's options for it, in accel; its name in accel_name.
+accel_flags() {
+	accel_name=$1
+	case "$1" in
+	kvm) accel=(-accel kvm -cpu host) ;;
+	tcg) accel=(-accel tcg) ;;
+	# TCG with instruction counting: the guest's clock advances by 1 ns per instruction the
+	# vCPUs execute (one host thread runs both in turn), whatever the host's load.
+	icount) accel=(-accel tcg -icount "shift=0,align=off,sleep=on") ;;
+	*) echo "vm.sh: ACCEL must be tcg, icount or kvm" >&2; exit 2 ;;
+	esac
+}
+accel_flags "$ACCEL"
 append="console=ttyS0 panic=-1 oops=panic RIT_MODE=$mode"
 for kv in $ENV; do
 	case "$kv" in
@@ -104,9 +110,10 @@ if [ "$mode" = run ]; then
 	if [ -t 0 ] && [ -z "$CMD" ]; then
 		# The shell's terminal, with QEMU's monitor on it too (Ctrl-A x quits).
 		append+=" RIT_SHELL=1"
-		"${qemu[@]}" -m 2G -serial "file:$console" -serial mon:stdio -append "$append" || qrc=$?
+		"${qemu[@]}" "${accel[@]}" -m 2G -serial "file:$console" -serial mon:stdio -append "$append" ||
+			qrc=$?
 	else
-		timeout --foreground "$TIMEOUT" "${qemu[@]}" -m 2G -serial "file:$console" -serial stdio \
+		timeout --foreground "$TIMEOUT" "${qemu[@]}" "${accel[@]}" -m 2G -serial "file:$console" -serial stdio \
 			-append "$append" </dev/null || qrc=$?
 	fi
 	sed -i 's/\r$//' "$console"
@@ -124,7 +131,7 @@ fi
 tap="$out/tap.log"
 if [ "$mode" = bench ]; then
 	# Separate caches, so that the slab breakdown of the memory workload names them.
-	append+=" slab_nomerge RIT_BENCH=$(printf '%s' "$BENCH_ARGS" | base64 -w0)"
+	append+=" slab_nomerge"
 	tap="$out/bench.log"
 fi
 : >"$tap"
@@ -133,10 +140,10 @@ fi
 # $console; returns QEMU's exit status.
 boot() {
 	local memory=$1 label=$2 extra=$3 part="$out/boot.console.log" qpid qrc start
-	echo "vm: booting $(basename "$kdir") under $ACCEL${label:+ ($label)} (time-out ${TIMEOUT}s); console: $console"
+	echo "vm: booting $(basename "$kdir") under $accel_name${label:+ ($label)} (time-out ${TIMEOUT}s); console: $console"
 	: >"$part"
 	start=$(date +%s)
-	timeout "$TIMEOUT" "${qemu[@]}" -m "$memory" -serial "file:$part" -serial "file:$out/boot.tap.log" \
+	timeout "$TIMEOUT" "${qemu[@]}" "${accel[@]}" -m "$memory" -serial "file:$part" -serial "file:$out/boot.tap.log" \
 		-append "$append$extra" &
 	qpid=$!
 	tail -n +1 -F "$out/boot.tap.log" 2>/dev/null --pid=$qpid | grep -v '^RIT-KMEMLEAK\|^RIT-DONE' || true
@@ -153,9 +160,20 @@ boot() {
 
 : >"$out/boot.tap.log"
 qrc=0
+if [ "$mode" = bench ]; then
+	boot 2G '' " RIT_BENCH=$(printf '%s' "$BENCH_ARGS" | base64 -w0)" || qrc=$?
+	# The workloads that time tasks on both vCPUs at once need them to run at the same
+	# time: under -icount one host thread runs them in turn.
+	if [ -n "$PARALLEL_ARGS" ]; then
+		[ "$ACCEL" = kvm ] || accel_flags tcg
+		rc=0
+		boot 2G "parallel vCPUs" " RIT_BENCH=$(printf '%s' "$PARALLEL_ARGS" | base64 -w0)" || rc=$?
+		[ "$qrc" != 0 ] || qrc=$rc
+	fi
+	ACCEL=$ACCEL PARALLEL_ACCEL=$accel_name FLAVOUR=$FLAVOUR \
+		exec "$here/scripts/bench.sh" "$console" "$tap" "$qrc" "$RESULTS"
+fi
 boot 2G '' "${TESTS:+ RIT_TESTS=$TESTS}" || qrc=$?
-
-[ "$mode" = bench ] && ACCEL=$ACCEL FLAVOUR=$FLAVOUR exec "$here/scripts/bench.sh" "$console" "$tap" "$qrc"  "$RESULTS"
 
 boots=1
 if [ -z "$TESTS" ] && [ -n "$MEM_TESTS" ]; then
