@@ -375,7 +375,7 @@ TEST_F(scenarios, alloc_event_parent_and_child)
 {
 	struct outcomes o = { 0 };
 	struct baseline b;
-	int n, fired, fd, dwd, fwd, ret, err;
+	int n, fired, fd, dwd, fwd, ret, err, round;
 	char s[256], q[192];
 
 	ASSERT_EQ(0, failnth_setup());
@@ -388,16 +388,19 @@ TEST_F(scenarios, alloc_event_parent_and_child)
 	fwd = be->add_watch(fd, "d/f", IN_ATTRIB);
 	ASSERT_LT(0, dwd);
 	ASSERT_LT(0, fwd);
-	for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
-		failnth_arm(n);
-		ret = chmod("d/f", n % 2 ? 0600 : 0644);
-		err = errno;
-		fired = failnth_fired();
-		drain(fd, dwd, fwd, q, sizeof(q));
-		snprintf(s, sizeof(s), "chmod %s, queue: %s", result(ret, err), q);
-		outcome_add(&o, s);
+	/* The union of a few walks, as alloc_event_oneshot_watch_stays says why. */
+	for (round = 0; round < WALK_ROUNDS; round++) {
+		for (n = 1, fired = 1; fired && n < MAX_NTH; n++) {
+			failnth_arm(n);
+			ret = chmod("d/f", n % 2 ? 0600 : 0644);
+			err = errno;
+			fired = failnth_fired();
+			drain(fd, dwd, fwd, q, sizeof(q));
+			snprintf(s, sizeof(s), "chmod %s, queue: %s", result(ret, err), q);
+			outcome_add(&o, s);
+		}
+		ASSERT_FALSE(fired);
 	}
-	ASSERT_FALSE(fired);
 	close(fd);
 	outcomes_log("event", &o);
 	ASSERT_EQ(0, nothing_left(_metadata, &b));
