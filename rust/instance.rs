@@ -162,22 +162,20 @@ impl Instance {
             }
         }
 
-        // As inotify: the descriptor first, then the user's count, then the mark, which is
-        // attached last, so that every event it reports names a descriptor returned here.
-        let wd = listener.watches().reserve(&mut cursor)?;
+        // As `inotify_new_watch()`: the mark, then its descriptor, then the user's count, and
+        // the mark attached last, so that every event it reports names a descriptor returned
+        // here.
+        let mark = self.group.new_mark(events, flags)?;
+        let wd = listener.watches().insert(&mut cursor, &mark)?;
         if let Err(e) = listener.user().charge_watch() {
-            listener.watches().release(wd);
+            listener.watches().remove_unattached(wd);
             return Err(e);
         }
-        let mark = match self.group.add_mark(&target, wd, events, flags) {
-            Ok(mark) => mark,
-            Err(e) => {
-                listener.user().release_watch();
-                listener.watches().release(wd);
-                return Err(e);
-            }
-        };
-        listener.watches().fill(wd, mark);
+        if let Err(e) = mark.attach(&target) {
+            listener.user().release_watch();
+            listener.watches().remove_unattached(wd);
+            return Err(e);
+        }
         Ok(wd as isize)
     }
 
@@ -185,7 +183,8 @@ impl Instance {
     /// returns. As in inotify, the watch and its descriptor leave the table only in
     /// `freeing_mark`, after `IN_IGNORED` is queued: a concurrent `add_watch` cannot get the
     /// descriptor back before that, and a concurrent `rm_watch` of the same watch finds it
-    /// and returns 0 as well.
+    /// and returns 0 as well. A watch whose `add_watch` has not attached its mark yet is not
+    /// found: its descriptor was not returned to anyone.
     fn rm_watch(&self, wd: i32) -> Result<isize> {
         let mark = self.listener().watches().get(wd).ok_or(EINVAL)?;
         mark.detach();

@@ -5,6 +5,7 @@
 use crate::sys::{
     fsnotify::{
         MarkRef,
+        NewMark,
         WatchMark, //
     },
     kmem::Gfp,
@@ -33,19 +34,19 @@ impl WdCursor {
 /// that hands out the descriptors, as inotify keeps them in an IDR (a few bytes per watch,
 /// O(log n) per descriptor whatever is in use).
 ///
-/// A descriptor is taken before its mark is attached, as inotify puts a watch in its IDR
-/// before `fsnotify_add_inode_mark_locked()`: no event can carry a descriptor `add_watch`
-/// does not return. A watch leaves the table only when its mark's `freeing_mark` runs, after
-/// its `IN_IGNORED` is queued, as inotify keeps a watch in its IDR until
-/// `inotify_freeing_mark()`: its descriptor is not handed out again before. The XArray's
+/// A watch's mark is stored, and its descriptor taken, before the mark is attached, as
+/// `inotify_new_watch()` adds its mark to the IDR before `fsnotify_add_inode_mark_locked()`:
+/// no event can carry a descriptor `add_watch` does not return. Until it is attached, the
+/// watch is not found by descriptor. A watch leaves the table only when its mark's
+/// `freeing_mark` runs, after its `IN_IGNORED` is queued, as inotify keeps a watch in its IDR
+/// until `inotify_freeing_mark()`: its descriptor is not handed out again before. The XArray's
 /// spinlock is a leaf lock: nothing is called under it, and it is released only while it
-/// allocates for [`Watches::reserve`].
+/// allocates for [`Watches::insert`].
 ///
 /// # Invariants
 ///
-/// The entry at the descriptor of a mark whose descriptor is not -1 is that mark, or a
-/// reservation while `add_watch` is between reserving the descriptor and filling it. A
-/// mark's descriptor becomes -1 under the table's lock when its entry goes.
+/// The entry at a descriptor is the mark whose descriptor it is. A mark's descriptor becomes
+/// -1 under the table's lock when its entry goes.
 #[pin_data]
 pub(crate) struct Watches {
     #[pin]
@@ -60,47 +61,47 @@ impl Watches {
         })
     }
 
-    /// Takes a free descriptor, the first from `cursor` on (`idr_alloc_cyclic()`): it reads
-    /// as empty until [`Watches::fill`] stores the watch. Fails with `ENOSPC` if every
-    /// descriptor is taken.
-    pub(crate) fn reserve(&self, cursor: &mut WdCursor) -> Result<i32> {
-        let wd = self.marks.lock().reserve(&mut cursor.0, Gfp::KERNEL)?;
-        // Reserved indices are at most `i32::MAX`.
-        Ok(wd as i32)
-    }
-
-    /// Gives back a descriptor taken by [`Watches::reserve`] whose mark was not attached.
-    pub(crate) fn release(&self, wd: i32) {
+    /// Stores the watch of `mark` under a free descriptor, the first from `cursor` on
+    /// (`idr_alloc_cyclic()`), and gives the mark that descriptor. Fails with `ENOSPC` if
+    /// every descriptor is taken.
+    pub(crate) fn insert(&self, cursor: &mut WdCursor, mark: &NewMark) -> Result<i32> {
         let mut marks = self.marks.lock();
-        let stored = marks.remove(index(wd));
+        let stored = marks.alloc(mark.watch(), &mut cursor.0, Gfp::KERNEL);
+        // Indices are at most `i32::MAX`.
+        let stored = stored.map(|index| {
+            // INVARIANT: The entry's mark gets its descriptor under the lock.
+            mark.set_wd(index as i32);
+            index as i32
+        });
         drop(marks);
-        kernel::warn_on!(stored.is_some());
+        // A reference not stored is put outside the lock.
+        stored.map_err(|(e, _unstored)| e)
     }
 
-    /// Stores the watch of `mark` under its reserved descriptor `wd`, unless the mark has died
-    /// since it was attached (its `freeing_mark` removed the reservation): the watch is then
-    /// left out.
-    pub(crate) fn fill(&self, wd: i32, mark: WatchMark) {
+    /// Takes out the watch of a mark that [`Watches::insert`] stored but that was never
+    /// attached.
+    pub(crate) fn remove_unattached(&self, wd: i32) {
         let mut marks = self.marks.lock();
-        // `freeing_mark` marks the watch dead under this lock.
-        let unused = if mark.wd() == -1 {
-            Some(mark)
-        } else {
-            marks.fill(index(wd), mark).err()
-        };
+        let removed = marks.remove(index(wd));
+        if let Some(mark) = &removed {
+            mark.clear_wd();
+        }
         drop(marks);
-        // A live mark's reservation is there to be filled, without memory (type invariant).
-        kernel::warn_on!(unused.as_ref().is_some_and(|m| m.wd() != -1));
-        // Mark references are put outside the lock.
-        drop(unused);
+        kernel::warn_on!(removed.as_deref().is_some_and(|m| m.was_attached()));
+        // The reference is put outside the lock.
+        drop(removed);
     }
 
-    /// A new reference to the mark of the watch with descriptor `wd`.
+    /// A new reference to the mark of the watch with descriptor `wd`, once it is attached.
     pub(crate) fn get(&self, wd: i32) -> Option<WatchMark> {
         if wd < 1 {
             return None;
         }
-        self.marks.lock().get(index(wd)).map(WatchMark::from)
+        self.marks
+            .lock()
+            .get(index(wd))
+            .filter(|mark| mark.was_attached())
+            .map(WatchMark::from)
     }
 
     /// Removes the watch of `mark` if the table has it, and marks the watch dead: its
@@ -108,8 +109,8 @@ impl Watches {
     pub(crate) fn remove_mark(&self, mark: MarkRef<'_>) -> Option<WatchMark> {
         let wd = mark.wd();
         let mut marks = self.marks.lock();
-        // By the type invariant the entry at a live mark's descriptor is that mark or its
-        // reservation: erasing needs no look-up first.
+        // By the type invariant the entry at a live mark's descriptor is that mark: erasing
+        // needs no look-up first.
         let removed = if wd >= 1 {
             marks.remove(index(wd))
         } else {

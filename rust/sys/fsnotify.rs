@@ -44,8 +44,10 @@ use kernel::{
             AlwaysRefCounted, //
         },
         atomic::{
+            Acquire,
             Atomic,
-            Relaxed, //
+            Relaxed,
+            Release, //
         },
         Arc, //
     },
@@ -78,6 +80,9 @@ pub(crate) struct Mark {
     #[pin]
     fsn: Opaque<fsn::fsnotify_mark>,
     wd: Atomic<i32>,
+    /// Whether the mark was ever attached: its watch is in its instance's table from just
+    /// before, and must not be found there until then (see [`Mark::was_attached`]).
+    attached: Atomic<bool>,
 }
 
 // SAFETY: fsnotify marks are shared between threads and synchronise themselves; the
@@ -98,6 +103,11 @@ impl Mark {
     /// Marks the watch dead: its events are not reported any more.
     pub(crate) fn clear_wd(&self) {
         self.wd.store(-1, Relaxed);
+    }
+
+    /// Whether [`NewMark::attach`] attached the mark; it may have been detached since.
+    pub(crate) fn was_attached(&self) -> bool {
+        self.attached.load(Acquire)
     }
 
     fn raw(&self) -> *mut fsn::fsnotify_mark {
@@ -217,6 +227,48 @@ impl MarkRef<'_> {
     }
 }
 
+/// A mark made by [`Group::new_mark`] and not attached yet: its watch descriptor can be set,
+/// and it can be attached once.
+///
+/// # Invariants
+///
+/// `mark` has never been attached.
+pub(crate) struct NewMark {
+    mark: WatchMark,
+}
+
+impl NewMark {
+    /// A reference to the mark, for the table of watches.
+    pub(crate) fn watch(&self) -> WatchMark {
+        self.mark.clone()
+    }
+
+    /// Sets the watch descriptor its events are reported with, before it is attached.
+    pub(crate) fn set_wd(&self, wd: i32) {
+        self.mark.wd.store(wd, Relaxed);
+    }
+
+    /// Attaches the mark to the target's inode (`fsnotify_add_mark()`): from now on fsnotify
+    /// hands it the inode's events. Fails with `EEXIST` if the group has a mark there
+    /// already; the mark is then freed when its last reference goes.
+    pub(crate) fn attach(self, target: &WatchTarget) -> Result<WatchMark> {
+        let raw = self.mark.raw();
+        // SAFETY: The mark is initialised and has never been attached (type invariant); the
+        // inode is pinned by `target`; the mark holds a reference to its group.
+        let ret = unsafe {
+            fsn::fsnotify_add_mark(
+                raw,
+                target.inode().cast(),
+                fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE as c_uint,
+                0,
+            )
+        };
+        kernel::error::to_result(ret)?;
+        self.mark.attached.store(true, Release);
+        Ok(self.mark)
+    }
+}
+
 impl Mark {
     /// Sets the mark's event mask and flags, or adds to them (`replace == false`), as an
     /// update of an existing inotify watch does.
@@ -322,16 +374,10 @@ impl<T: GroupOps> Group<T> {
         Some(unsafe { ARef::from_raw(mark) })
     }
 
-    /// Creates a mark with watch descriptor `wd`, event mask `mask` and mark flags `flags`,
-    /// and attaches it to the target's inode. Fails with `EEXIST` if the group has a mark
-    /// there already.
-    pub(crate) fn add_mark(
-        &self,
-        target: &WatchTarget,
-        wd: i32,
-        mask: u32,
-        flags: u32,
-    ) -> Result<WatchMark> {
+    /// Creates a mark of this group with event mask `mask` and mark flags `flags`, not yet
+    /// attached to any inode, as `inotify_new_watch()` allocates its mark before it takes a
+    /// descriptor.
+    pub(crate) fn new_mark(&self, mask: u32, flags: u32) -> Result<NewMark> {
         let group = self.ptr.as_ptr();
         let mark = try_pin_init!(Mark {
             // SAFETY: `slot` is a mark-sized object of the cache, not yet shared;
@@ -342,25 +388,15 @@ impl<T: GroupOps> Group<T> {
                 (*slot).mask = mask;
                 (*slot).flags = flags;
             }),
-            wd: Atomic::new(wd),
+            wd: Atomic::new(-1),
+            attached: Atomic::new(false),
         }? Error);
         let ptr = MARK_CACHE.alloc_pin_init(mark, Gfp::KERNEL)?;
-        let raw = ptr.as_ptr().cast::<fsn::fsnotify_mark>();
         // SAFETY: The mark is initialised for our group, from `MARK_CACHE` (the invariant of
         // `Mark`), with one reference, which the `ARef` owns.
-        let handle = unsafe { WatchMark::from_raw(ptr) };
-        // SAFETY: The mark is initialised and unattached; the inode is pinned by `target`.
-        let ret = unsafe {
-            fsn::fsnotify_add_mark(
-                raw,
-                target.inode().cast(),
-                fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE as c_uint,
-                0,
-            )
-        };
-        // On failure dropping the handle frees the unattached mark at once.
-        kernel::error::to_result(ret)?;
-        Ok(handle)
+        let mark = unsafe { WatchMark::from_raw(ptr) };
+        // INVARIANT: Not attached, and only `attach` attaches a `NewMark`.
+        Ok(NewMark { mark })
     }
 
     /// The group's newest attached mark, if it has any: closing an instance detaches its

@@ -29,19 +29,3 @@ void rinotify_group_unlock(struct fsnotify_group *group)
 {
 	fsnotify_group_unlock(group);
 }
-
-/*
- * Stores @entry at @index of @xa if the index is reserved (xa_reserve(), or xa_alloc() of a
- * null entry), and only then: xa_cmpxchg() cannot tell, since it reads a reserved entry as
- * null, and so does every other xa_*() call. A reserved slot exists, so the store needs no
- * memory. Returns 0, or -EBUSY if @index is not reserved. The caller holds the xa_lock.
- */
-int rinotify_xa_fill_reserved(struct xarray *xa, unsigned long index, void *entry)
-{
-	XA_STATE(xas, xa, index);
-
-	if (xas_load(&xas) != XA_ZERO_ENTRY)
-		return -EBUSY;
-	xas_store(&xas, entry);
-	return xas_error(&xas);
-}

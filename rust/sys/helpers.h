@@ -11,12 +11,10 @@
 
 #include <linux/fsnotify_backend.h>
 #include <linux/slab.h>
-#include <linux/xarray.h>
 
 void *rinotify_kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp);
 void *rinotify_kmalloc(size_t size, gfp_t gfp);
 void rinotify_group_lock(struct fsnotify_group *group);
 void rinotify_group_unlock(struct fsnotify_group *group);
-int rinotify_xa_fill_reserved(struct xarray *xa, unsigned long index, void *entry);
 
 #endif /* RINOTIFY_SYS_HELPERS_H */

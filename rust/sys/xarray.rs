@@ -7,12 +7,10 @@
 //! Linux 7.3's [`kernel::xarray::XArray`] stores at indices the caller chooses; it has no
 //! `xa_alloc()`. inotify hands out watch descriptors with `idr_alloc_cyclic()`: the lowest
 //! free index from a cursor up, else from the bottom. [`CyclicXArray`] does the same with
-//! `__xa_alloc_cyclic()` on an array with free tracking, in O(log n) whatever is in use, and
-//! lets an index be reserved first and filled later: a reserved index reads as empty and is
-//! not handed out again, and filling it needs no memory (`rust/sys/helpers.c` fills only a
-//! reserved slot, which no `xa_*()` call can tell from an empty one).
+//! `__xa_alloc_cyclic()` on an array with free tracking, in O(log n) whatever is in use,
+//! storing the entry in the same walk as `idr_alloc_cyclic()` does.
 
-use super::{bindings::rinotify_xa_fill_reserved, kmem::Gfp};
+use super::kmem::Gfp;
 use core::{
     marker::PhantomData,
     pin::Pin,
@@ -36,8 +34,8 @@ pub(crate) const MAX_INDEX: u32 = i32::MAX as u32;
 ///
 /// # Invariants
 ///
-/// `xa` is an initialised XArray with `XA_FLAGS_ALLOC1` whose entries are either reserved
-/// (`XA_ZERO_ENTRY`) or came from `T::into_foreign`.
+/// `xa` is an initialised XArray with `XA_FLAGS_ALLOC1` whose entries came from
+/// `T::into_foreign`.
 #[pin_data(PinnedDrop)]
 pub(crate) struct CyclicXArray<T: ForeignOwnable> {
     #[pin]
@@ -81,8 +79,7 @@ impl<T: ForeignOwnable> PinnedDrop for CyclicXArray<T> {
         let xa = self.xa.get();
         let mut index = 0;
         loop {
-            // SAFETY: The array is initialised and ours alone. `xa_find()` skips reserved
-            // entries.
+            // SAFETY: The array is initialised and ours alone.
             let entry =
                 unsafe { bindings::xa_find(xa, &mut index, usize::MAX, bindings::XA_PRESENT) };
             let Some(entry) = NonNull::new(entry) else {
@@ -113,54 +110,39 @@ impl<T: ForeignOwnable> Guard<'_, T> {
         self.xa.xa.get()
     }
 
-    /// Reserves the lowest free index from `*next` up to [`MAX_INDEX`], else from 1, and
-    /// moves `*next` past it (`idr_alloc_cyclic()`). The index reads as empty until
-    /// [`Guard::fill`] stores at it. Fails with `ENOSPC` if every index is taken, `ENOMEM`
-    /// if the array cannot grow; with flags that may sleep, the lock is released meanwhile.
-    pub(crate) fn reserve(&mut self, next: &mut u32, gfp: Gfp) -> Result<u32> {
+    /// Stores `value` at the lowest free index from `*next` up to [`MAX_INDEX`], else from
+    /// 1, moves `*next` past it and returns it (`idr_alloc_cyclic()`). Fails with `ENOSPC` if
+    /// every index is taken, `ENOMEM` if the array cannot grow, and gives `value` back; with
+    /// flags that may sleep, the lock is released while the array allocates.
+    pub(crate) fn alloc(&mut self, value: T, next: &mut u32, gfp: Gfp) -> Result<u32, (Error, T)> {
         let mut index = 0u32;
         let limit = bindings::xa_limit {
             min: 1,
             max: MAX_INDEX,
         };
+        let entry = value.into_foreign();
         // SAFETY: The array is initialised and tracks free indices (type invariant), and we
-        // hold its lock; a null entry reserves the index.
+        // hold its lock; `entry` is not an internal entry (it came from `into_foreign`).
         let ret = unsafe {
-            bindings::__xa_alloc_cyclic(
-                self.raw(),
-                &mut index,
-                core::ptr::null_mut(),
-                limit,
-                next,
-                gfp.as_raw(),
-            )
+            bindings::__xa_alloc_cyclic(self.raw(), &mut index, entry, limit, next, gfp.as_raw())
         };
         match ret {
             0 | 1 => Ok(index),
-            e if e == EBUSY.to_errno() => Err(ENOSPC),
-            e => Err(Error::from_errno(e)),
+            e => {
+                let error = if e == EBUSY.to_errno() {
+                    ENOSPC
+                } else {
+                    Error::from_errno(e)
+                };
+                // SAFETY: Not stored: `entry` came from `into_foreign` and nothing took it.
+                Err((error, unsafe { T::from_foreign(entry) }))
+            }
         }
     }
 
-    /// Stores `value` at `index` if it is reserved by [`Guard::reserve`] and not filled
-    /// nor removed since; gives `value` back if not. A reserved slot exists, so this needs no
-    /// memory and never releases the lock.
-    pub(crate) fn fill(&mut self, index: u32, value: T) -> Result<(), T> {
-        let new = value.into_foreign();
-        // SAFETY: The array is initialised and we hold its lock; the helper stores only into
-        // a reserved slot, which `xa_load()` and the rest read as null.
-        let ret = unsafe { rinotify_xa_fill_reserved(self.raw(), index as usize, new) };
-        if ret == 0 {
-            return Ok(());
-        }
-        // SAFETY: Not stored: `new` came from `into_foreign` and nothing took it.
-        Err(unsafe { T::from_foreign(new) })
-    }
-
-    /// The entry at `index`; `None` if it is empty or only reserved.
+    /// The entry at `index`; `None` if it is empty.
     pub(crate) fn get(&self, index: u32) -> Option<T::Borrowed<'_>> {
-        // SAFETY: The array is initialised and we hold its lock; `xa_load()` reads a
-        // reserved entry as null.
+        // SAFETY: The array is initialised and we hold its lock.
         let entry = unsafe { bindings::xa_load(self.raw(), index as usize) };
         let entry = NonNull::new(entry)?;
         // SAFETY: The entry came from `T::into_foreign` and stays in the array while the
@@ -168,12 +150,12 @@ impl<T: ForeignOwnable> Guard<'_, T> {
         Some(unsafe { T::borrow(entry.as_ptr()) })
     }
 
-    /// Empties `index`, stored or reserved; returns what was stored there.
+    /// Empties `index`; returns what was stored there.
     pub(crate) fn remove(&mut self, index: u32) -> Option<T> {
         // SAFETY: The array is initialised and we hold its lock. Erasing never allocates.
         let entry = unsafe { bindings::__xa_erase(self.raw(), index as usize) };
-        // SAFETY: `__xa_erase()` returns null (for an empty or reserved slot) or an entry
-        // that came from `T::into_foreign`, which the array no longer holds.
+        // SAFETY: `__xa_erase()` returns null (for an empty slot) or an entry that came from
+        // `T::into_foreign`, which the array no longer holds.
         unsafe { T::try_from_foreign(entry.cast::<c_void>()) }
     }
 }
@@ -192,14 +174,22 @@ mod tests {
 
     type Table = CyclicXArray<KBox<u32>>;
 
-    /// Reserves an index and fills it with a box holding the index. The box is allocated
-    /// before the lock is taken: a spinlock is held while filling.
-    fn filled(xa: &Table, next: &mut u32) -> Result<u32> {
-        let mut value = KBox::new(0, GFP_KERNEL)?;
+    /// Stores a box holding `value` at the next index and returns the index. The box is
+    /// allocated before the lock is taken, and freed after it is released if not stored.
+    fn stored(xa: &Table, next: &mut u32, value: u32) -> Result<u32> {
+        let value = KBox::new(value, GFP_KERNEL)?;
         let mut guard = xa.lock();
-        let index = guard.reserve(next, Gfp::KERNEL)?;
-        *value = index;
-        guard.fill(index, value).map_err(|_| EINVAL)?;
+        let stored = guard.alloc(value, next, Gfp::KERNEL);
+        drop(guard);
+        stored.map_err(|(e, _)| e)
+    }
+
+    /// Stores a value at the next index, checks that the index reads it back, and returns
+    /// the index.
+    fn filled(xa: &Table, next: &mut u32) -> Result<u32> {
+        let value = next.wrapping_mul(7);
+        let index = stored(xa, next, value)?;
+        assert_eq!(xa.lock().get(index).copied(), Some(value));
         Ok(index)
     }
 
@@ -207,43 +197,13 @@ mod tests {
     fn cyclic_from_one() -> Result {
         let xa = KBox::pin_init(Table::new(), GFP_KERNEL)?;
         let mut next = 1;
-        assert_eq!(filled(&xa, &mut next)?, 1);
-        assert_eq!(filled(&xa, &mut next)?, 2);
-        drop(xa.lock().remove(1));
+        assert_eq!(stored(&xa, &mut next, 10)?, 1);
+        assert_eq!(stored(&xa, &mut next, 20)?, 2);
+        assert_eq!(xa.lock().remove(1).as_deref().copied(), Some(10));
         // A removed index comes back only after the cursor wraps.
-        assert_eq!(filled(&xa, &mut next)?, 3);
-        assert_eq!(xa.lock().get(2).copied(), Some(2));
+        assert_eq!(stored(&xa, &mut next, 30)?, 3);
+        assert_eq!(xa.lock().get(2).copied(), Some(20));
         assert!(xa.lock().get(1).is_none());
-        Ok(())
-    }
-
-    #[test]
-    fn reserved_reads_empty_and_is_skipped() -> Result {
-        let xa = KBox::pin_init(Table::new(), GFP_KERNEL)?;
-        let (seven, eight, nine) = (
-            KBox::new(7, GFP_KERNEL)?,
-            KBox::new(8, GFP_KERNEL)?,
-            KBox::new(9, GFP_KERNEL)?,
-        );
-        let mut next = 1;
-        let mut guard = xa.lock();
-        let reserved = guard.reserve(&mut next, Gfp::KERNEL)?;
-        assert!(guard.get(reserved).is_none());
-        next = 1;
-        assert_eq!(guard.reserve(&mut next, Gfp::KERNEL)?, reserved + 1);
-        guard.fill(reserved, seven).map_err(|_| EINVAL)?;
-        assert_eq!(guard.get(reserved).copied(), Some(7));
-        // Filled already: a second fill is refused and its value given back.
-        let eight = guard.fill(reserved, eight).err();
-        // Removing a reservation frees the index, which can then not be filled.
-        assert!(guard.remove(reserved + 1).is_none());
-        let nine = guard.fill(reserved + 1, nine).err();
-        next = reserved + 1;
-        assert_eq!(guard.reserve(&mut next, Gfp::KERNEL)?, reserved + 1);
-        drop(guard);
-        // The boxes given back are freed with the lock released.
-        assert_eq!(eight.as_deref().copied(), Some(8));
-        assert_eq!(nine.as_deref().copied(), Some(9));
         Ok(())
     }
 
