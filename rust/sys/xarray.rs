@@ -8,7 +8,9 @@
 //! `xa_alloc()`. inotify hands out watch descriptors with `idr_alloc_cyclic()`: the lowest
 //! free index from a cursor up, else from the bottom. [`CyclicXArray`] does the same with
 //! `__xa_alloc_cyclic()` on an array with free tracking, in O(log n) whatever is in use,
-//! storing the entry in the same walk as `idr_alloc_cyclic()` does.
+//! storing the entry in the same walk as `idr_alloc_cyclic()` does. Until the cursor wraps or
+//! is set back, the cursor's index is above every index ever stored, and so free: the entry
+//! is stored there with `__xa_insert()`, without the search.
 
 use super::kmem::Gfp;
 use core::{
@@ -20,6 +22,10 @@ use kernel::{
     bindings,
     ffi::c_void,
     prelude::*,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
     types::{
         ForeignOwnable,
         NotThreadSafe,
@@ -40,6 +46,9 @@ pub(crate) const MAX_INDEX: u32 = i32::MAX as u32;
 pub(crate) struct CyclicXArray<T: ForeignOwnable> {
     #[pin]
     xa: Opaque<bindings::xarray>,
+    /// The highest index ever stored, 0 for none; changed under the lock. Every index above
+    /// it is free, so the cursor's can be stored at without searching for a free one.
+    highest: Atomic<u32>,
     _t: PhantomData<T>,
 }
 
@@ -58,6 +67,7 @@ impl<T: ForeignOwnable> CyclicXArray<T> {
             xa <- Opaque::ffi_init(|xa| unsafe {
                 bindings::xa_init_flags(xa, bindings::XA_FLAGS_ALLOC1)
             }),
+            highest: Atomic::new(0),
             _t: PhantomData,
         })
     }
@@ -121,13 +131,40 @@ impl<T: ForeignOwnable> Guard<'_, T> {
             max: MAX_INDEX,
         };
         let entry = value.into_foreign();
-        // SAFETY: The array is initialised and tracks free indices (type invariant), and we
-        // hold its lock; `entry` is not an internal entry (it came from `into_foreign`).
-        let ret = unsafe {
-            bindings::__xa_alloc_cyclic(self.raw(), &mut index, entry, limit, next, gfp.as_raw())
-        };
+        let highest = self.xa.highest.load(Relaxed);
+        let mut ret = -(bindings::EBUSY as c_int);
+        // Until the cursor wraps or is set back, it is past every index ever stored: store
+        // there without searching the free marks for it. `__xa_insert()` never replaces an
+        // entry, so were the index taken after all, this only costs the search below.
+        if (highest + 1..=MAX_INDEX).contains(next) {
+            // SAFETY: The array is initialised and we hold its lock; `entry` is not an
+            // internal entry (it came from `into_foreign`).
+            ret = unsafe { bindings::__xa_insert(self.raw(), *next as usize, entry, gfp.as_raw()) };
+            if ret == 0 {
+                index = *next;
+                *next += 1;
+            }
+        }
+        if ret == -(bindings::EBUSY as c_int) {
+            // SAFETY: As above; the array tracks free indices (type invariant).
+            ret = unsafe {
+                bindings::__xa_alloc_cyclic(
+                    self.raw(),
+                    &mut index,
+                    entry,
+                    limit,
+                    next,
+                    gfp.as_raw(),
+                )
+            };
+        }
         match ret {
-            0 | 1 => Ok(index),
+            0 | 1 => {
+                // Read again: the lock may have been released while the array allocated.
+                let highest = self.xa.highest.load(Relaxed);
+                self.xa.highest.store(highest.max(index), Relaxed);
+                Ok(index)
+            }
             e => {
                 let error = if e == EBUSY.to_errno() {
                     ENOSPC
@@ -218,6 +255,21 @@ mod tests {
         next = 10;
         assert_eq!(filled(&xa, &mut next)?, 13);
         assert_eq!(filled(&xa, &mut next)?, 14);
+        Ok(())
+    }
+
+    #[test]
+    fn cursor_set_back_takes_a_free_index() -> Result {
+        let xa = KBox::pin_init(Table::new(), GFP_KERNEL)?;
+        let mut next = 1;
+        for index in 1..4 {
+            assert_eq!(filled(&xa, &mut next)?, index);
+        }
+        drop(xa.lock().remove(2));
+        // Below the highest index stored: searched for, and 2 is free.
+        next = 2;
+        assert_eq!(filled(&xa, &mut next)?, 2);
+        assert_eq!(filled(&xa, &mut next)?, 4);
         Ok(())
     }
 
