@@ -151,9 +151,17 @@ unsafe impl AlwaysRefCounted for Mark {
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: The caller gives up one reference. The last put frees the mark through
-        // `free_mark`, later if it was attached; it may sleep (an inode is put).
-        unsafe { fsn::fsnotify_put_mark(obj.as_ptr().cast()) };
+        let raw = obj.as_ptr().cast::<fsn::fsnotify_mark>();
+        // SAFETY: The caller gives up one reference, so the mark is live. A reference that is
+        // not the last is dropped here, as `fsnotify_put_mark()` would drop it first thing
+        // (`refcount_dec_and_lock()` and `refcount_dec_and_test()` both start so), without
+        // the call.
+        if unsafe { bindings::refcount_dec_not_one(addr_of_mut!((*raw).refcnt)) } {
+            return;
+        }
+        // SAFETY: As above. The last put frees the mark through `free_mark`, later if it was
+        // attached; it may sleep (an inode is put).
+        unsafe { fsn::fsnotify_put_mark(raw) };
     }
 }
 
