@@ -79,15 +79,20 @@ impl Watches {
     }
 
     /// Takes out the watch of a mark that [`Watches::insert`] stored but that was never
-    /// attached.
+    /// attached. An attached watch leaves only through its `freeing_mark`: it is left in
+    /// place (with a warning), so that its user's count is given back once.
     pub(crate) fn remove_unattached(&self, wd: i32) {
         let mut marks = self.marks.lock();
-        let removed = marks.remove(index(wd));
+        let attached = marks.get(index(wd)).map(|mark| mark.was_attached());
+        let removed = match attached {
+            Some(false) => marks.remove(index(wd)),
+            _ => None,
+        };
         if let Some(mark) = &removed {
             mark.clear_wd();
         }
         drop(marks);
-        kernel::warn_on!(removed.as_deref().is_some_and(|m| m.was_attached()));
+        kernel::warn_on!(attached == Some(true));
         // The reference is put outside the lock.
         drop(removed);
     }
