@@ -3,8 +3,8 @@
 #
 # Judge one `make check` VM run: report.sh CONSOLE_LOG TAP_LOG QEMU_EXIT_CODE [BOOTS]
 # BOOTS (1 by default) is how many boots' logs the files hold, one after the other; each
-# must show every marker. Counts the selftests' and KUnit's TAP results, lists failures and kernel splats, and
-# ends with the line "N passed, N failed". Exits non-zero on any failure.
+# must show every marker. Counts the selftests' and KUnit's TAP results, lists failures and
+# kernel splats, and ends with the line "N passed, N failed". Exits non-zero on any failure.
 set -uo pipefail
 
 console=$1 tap=$2 qrc=$3 boots=${4:-1}

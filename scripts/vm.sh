@@ -113,8 +113,8 @@ if [ "$mode" = run ]; then
 		"${qemu[@]}" "${accel[@]}" -m 2G -serial "file:$console" -serial mon:stdio -append "$append" ||
 			qrc=$?
 	else
-		timeout --foreground "$TIMEOUT" "${qemu[@]}" "${accel[@]}" -m 2G -serial "file:$console" -serial stdio \
-			-append "$append" </dev/null || qrc=$?
+		timeout --foreground "$TIMEOUT" "${qemu[@]}" "${accel[@]}" -m 2G \
+			-serial "file:$console" -serial stdio -append "$append" </dev/null || qrc=$?
 	fi
 	sed -i 's/\r$//' "$console"
 	splats=$("$here/scripts/splats.sh" "$console")
