@@ -55,7 +55,8 @@ KCONFIG_CONFIG="$B/.config" "$src/scripts/kconfig/merge_config.sh" -m -O "$B" \
 	"$B/.config" "${frags[@]}" >"$B/merge.log"
 "${KMAKE[@]}" -s olddefconfig >&2
 
-# merge_config.sh silently drops options whose dependencies are unmet: check every one.
+# merge_config.sh silently drops options whose dependencies are unmet: check every one, at
+# the value of the last fragment that sets it (a flavour may override the base).
 dropped=0
 while IFS= read -r line; do
 	case "$line" in
@@ -70,7 +71,8 @@ while IFS= read -r line; do
 			dropped=1
 		fi ;;
 	esac
-done < <(cat "${frags[@]}")
+done < <(cat "${frags[@]}" | awk -F= '/^CONFIG_/ {if (!($1 in v)) o[n++] = $1; v[$1] = $0}
+	END {for (i = 0; i < n; i++) print v[o[i]]}')
 if [ "$dropped" != 0 ]; then
 	echo "kernel-build: the merged configuration lacks requested options; see $B/.config" >&2
 	exit 1
