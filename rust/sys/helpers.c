@@ -29,3 +29,20 @@ void rinotify_group_unlock(struct fsnotify_group *group)
 {
 	fsnotify_group_unlock(group);
 }
+
+/* The memory cgroup of the calling task's mm, referenced; NULL without memory cgroups. */
+struct mem_cgroup *rinotify_get_mem_cgroup_of_current(void)
+{
+	return get_mem_cgroup_from_mm(current->mm);
+}
+
+void rinotify_mem_cgroup_put(struct mem_cgroup *memcg)
+{
+	mem_cgroup_put(memcg);
+}
+
+/* set_active_memcg(): what the calling task's __GFP_ACCOUNT allocations are charged to. */
+struct mem_cgroup *rinotify_set_active_memcg(struct mem_cgroup *memcg)
+{
+	return set_active_memcg(memcg);
+}

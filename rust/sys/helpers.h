@@ -10,11 +10,16 @@
 #define RINOTIFY_SYS_HELPERS_H
 
 #include <linux/fsnotify_backend.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 void *rinotify_kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp);
 void *rinotify_kmalloc(size_t size, gfp_t gfp);
 void rinotify_group_lock(struct fsnotify_group *group);
 void rinotify_group_unlock(struct fsnotify_group *group);
+struct mem_cgroup *rinotify_get_mem_cgroup_of_current(void);
+void rinotify_mem_cgroup_put(struct mem_cgroup *memcg);
+struct mem_cgroup *rinotify_set_active_memcg(struct mem_cgroup *memcg);
 
 #endif /* RINOTIFY_SYS_HELPERS_H */
