@@ -26,6 +26,7 @@ use crate::{
             MarkRef,
             MARK_FLAG_IN_ONESHOT, //
         },
+        memcg::MemCgroup,
     },
     watch::Watches,
 };
@@ -63,6 +64,9 @@ pub(crate) struct Listener {
     /// The watches by descriptor.
     #[pin]
     watches: Watches,
+    /// The memory cgroup of the task that created the instance, which pays for its events
+    /// whoever causes them, as in inotify.
+    memcg: MemCgroup,
     /// The user that created the instance, charged for it and its watches.
     user: Arc<UserCounts>,
     /// Where the user's counts live, to give the instance back when the listener goes.
@@ -71,8 +75,9 @@ pub(crate) struct Listener {
 
 impl Listener {
     /// A listener whose queue holds up to `max_events` events, for an instance already
-    /// charged to `user`. Once it is initialised, dropping it gives the instance back; if
-    /// initialising fails, the caller still owns the charge.
+    /// charged to `user`, its events charged to the calling task's memory cgroup. Once it is
+    /// initialised, dropping it gives the instance back; if initialising fails, the caller
+    /// still owns the charge.
     pub(crate) fn new(
         max_events: usize,
         user: Arc<UserCounts>,
@@ -84,6 +89,7 @@ impl Listener {
             wait: PollCondVarBox::new(c"Listener::wait", kernel::static_lock_class!())?,
             fasync: FasyncQueue::new(),
             watches <- Watches::new(),
+            memcg: MemCgroup::of_current_task(),
             user,
             accounts,
         }? Error)
@@ -190,7 +196,8 @@ impl Listener {
     /// allocated first, even one that coalescing then drops; if that fails, the overflow
     /// record is queued in its place and `ENOMEM` returned. Only a full queue is judged
     /// before allocating, so that a flood into it costs no allocation per event (inotify
-    /// allocates and frees each).
+    /// allocates and frees each). The listener pays for the event, not the task that caused
+    /// it: "whoever is interested in the event, pays for it", in inotify's words.
     fn queue_event(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) -> Result {
         let was_full = self.full.load(Relaxed);
         if was_full {
@@ -203,7 +210,7 @@ impl Listener {
                 return Ok(());
             }
         }
-        let event = Event::new(wd, mask, cookie, name);
+        let event = self.memcg.charge(|| Event::new(wd, mask, cookie, name));
         let mut queue = self.queue.lock();
         let (pushed, result) = match event {
             Ok(event) => (queue.push(event), Ok(())),
