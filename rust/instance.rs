@@ -343,7 +343,7 @@ impl FileOps for Instance {
     fn show_fdinfo(this: Borrowed<'_, Self>, m: &SeqFile, _file: &File) {
         // As `inotify_fdinfo()`: fsnotify's list of the group's marks, newest first, with the
         // inode of each read through its mark.
-        this.group.for_each_mark(|mark, ino, dev| {
+        this.group.for_each_mark(|mark, inode| {
             let mut mask = mark.mask() & IN_ALL_EVENTS;
             if mark.flags() & MARK_FLAG_EXCL_UNLINK != 0 {
                 mask |= IN_EXCL_UNLINK;
@@ -351,15 +351,27 @@ impl FileOps for Instance {
             if mark.flags() & MARK_FLAG_IN_ONESHOT != 0 {
                 mask |= IN_ONESHOT;
             }
-            // Without export operations inotify prints no file handle, and ends so.
             seq_print!(
                 m,
-                "inotify wd:{:x} ino:{:x} sdev:{:x} mask:{:x} ignored_mask:0 \n",
+                "inotify wd:{:x} ino:{:x} sdev:{:x} mask:{:x} ignored_mask:0 ",
                 mark.wd(),
-                ino,
-                dev,
+                inode.ino(),
+                inode.dev(),
                 mask
             );
+            // What CRIU restores the watch from: `show_mark_fhandle()`'s fields.
+            if let Some(handle) = inode.file_handle() {
+                seq_print!(
+                    m,
+                    "fhandle-bytes:{:x} fhandle-type:{:x} f_handle:",
+                    handle.bytes().len(),
+                    handle.kind()
+                );
+                for byte in handle.bytes() {
+                    seq_print!(m, "{:02x}", byte);
+                }
+            }
+            seq_print!(m, "\n");
             // A full buffer is printed again, larger: the marks after this one would be lost.
             if m.has_overflowed() {
                 ControlFlow::Break(())

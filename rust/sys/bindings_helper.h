@@ -30,6 +30,8 @@ const gfp_t RINOTIFY_GFP_KERNEL = GFP_KERNEL;
  */
 const slab_flags_t RINOTIFY_SLAB_FLAGS = SLAB_ACCOUNT | SLAB_NO_MERGE;
 const unsigned int RINOTIFY_ALL_INOTIFY_BITS = ALL_INOTIFY_BITS;
+const unsigned int RINOTIFY_MAX_HANDLE_SZ = MAX_HANDLE_SZ;
+const int RINOTIFY_FILEID_INVALID = FILEID_INVALID;
 /*
  * The open flags an instance accepts besides the access mode (which must be O_RDONLY), as
  * ->open() sees them in f_flags (O_CLOEXEC is never there: build_open_flags() strips it):

@@ -416,13 +416,15 @@ impl<T: GroupOps> Group<T> {
         newest
     }
 
-    /// Calls `f` for each attached mark of the group, newest first, with the inode number
-    /// and the superblock's `dev_t` of the inode it watches (what `inotify_fdinfo()`
-    /// prints), until `f` breaks.
+    /// Calls `f` for each attached mark of the group, newest first, with the inode it
+    /// watches (what `inotify_fdinfo()` prints), until `f` breaks.
     ///
     /// Runs under the group's `mark_mutex`, as fsnotify's `show_fdinfo()` does: `f` must not
     /// call into fsnotify (printing to a `seq_file` is fine).
-    pub(crate) fn for_each_mark(&self, mut f: impl FnMut(&Mark, u64, u32) -> ControlFlow<()>) {
+    pub(crate) fn for_each_mark(
+        &self,
+        mut f: impl FnMut(&Mark, &MarkedInode<'_>) -> ControlFlow<()>,
+    ) {
         let marks = self.lock_marks();
         for mark in marks.iter() {
             let conn = mark.connector();
@@ -434,16 +436,21 @@ impl<T: GroupOps> Group<T> {
             // superblock outlive `marks`, which keeps the mark attached.
             let inode = unsafe {
                 if c_int::from((*conn).type_) == fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE {
-                    let inode = (*conn).__bindgen_anon_1.obj.cast::<bindings::inode>();
-                    Some(((*inode).i_ino, (*(*inode).i_sb).s_dev))
+                    NonNull::new((*conn).__bindgen_anon_1.obj.cast::<bindings::inode>())
                 } else {
                     None
                 }
             };
-            let Some((ino, dev)) = inode else {
+            let Some(inode) = inode else {
                 continue;
             };
-            if f(mark, ino, dev).is_break() {
+            // INVARIANT: The inode stays pinned by its attached mark while `marks` is held,
+            // which outlives the borrow handed to `f`.
+            let inode = MarkedInode {
+                inode,
+                _marks: PhantomData,
+            };
+            if f(mark, &inode).is_break() {
                 break;
             }
         }
@@ -459,6 +466,81 @@ impl<T: GroupOps> Group<T> {
             group: self.ptr,
             _group: PhantomData,
         }
+    }
+}
+
+/// The inode an attached mark watches, for as long as the group's marks are locked.
+///
+/// # Invariants
+///
+/// `inode` is pinned by an attached mark of a group whose `mark_mutex` is held for `'a`.
+pub(crate) struct MarkedInode<'a> {
+    inode: NonNull<bindings::inode>,
+    _marks: PhantomData<&'a MarksLock<'a>>,
+}
+
+impl MarkedInode<'_> {
+    /// The inode number.
+    pub(crate) fn ino(&self) -> u64 {
+        // SAFETY: The inode is live (type invariant); `i_ino` does not change.
+        unsafe { (*self.inode.as_ptr()).i_ino }
+    }
+
+    /// The `dev_t` of its superblock, in the kernel's encoding.
+    pub(crate) fn dev(&self) -> u32 {
+        // SAFETY: The inode and so its superblock are live (type invariant).
+        unsafe { (*(*self.inode.as_ptr()).i_sb).s_dev }
+    }
+
+    /// Its file handle, as `fdinfo` shows it (`exportfs_encode_fid()`); none where the file
+    /// system cannot encode one, or is being mounted or shut down.
+    pub(crate) fn file_handle(&self) -> Option<FileHandle> {
+        let mut handle = FileHandle {
+            buf: HandleBuf([0; fsn::RINOTIFY_MAX_HANDLE_SZ as usize]),
+            len: 0,
+            kind: 0,
+        };
+        let mut words = (fsn::RINOTIFY_MAX_HANDLE_SZ / 4) as c_int;
+        // SAFETY: The inode is live (type invariant); `buf` holds `words` aligned `u32`s.
+        let kind = unsafe {
+            fsn::rinotify_encode_fid(
+                self.inode.as_ptr(),
+                handle.buf.0.as_mut_ptr().cast::<u32>(),
+                &mut words,
+            )
+        };
+        if kind < 0 || kind == fsn::RINOTIFY_FILEID_INVALID {
+            return None;
+        }
+        handle.len = usize::try_from(words).ok()? * 4;
+        if handle.len > handle.buf.0.len() {
+            return None;
+        }
+        handle.kind = kind;
+        Some(handle)
+    }
+}
+
+/// The bytes of a file handle, aligned for the `u32` words exportfs writes.
+#[repr(C, align(4))]
+struct HandleBuf([u8; fsn::RINOTIFY_MAX_HANDLE_SZ as usize]);
+
+/// An inode's file handle: what `name_to_handle_at()` returns in `struct file_handle`.
+pub(crate) struct FileHandle {
+    buf: HandleBuf,
+    len: usize,
+    kind: c_int,
+}
+
+impl FileHandle {
+    /// Its type (`handle_type`, an `enum fid_type`).
+    pub(crate) fn kind(&self) -> c_int {
+        self.kind
+    }
+
+    /// Its bytes (`f_handle`, `handle_bytes` of them).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf.0[..self.len]
     }
 }
 

@@ -30,6 +30,31 @@ void rinotify_group_unlock(struct fsnotify_group *group)
 	fsnotify_group_unlock(group);
 }
 
+/*
+ * What show_mark_fhandle() in fs/notify/fdinfo.c prints for @inode: the handle that
+ * exportfs_encode_fid() makes of it into @fh, at most *@words 32-bit words (*@words becomes
+ * its length), with its type as the result; FILEID_INVALID or an error where there is none.
+ * The superblock is held as super_trylock_shared() holds it (fs-internal, not exported, so
+ * its test is repeated here): a file system being mounted or shut down gives no handle.
+ */
+int rinotify_encode_fid(struct inode *inode, u32 *fh, int *words)
+{
+	struct super_block *sb = inode->i_sb;
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_EXPORTFS))
+		return FILEID_INVALID;
+	if (!down_read_trylock(&sb->s_umount))
+		return FILEID_INVALID;
+	if ((sb->s_flags & SB_DYING) || !sb->s_root || !(sb->s_flags & SB_BORN)) {
+		up_read(&sb->s_umount);
+		return FILEID_INVALID;
+	}
+	ret = exportfs_encode_fid(inode, (struct fid *)fh, words);
+	up_read(&sb->s_umount);
+	return ret;
+}
+
 /* The memory cgroup of the calling task's mm, referenced; NULL without memory cgroups. */
 struct mem_cgroup *rinotify_get_mem_cgroup_of_current(void)
 {

@@ -9,6 +9,7 @@
 #ifndef RINOTIFY_SYS_HELPERS_H
 #define RINOTIFY_SYS_HELPERS_H
 
+#include <linux/exportfs.h>
 #include <linux/fsnotify_backend.h>
 #include <linux/memcontrol.h>
 #include <linux/sched/mm.h>
@@ -18,6 +19,7 @@ void *rinotify_kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp);
 void *rinotify_kmalloc(size_t size, gfp_t gfp);
 void rinotify_group_lock(struct fsnotify_group *group);
 void rinotify_group_unlock(struct fsnotify_group *group);
+int rinotify_encode_fid(struct inode *inode, u32 *fh, int *words);
 struct mem_cgroup *rinotify_get_mem_cgroup_of_current(void);
 void rinotify_mem_cgroup_put(struct mem_cgroup *memcg);
 struct mem_cgroup *rinotify_set_active_memcg(struct mem_cgroup *memcg);
