@@ -88,15 +88,19 @@ struct RinotifyModule {
     _security: (),
 }
 
-/// Refuses kernels where rinotify would bypass a security policy.
+/// Refuses to load where rinotify would bypass a security policy.
 ///
 /// `inotify_add_watch()` asks the LSMs, through `security_path_notify()`, whether the caller
 /// may watch a path; SELinux is the one LSM with that hook (its `watch` permissions). The
 /// function is not exported to modules, so under SELinux rinotify would let users watch
-/// what the policy forbids them to: better not to load.
+/// what the policy forbids them to: better not to load. What counts is whether SELinux is
+/// active, not whether it is built in: distribution kernels build it in beside AppArmor and
+/// enable one of the two. It is active from boot on, so the answer cannot change later; a
+/// policy loaded after rinotify would be bypassed just the same, so an active SELinux without
+/// a policy is refused too.
 fn check_security_policy() -> Result {
-    if cfg!(CONFIG_SECURITY_SELINUX) {
-        pr_err!("this kernel has SELinux, whose watch permissions a module cannot check (security_path_notify() is not exported); not loading\n");
+    if sys::security::selinux_active() {
+        pr_err!("SELinux is active, and its watch permissions cannot be checked by a module (security_path_notify() is not exported): not loading; use inotify, or boot with another LSM (lsm=, security=)\n");
         return Err(EPERM);
     }
     Ok(())

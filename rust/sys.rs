@@ -17,6 +17,7 @@ pub(crate) mod fsnotify;
 pub(crate) mod kmem;
 pub(crate) mod memcg;
 pub(crate) mod path;
+pub(crate) mod security;
 pub(crate) mod seq_file;
 pub(crate) mod sysctl;
 pub(crate) mod xarray;

@@ -71,3 +71,13 @@ struct mem_cgroup *rinotify_set_active_memcg(struct mem_cgroup *memcg)
 {
 	return set_active_memcg(memcg);
 }
+
+/*
+ * Whether SELinux is active (enabled at boot, whatever its policy): of the LSMs, only
+ * SELinux claims the "selinux" extended attribute suffix as its MAC label, and an LSM's
+ * hooks are registered only when it is enabled.
+ */
+bool rinotify_selinux_active(void)
+{
+	return security_ismaclabel(XATTR_SELINUX_SUFFIX) > 0;
+}

@@ -13,7 +13,9 @@
 #include <linux/fsnotify_backend.h>
 #include <linux/memcontrol.h>
 #include <linux/sched/mm.h>
+#include <linux/security.h>
 #include <linux/slab.h>
+#include <uapi/linux/xattr.h>
 
 void *rinotify_kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp);
 void *rinotify_kmalloc(size_t size, gfp_t gfp);
@@ -23,5 +25,6 @@ int rinotify_encode_fid(struct inode *inode, u32 *fh, int *words);
 struct mem_cgroup *rinotify_get_mem_cgroup_of_current(void);
 void rinotify_mem_cgroup_put(struct mem_cgroup *memcg);
 struct mem_cgroup *rinotify_set_active_memcg(struct mem_cgroup *memcg);
+bool rinotify_selinux_active(void);
 
 #endif /* RINOTIFY_SYS_HELPERS_H */
