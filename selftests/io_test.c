@@ -6,6 +6,8 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -661,6 +663,89 @@ TEST_F(scenarios, b79_fdinfo)
 	EXPECT_EQ(0, t_rm(fd, 3));
 	EXPECT_STREQ("", t_fdinfo(fd));
 	EXPECT_Q(fd, "2 IGNORED; 1 IGNORED; 3 IGNORED");
+	EXPECT_EQ(0, t_close(fd));
+}
+
+#ifndef AT_HANDLE_FID
+#define AT_HANDLE_FID	0x200
+#endif
+
+/*
+ * The handle fdinfo shows for watch wd of fd, as hex, "" if its line has none, NULL if
+ * there is no line for wd.
+ */
+static const char *fdinfo_handle(int fd, int wd)
+{
+	static char hex[2 * MAX_HANDLE_SZ + 1];
+	char path[64], line[1024], *h;
+	const char *found = NULL;
+	unsigned int w;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "inotify wd:%x ", &w) != 1 || (int)w != wd)
+			continue;
+		h = strstr(line, "f_handle:");
+		hex[0] = 0;
+		if (h)
+			snprintf(hex, sizeof(hex), "%.*s", (int)strcspn(h + 9, "\n "), h + 9);
+		found = hex;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The handle name_to_handle_at(AT_HANDLE_FID) gives path, as hex; NULL if it gives none. */
+static const char *fid_of(const char *path)
+{
+	static char hex[2 * MAX_HANDLE_SZ + 1];
+	struct file_handle *h = calloc(1, sizeof(*h) + MAX_HANDLE_SZ);
+	unsigned int i;
+	int mnt;
+
+	if (!h)
+		return NULL;
+	h->handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, path, h, &mnt, AT_HANDLE_FID)) {
+		free(h);
+		return NULL;
+	}
+	for (i = 0; i < h->handle_bytes; i++)
+		sprintf(hex + 2 * i, "%02x", h->f_handle[i]);
+	free(h);
+	return hex;
+}
+
+/*
+ * B89: where the kernel has file handles (EXPORTFS), each fdinfo line ends with the watched
+ * inode's handle, the one name_to_handle_at(AT_HANDLE_FID) gives, which open_by_handle_at()
+ * opens (what CRIU restores watches from); where it has none, the line ends without.
+ */
+TEST_F(scenarios, b89_fdinfo_file_handles)
+{
+	const char *want, *got;
+	int fd = t_init(0);
+	int wd;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, write_file("f", 0));
+	ASSERT_EQ(0, TS(mkdir("d", 0755)));
+	ASSERT_EQ(1, t_add(fd, "f", IN_MODIFY));
+	ASSERT_EQ(2, t_add(fd, "d", IN_CREATE));
+	/* The trace holds each line's handle fields and what the handle opens. */
+	EXPECT_STREQ("2:100 1:2", t_fdinfo(fd));
+	for (wd = 1; wd <= 2; wd++) {
+		want = fid_of(wd == 1 ? "f" : "d");
+		t_log("name_to_handle_at(%s) gives a handle: %s", wd == 1 ? "f" : "d",
+		      want ? "yes" : "no");
+		got = fdinfo_handle(fd, wd);
+		ASSERT_TRUE(got != NULL);
+		EXPECT_STREQ(want ? want : "", got);
+	}
 	EXPECT_EQ(0, t_close(fd));
 }
 

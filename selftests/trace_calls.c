@@ -192,6 +192,54 @@ const char *t_drain(int fd)
 	return evstr;
 }
 
+/*
+ * What the file handle of an fdinfo line opens: open_by_handle_at() on the file system of
+ * the current directory, compared with the line's inode (CRIU restores watches from these
+ * handles). The bytes differ from one run to the next (inode generations), what they open
+ * must not: native's and rinotify's logs agree.
+ */
+static const char *fhandle_opens(const char *fh, unsigned long long ino)
+{
+	static char buf[64];
+	unsigned int bytes, type, i;
+	struct file_handle *h;
+	const char *hex;
+	struct stat st;
+	int mfd, fd;
+
+	hex = strstr(fh, "f_handle:");
+	if (sscanf(fh, "fhandle-bytes:%x fhandle-type:%x", &bytes, &type) != 2 || !hex ||
+	    bytes > MAX_HANDLE_SZ)
+		return "unparsed";
+	hex += strlen("f_handle:");
+	if (strspn(hex, "0123456789abcdef") != 2 * bytes)
+		return "f_handle of another length than fhandle-bytes";
+	h = calloc(1, sizeof(*h) + bytes);
+	if (!h)
+		return "ENOMEM";
+	h->handle_bytes = bytes;
+	h->handle_type = type;
+	for (i = 0; i < bytes; i++) {
+		char byte[3] = { hex[2 * i], hex[2 * i + 1], 0 };
+
+		h->f_handle[i] = strtoul(byte, NULL, 16);
+	}
+	mfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = open_by_handle_at(mfd, h, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		snprintf(buf, sizeof(buf), "f_handle:<%s>", errno_name(errno));
+	else if (fstat(fd, &st) || st.st_ino != ino)
+		snprintf(buf, sizeof(buf), "f_handle:<opens another inode>");
+	else
+		snprintf(buf, sizeof(buf), "f_handle:<opens it>");
+	if (fd >= 0)
+		close(fd);
+	if (mfd >= 0)
+		close(mfd);
+	free(h);
+	return buf;
+}
+
 const char *t_fdinfo(int fd)
 {
 	static char out[8192];
@@ -211,7 +259,7 @@ const char *t_fdinfo(int fd)
 		unsigned int wd, sdev, mask, ignored, fhb, fht;
 		const char *name = "?";
 		const char *devok = "?";
-		char *fh, fhandle[64];
+		char *fh, fhandle[128];
 		dev_t dev;
 		int i, n;
 
@@ -245,8 +293,8 @@ const char *t_fdinfo(int fd)
 		}
 		fh = strstr(line, "fhandle-bytes:");
 		if (fh && sscanf(fh, "fhandle-bytes:%x fhandle-type:%x", &fhb, &fht) == 2)
-			snprintf(fhandle, sizeof(fhandle), " fhandle-bytes:%x fhandle-type:%x", fhb,
-				 fht);
+			snprintf(fhandle, sizeof(fhandle), " fhandle-bytes:%x fhandle-type:%x %s",
+				 fhb, fht, fhandle_opens(fh, ino));
 		else
 			snprintf(fhandle, sizeof(fhandle), " (no fhandle)");
 		t_log("fdinfo(%s): inotify wd:%x ino:<%s> sdev:<%s> mask:%x ignored_mask:%x%s",
