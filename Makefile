@@ -23,6 +23,9 @@ VM_ENV ?=
 # module sizes by memory: max_user_watches's default.
 MEM_BOOTS ?= 3G 5G
 MEM_TESTS := module_test:default_watches_follow_low_memory
+# make check boots once more with SELinux active, where the kernel has it, for the test that
+# the module refuses to load there.
+SELINUX_TESTS := module_test:loads_only_where_selinux_is_not_active
 # Length of `make stress` and `make fuzz`, in seconds.
 SECONDS ?= 60
 export KVER
@@ -109,7 +112,7 @@ selftests: $(if $(filter undefined,$(origin KDIR)),deps) $(HELPERS)
 check: lint module selftests tools
 	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
 		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)" \
-		MEM_BOOTS="$(MEM_BOOTS)" MEM_TESTS=$(MEM_TESTS)
+		MEM_BOOTS="$(MEM_BOOTS)" MEM_TESTS=$(MEM_TESTS) SELINUX_TESTS=$(SELINUX_TESTS)
 
 # make fuzz SECONDS=N SEED=S: N seconds of fuzzing in all, half in the 64-bit program and half
 # in the 32-bit one; the same seed gives the same call sequences.

@@ -10,6 +10,8 @@
 #   RIT_TESTS=a,b:t      check: only these programs (prog or prog:test)
 #   RIT_CMD=<base64>     run: a user command instead of the demo
 #   RIT_SHELL=1          run: an interactive shell at the end
+#   RIT_INSMOD=refused   check: do not load the module (a boot where it must refuse to
+#                        load: the tests try it)
 # The console (the first serial port) is the kernel's: scripts/vm.sh writes it to a log file
 # on the host. What the host or the user reads goes to $OUT, the second serial port, so that
 # kernel messages never interleave with it: the TAP output in check mode, the demo, the
@@ -23,6 +25,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug
+# The active LSMs (/sys/kernel/security/lsm), where the kernel has any.
+[ -d /sys/kernel/security ] && mount -t securityfs securityfs /sys/kernel/security
 hostname rinotify
 
 # The host's root file system, read-only over virtio-9p (scripts/vm.sh shares it), with the
@@ -61,7 +65,9 @@ KMEMLEAK=/sys/kernel/debug/kmemleak
 [ -w $KMEMLEAK ] && echo clear >$KMEMLEAK
 
 echo "RIT-BEGIN $(uname -r) host-root=$HOST_ROOT"
-if insmod /rinotify.ko; then
+if [ "$RIT_INSMOD" = refused ]; then
+	echo "RIT-INSMOD skipped (RIT_INSMOD=refused)"
+elif insmod /rinotify.ko; then
 	echo "RIT-INSMOD ok"
 else
 	echo "RIT-INSMOD failed"
@@ -103,7 +109,13 @@ if [ "$RIT_MODE" = check ]; then
 		fi
 		run_prog "$prog"
 	done
-	if grep -q "^rinotify " /proc/modules; then
+	if [ "$RIT_INSMOD" = refused ]; then
+		if grep -q "^rinotify " /proc/modules; then
+			echo "RIT-RMMOD failed (the module is loaded in a boot where it must refuse to)"
+		else
+			echo "RIT-RMMOD skipped (RIT_INSMOD=refused)"
+		fi
+	elif grep -q "^rinotify " /proc/modules; then
 		if rmmod rinotify; then echo "RIT-RMMOD ok"; else echo "RIT-RMMOD failed"; fi
 	else
 		echo "RIT-RMMOD failed (the module is not loaded at the end of the tests)"

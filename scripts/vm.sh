@@ -3,7 +3,7 @@
 #
 # Boot the rinotify test VM.
 #   vm.sh check KDIR OUT KO=path [TESTS=..] [EXTRA_TESTS=dir] [TIMEOUT=s] [ACCEL=tcg|icount|kvm]
-#               [ENV=..] [MEM_BOOTS='3G 5G' MEM_TESTS=prog:test,..]
+#               [ENV=..] [MEM_BOOTS='3G 5G' MEM_TESTS=prog:test,..] [SELINUX_TESTS=prog:test,..]
 #   vm.sh run   KDIR OUT KO=path [CMD=..] [TIMEOUT=s] [ACCEL=tcg|icount|kvm] [ENV=..]
 #   vm.sh bench KDIR OUT KO=path [BENCH_ARGS=..] [PARALLEL_ARGS=..] [RESULTS=dir]
 #               [FLAVOUR=perf] [TIMEOUT=s] [ACCEL=tcg|icount|kvm]
@@ -20,6 +20,9 @@
 # MEM_BOOTS: after the main boot, one more boot per size, with the kernel limited to that
 # much RAM (mem=), running only MEM_TESTS: the tests of what depends on the memory size.
 # Their results are judged with the main boot's, each boot for its own markers.
+# SELINUX_TESTS: where the kernel has SELinux built in, one more boot with it active
+# (lsm=selinux), the module not loaded (RIT_INSMOD=refused), running only these tests: they
+# check that it refuses to load there.
 # bench: runs rinobench (bench/) instead of the selftests; then, with PARALLEL_ARGS, boots
 # again under plain TCG (vCPUs in parallel, host time) or KVM for the workloads that time two
 # CPUs at once; scripts/bench.sh then copies the CSV to RESULTS/results.csv and plots it.
@@ -28,11 +31,11 @@ set -euo pipefail
 mode=$1 kdir=$2 out=$3
 shift 3
 KO='' TESTS='' EXTRA_TESTS='' TIMEOUT=1800 ACCEL=tcg CMD='' ENV='' BENCH_ARGS='' RESULTS='' FLAVOUR=perf
-MEM_BOOTS='' MEM_TESTS='' PARALLEL_ARGS=''
+MEM_BOOTS='' MEM_TESTS='' PARALLEL_ARGS='' SELINUX_TESTS=''
 for kv in "$@"; do
 	case "$kv" in
 	KO=* | TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | RESULTS=* | \
-		FLAVOUR=* | MEM_BOOTS=* | MEM_TESTS=* | PARALLEL_ARGS=*)
+		FLAVOUR=* | MEM_BOOTS=* | MEM_TESTS=* | PARALLEL_ARGS=* | SELINUX_TESTS=*)
 		declare "$kv" ;;
 	*) echo "vm.sh: unknown argument '$kv'" >&2; exit 2 ;;
 	esac
@@ -184,6 +187,17 @@ if [ -z "$TESTS" ] && [ -n "$MEM_TESTS" ]; then
 		boot 8G "mem=$size" " mem=$size RIT_TESTS=$MEM_TESTS" || rc=$?
 		[ "$qrc" != 0 ] || qrc=$rc
 	done
+fi
+
+if [ -z "$TESTS" ] && [ -n "$SELINUX_TESTS" ]; then
+	if grep -qx 'CONFIG_SECURITY_SELINUX=y' "$kdir/.config" 2>/dev/null; then
+		boots=$((boots + 1))
+		rc=0
+		boot 2G "lsm=selinux" " lsm=selinux RIT_INSMOD=refused RIT_TESTS=$SELINUX_TESTS" || rc=$?
+		[ "$qrc" != 0 ] || qrc=$rc
+	else
+		echo "vm: $(basename "$kdir") has no SELinux: no boot with it active"
+	fi
 fi
 
 exec "$here/scripts/report.sh" "$console" "$tap" "$qrc" "$boots"

@@ -168,6 +168,67 @@ TEST(sysctls_exist_with_inotify_defaults)
 	EXPECT_LE(native, knob_get("max_user_watches"));
 }
 
+/*
+ * The kernel log's messages from now on: a /dev/kmsg reader placed at its end, to be read
+ * with kmsg_find().
+ */
+static int kmsg_open_at_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Whether a message logged since kmsg_open_at_end() contains text. */
+static int kmsg_find(int fd, const char *text)
+{
+	char record[2048];
+	ssize_t n;
+
+	while ((n = read(fd, record, sizeof(record) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		record[n] = 0;
+		if (strstr(record, text))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The module refuses to load where SELinux is active, whose watch permissions it cannot
+ * check, and only there: it loads where SELinux is merely built in beside the active LSM
+ * (AppArmor in the debug kernel and in Debian's). make check boots once with lsm=selinux
+ * to run this test with the module not loaded (RIT_INSMOD=refused).
+ */
+TEST(loads_only_where_selinux_is_not_active)
+{
+	char lsm[512] = "";
+	int fd, found;
+
+	if (read_text("/sys/kernel/security/lsm", lsm, sizeof(lsm)) < 0)
+		TH_LOG("no /sys/kernel/security/lsm: a kernel without LSMs");
+	else
+		TH_LOG("active LSMs: %s", lsm);
+	if (!strstr(lsm, "selinux")) {
+		/* The module was loaded at boot, or by the test before this one. */
+		ASSERT_TRUE(module_loaded());
+		return;
+	}
+	ASSERT_FALSE(module_loaded()) TH_LOG("loaded with SELinux active");
+	fd = kmsg_open_at_end();
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(-1, module_load());
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_FALSE(module_loaded());
+	found = kmsg_find(fd, "rinotify: SELinux is active");
+	EXPECT_TRUE(found) TH_LOG("the kernel log does not say why the module did not load");
+	close(fd);
+}
+
 /* Low memory in pages, as si_meminfo() counts it: MemTotal (no highmem on 64-bit). */
 static long memtotal_pages(void)
 {
