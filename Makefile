@@ -40,11 +40,11 @@ CLIPPY_DRIVER ?= /usr/bin/clippy-driver
 
 # KDIR=<a Rust-enabled 7.3 build tree> skips the project's own kernel.
 ifeq ($(origin KDIR),undefined)
-KERNEL = $$(scripts/kernel-build.sh $(FLAVOUR))
+KBUILD_DIR = $$(scripts/kernel-build.sh $(FLAVOUR))
 # The kernel's source tree, for checkpatch.pl: fetched, not built.
 KSRC = $$(scripts/kernel-source.sh)
 else
-KERNEL = $(KDIR)
+KBUILD_DIR = $(KDIR)
 KSRC = $$(if [ -d "$(KDIR)/source" ]; then readlink -f "$(KDIR)/source"; else echo "$(KDIR)"; fi)
 endif
 
@@ -92,7 +92,7 @@ RINOTIFY_KO = $(MODULE_OUT)/rinotify.ko
 
 module: $(if $(filter undefined,$(origin KDIR)),deps)
 	@mkdir -p $(MODULE_OUT)
-	@kdir=$(KERNEL) && $(MAKE) -C "$$kdir" M=$(CURDIR) MO=$(MODULE_OUT) $(KBUILD_ARGS) modules
+	@kdir=$(KBUILD_DIR) && $(MAKE) -C "$$kdir" M=$(CURDIR) MO=$(MODULE_OUT) $(KBUILD_ARGS) modules
 
 # The user-space helpers of the selftests, tools/ and bench/ (selftests/lib/), a static
 # archive that selftests/Makefile builds without the kernel source; the sub-make decides
@@ -105,12 +105,12 @@ $(HELPERS): FORCE
 	@$(MAKE) -s -C selftests lib OUT=$(OUT)/selftests BITS=64
 
 selftests: $(if $(filter undefined,$(origin KDIR)),deps) $(HELPERS)
-	@kdir=$(KERNEL) && ksrc=$$( [ -d "$$kdir/source" ] && readlink -f "$$kdir/source" || echo "$$kdir") && \
+	@kdir=$(KBUILD_DIR) && ksrc=$$( [ -d "$$kdir/source" ] && readlink -f "$$kdir/source" || echo "$$kdir") && \
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=64 && \
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=32
 
 check: lint module selftests tools
-	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
+	@kdir=$(KBUILD_DIR) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
 		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)" \
 		MEM_BOOTS="$(MEM_BOOTS)" MEM_TESTS=$(MEM_TESTS) SELINUX_TESTS=$(SELINUX_TESTS)
 
@@ -121,13 +121,13 @@ FUZZ_SEED := $(SEED)
 
 fuzz: lint-rustfmt module selftests
 	@echo "fuzz: $(SECONDS) s, seed $(FUZZ_SEED) (make fuzz SECONDS=$(SECONDS) SEED=$(FUZZ_SEED) repeats it)"
-	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
+	@kdir=$(KBUILD_DIR) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
 		TESTS=fuzz_test,fuzz_test_32 TIMEOUT=$$(($(SECONDS) * 2 + 600)) ACCEL=$(QEMU_ACCEL) \
 		ENV="$(VM_ENV) RIT_FUZZ_SECONDS=$$((($(SECONDS) + 1) / 2)) RIT_FUZZ_SEED=$(FUZZ_SEED)"
 
 # The stress test alone, SECONDS long (make check runs it for 10 s).
 stress: lint-rustfmt module selftests
-	@kdir=$(KERNEL) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
+	@kdir=$(KBUILD_DIR) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
 		TESTS=stress_test TIMEOUT=$$(($(SECONDS) + $(QEMU_TIMEOUT))) \
 		ACCEL=$(QEMU_ACCEL) ENV="RIT_STRESS_SECONDS=$(SECONDS) $(VM_ENV)"
 
@@ -154,7 +154,7 @@ $(OUT)/clients/errno_probe: selftests/clients/errno_probe.c
 # (another flavour's, as FLAVOUR=perf-inline, in bench/FLAVOUR/).
 bench: FLAVOUR = perf
 bench: module $(OUT)/bench/rinobench
-	@kdir=$(KERNEL) && scripts/vm.sh bench "$$kdir" $(OUT) KO=$(RINOTIFY_KO) BENCH_ARGS="$(BENCH_ARGS)" \
+	@kdir=$(KBUILD_DIR) && scripts/vm.sh bench "$$kdir" $(OUT) KO=$(RINOTIFY_KO) BENCH_ARGS="$(BENCH_ARGS)" \
 		PARALLEL_ARGS="$(BENCH_PARALLEL_ARGS)" RESULTS=$(CURDIR)/bench$(if $(filter-out perf,$(FLAVOUR)),/$(FLAVOUR)) \
 		FLAVOUR=$(FLAVOUR) TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(BENCH_ACCEL)
 
@@ -165,7 +165,7 @@ $(OUT)/bench/rinobench: bench/rinobench.c $(HELPERS) $(HELPERS_HEADERS)
 
 # CMD is handed over verbatim: neither make nor the shell expands its $ or quotes.
 run: module tools
-	@kdir=$(KERNEL) && scripts/vm.sh run "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
+	@kdir=$(KBUILD_DIR) && scripts/vm.sh run "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
 		CMD='$(subst ','\'',$(value CMD))' TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)"
 
 # rustfmt with the kernel's settings; the crate root pulls in every module.
@@ -189,7 +189,7 @@ CLIPPY_OUT = $(OUT)/module/clippy
 lint-clippy: $(if $(filter undefined,$(origin KDIR)),deps)
 	@$(call need,$(CLIPPY_DRIVER))
 	@mkdir -p $(CLIPPY_OUT)
-	@kdir=$(KERNEL) && \
+	@kdir=$(KBUILD_DIR) && \
 	if $(MAKE) -C "$$kdir" M=$(CURDIR) MO=$(CLIPPY_OUT) $(KBUILD_ARGS) CLIPPY=1 \
 		CLIPPY_DRIVER=$(CLIPPY_DRIVER) KRUSTFLAGS=-Dwarnings modules >$(CLIPPY_OUT)/build.log 2>&1; then \
 		echo "lint: clippy: rust/ has no warnings (built with CLIPPY=1 in $(CLIPPY_OUT))"; \
