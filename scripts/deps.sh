@@ -15,6 +15,7 @@ PACKAGES=(
 	flex bison bc libelf-dev libssl-dev cpio kmod rsync xz-utils
 	qemu-system-x86 busybox-static gcc gcc-multilib make
 	inotify-tools coreutils python3 python3-watchdog gnuplot-nox shellcheck perl
+	debootstrap
 )
 # bindgen-cli is built with cargo: the one on PATH, else Debian's cargo-web, which matches
 # rustc-web (Debian's plain cargo is Rust 1.66's, too old for bindgen-cli).
