@@ -45,6 +45,12 @@ mount_host_root() {
 		mount -t tmpfs tmpfs /host/opt &&
 		cp -a /rinotify /host/opt/rinotify
 }
+# A kernel that builds virtio-9p as modules (Debian's): scripts/vm.sh put them here, in order.
+if [ -f /modules/order ]; then
+	while read -r m; do
+		insmod "/modules/$m.ko" || echo "init: insmod $m.ko failed" >/dev/console
+	done </modules/order
+fi
 HOST_ROOT=no
 # make bench needs none of it and boots a kernel whose virtio-9p is not tested (ACPI).
 [ "$RIT_MODE" != bench ] && mount_host_root && HOST_ROOT=yes

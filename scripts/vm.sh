@@ -7,7 +7,10 @@
 #   vm.sh run   KDIR OUT KO=path [CMD=..] [TIMEOUT=s] [ACCEL=tcg|icount|kvm] [ENV=..]
 #   vm.sh bench KDIR OUT KO=path [BENCH_ARGS=..] [PARALLEL_ARGS=..] [RESULTS=dir]
 #               [FLAVOUR=perf] [TIMEOUT=s] [ACCEL=tcg|icount|kvm]
-# KO is the rinotify.ko built for KDIR.
+# KO is the rinotify.ko built for KDIR. IMAGE is the kernel to boot (KDIR's bzImage by
+# default). MODDIR, for a kernel that builds virtio-9p as modules (Debian's), is its
+# lib/modules/RELEASE: the modules the guest needs are put into the initramfs (decompressed,
+# dependencies first) and /init loads them before it mounts the host's root file system.
 # ENV='RIT_X=1 RIT_Y=2' hands variables to the guest's /init (and so to the tests) through
 # the kernel command line; names must start with RIT_.
 # check: packs an initramfs (static busybox, rinotify.ko, the selftests, an /init), runs
@@ -30,18 +33,18 @@ set -euo pipefail
 
 mode=$1 kdir=$2 out=$3
 shift 3
-KO='' TESTS='' EXTRA_TESTS='' TIMEOUT=1800 ACCEL=tcg CMD='' ENV='' BENCH_ARGS='' RESULTS='' FLAVOUR=perf
-MEM_BOOTS='' MEM_TESTS='' PARALLEL_ARGS='' SELINUX_TESTS=''
+KO='' IMAGE='' MODDIR='' TESTS='' EXTRA_TESTS='' TIMEOUT=1800 ACCEL=tcg CMD='' ENV='' BENCH_ARGS='' RESULTS=''
+FLAVOUR=perf MEM_BOOTS='' MEM_TESTS='' PARALLEL_ARGS='' SELINUX_TESTS=''
 for kv in "$@"; do
 	case "$kv" in
-	KO=* | TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | RESULTS=* | \
-		FLAVOUR=* | MEM_BOOTS=* | MEM_TESTS=* | PARALLEL_ARGS=* | SELINUX_TESTS=*)
+	KO=* | IMAGE=* | MODDIR=* | TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | \
+		RESULTS=* | FLAVOUR=* | MEM_BOOTS=* | MEM_TESTS=* | PARALLEL_ARGS=* | SELINUX_TESTS=*)
 		declare "$kv" ;;
 	*) echo "vm.sh: unknown argument '$kv'" >&2; exit 2 ;;
 	esac
 done
 here=$(cd "$(dirname "$0")/.." && pwd)
-bzimage="$kdir/arch/x86/boot/bzImage"
+bzimage=${IMAGE:-$kdir/arch/x86/boot/bzImage}
 [ -f "$bzimage" ] || { echo "vm.sh: no kernel image at $bzimage" >&2; exit 1; }
 [ -f "$KO" ] || { echo "vm.sh: no rinotify.ko at '$KO' (run make)" >&2; exit 1; }
 
@@ -69,6 +72,31 @@ chmod +x "$root/selftests/clients_test"
 if [ -n "$EXTRA_TESTS" ]; then
 	[ -d "$EXTRA_TESTS" ] || { echo "vm.sh: EXTRA_TESTS=$EXTRA_TESTS is not a directory" >&2; exit 2; }
 	find "$EXTRA_TESTS" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/extra/" \;
+fi
+# The modules of MODDIR that the host root's virtio-9p needs, each after those it depends on;
+# /init loads those /modules/order names.
+if [ -n "$MODDIR" ]; then
+	mkdir -p "$root/modules"
+	# add_module NAME: NAME's dependencies, then NAME, once each.
+	add_module() {
+		local f dep
+		grep -qx "$1" "$root/modules/order" 2>/dev/null && return
+		f=$(find "$MODDIR/kernel" -name "$1.ko" -o -name "$1.ko.xz" -o -name "$1.ko.zst" -o -name "$1.ko.gz" | head -n 1)
+		[ -n "$f" ] || { echo "vm.sh: no module $1 in $MODDIR" >&2; exit 1; }
+		for dep in $(modinfo -F depends "$f" | tr ',' ' '); do
+			add_module "$dep"
+		done
+		case "$f" in
+		*.xz) xz -dc "$f" ;;
+		*.zst) zstd -dcq "$f" ;;
+		*.gz) gzip -dc "$f" ;;
+		*) cat "$f" ;;
+		esac >"$root/modules/$1.ko"
+		echo "$1" >>"$root/modules/order"
+	}
+	for m in 9pnet_virtio 9p; do
+		add_module "$m"
+	done
 fi
 printf 'root:x:0:0:root:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
