@@ -38,14 +38,37 @@ KBUILD_ARGS = LLVM=-22 RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc BINDGEN=$(B
 # crate's metadata (rustup's clippy-driver, if first on PATH, is another compiler's).
 CLIPPY_DRIVER ?= /usr/bin/clippy-driver
 
-# KDIR=<a Rust-enabled 7.3 build tree> skips the project's own kernel.
-ifeq ($(origin KDIR),undefined)
+# KERNEL=debug: the project's own kernel of FLAVOUR (the debug one unless a target such as
+# bench says otherwise). KERNEL=debian: Debian's own linux-image (scripts/debian-kernel.sh),
+# unchanged, with the module built in a trixie root by Debian's compilers
+# (scripts/debian-build.sh). KDIR=<a Rust-enabled 7.3 build tree> skips both.
+KERNEL ?= debug
+ifeq ($(filter debug debian,$(KERNEL)),)
+$(error KERNEL must be debug (the project's kernel, FLAVOUR=$(FLAVOUR)) or debian, not '$(KERNEL)')
+endif
+ifneq ($(origin KDIR),undefined)
+KBUILD_DIR = $(KDIR)
+KSRC = $$(if [ -d "$(KDIR)/source" ]; then readlink -f "$(KDIR)/source"; else echo "$(KDIR)"; fi)
+MODULE_DIR = kdir
+KMAKE = $(MAKE) -C "$$kdir"
+else ifeq ($(KERNEL),debian)
+KBUILD_DIR = $$(scripts/debian-build.sh)
+KSRC = $$(scripts/kernel-source.sh)
+MODULE_DIR = debian
+# make -C the tree, run in the trixie root, where $(OUT) must be seen too.
+KMAKE = DEBIAN_ROOT_BIND=$(OUT) scripts/debian-build.sh make
+KBUILD_ARGS =
+# Debian's clippy of that rustc's release, in the root.
+CLIPPY_DRIVER = clippy-driver
+# Debian's vmlinuz, and its modules for virtio-9p.
+VM_KERNEL = IMAGE=$$(scripts/debian-kernel.sh)/vmlinuz \
+	MODDIR=$$(d=$$(scripts/debian-kernel.sh) && echo "$$d/pkg/usr/lib/modules/$$(cat "$$d/.rinotify-release")")
+else
 KBUILD_DIR = $$(scripts/kernel-build.sh $(FLAVOUR))
 # The kernel's source tree, for checkpatch.pl: fetched, not built.
 KSRC = $$(scripts/kernel-source.sh)
-else
-KBUILD_DIR = $(KDIR)
-KSRC = $$(if [ -d "$(KDIR)/source" ]; then readlink -f "$(KDIR)/source"; else echo "$(KDIR)"; fi)
+MODULE_DIR = $(FLAVOUR)
+KMAKE = $(MAKE) -C "$$kdir"
 endif
 
 LINTS = clippy shellcheck checkpatch rustfmt
@@ -85,14 +108,16 @@ deps:
 kernel: deps
 	@scripts/kernel-build.sh $(FLAVOUR) >/dev/null
 
-# Built out of the source tree (MO=), one directory per kernel flavour, so that switching
-# between make check and make bench rebuilds nothing and generated files stay out of rust/.
-MODULE_OUT = $(OUT)/module/$(if $(filter undefined,$(origin KDIR)),$(FLAVOUR),kdir)
+# Built out of the source tree (MO=), one directory per kernel flavour (out/module/debian for
+# Debian's), so that switching between make check and make bench rebuilds nothing and
+# generated files stay out of rust/.
+MODULE_OUT = $(OUT)/module/$(MODULE_DIR)
 RINOTIFY_KO = $(MODULE_OUT)/rinotify.ko
 
 module: $(if $(filter undefined,$(origin KDIR)),deps)
 	@mkdir -p $(MODULE_OUT)
-	@kdir=$(KBUILD_DIR) && $(MAKE) -C "$$kdir" M=$(CURDIR) MO=$(MODULE_OUT) $(KBUILD_ARGS) modules
+	@kdir=$(KBUILD_DIR) && $(KMAKE) M=$(CURDIR) MO=$(MODULE_OUT) $(KBUILD_ARGS) modules
+	$(if $(filter debian,$(MODULE_DIR)),@scripts/debian-build.sh check $(RINOTIFY_KO))
 
 # The user-space helpers of the selftests, tools/ and bench/ (selftests/lib/), a static
 # archive that selftests/Makefile builds without the kernel source; the sub-make decides
@@ -110,7 +135,7 @@ selftests: $(if $(filter undefined,$(origin KDIR)),deps) $(HELPERS)
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=32
 
 check: lint module selftests tools
-	@kdir=$(KBUILD_DIR) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
+	@kdir=$(KBUILD_DIR) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) $(VM_KERNEL) \
 		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)" \
 		MEM_BOOTS="$(MEM_BOOTS)" MEM_TESTS=$(MEM_TESTS) SELINUX_TESTS=$(SELINUX_TESTS)
 
@@ -121,13 +146,13 @@ FUZZ_SEED := $(SEED)
 
 fuzz: lint-rustfmt module selftests
 	@echo "fuzz: $(SECONDS) s, seed $(FUZZ_SEED) (make fuzz SECONDS=$(SECONDS) SEED=$(FUZZ_SEED) repeats it)"
-	@kdir=$(KBUILD_DIR) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
+	@kdir=$(KBUILD_DIR) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) $(VM_KERNEL) \
 		TESTS=fuzz_test,fuzz_test_32 TIMEOUT=$$(($(SECONDS) * 2 + 600)) ACCEL=$(QEMU_ACCEL) \
 		ENV="$(VM_ENV) RIT_FUZZ_SECONDS=$$((($(SECONDS) + 1) / 2)) RIT_FUZZ_SEED=$(FUZZ_SEED)"
 
 # The stress test alone, SECONDS long (make check runs it for 10 s).
 stress: lint-rustfmt module selftests
-	@kdir=$(KBUILD_DIR) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
+	@kdir=$(KBUILD_DIR) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) $(VM_KERNEL) \
 		TESTS=stress_test TIMEOUT=$$(($(SECONDS) + $(QEMU_TIMEOUT))) \
 		ACCEL=$(QEMU_ACCEL) ENV="RIT_STRESS_SECONDS=$(SECONDS) $(VM_ENV)"
 
@@ -154,7 +179,7 @@ $(OUT)/clients/errno_probe: selftests/clients/errno_probe.c
 # (another flavour's, as FLAVOUR=perf-inline, in bench/FLAVOUR/).
 bench: FLAVOUR = perf
 bench: module $(OUT)/bench/rinobench
-	@kdir=$(KBUILD_DIR) && scripts/vm.sh bench "$$kdir" $(OUT) KO=$(RINOTIFY_KO) BENCH_ARGS="$(BENCH_ARGS)" \
+	@kdir=$(KBUILD_DIR) && scripts/vm.sh bench "$$kdir" $(OUT) KO=$(RINOTIFY_KO) $(VM_KERNEL) BENCH_ARGS="$(BENCH_ARGS)" \
 		PARALLEL_ARGS="$(BENCH_PARALLEL_ARGS)" RESULTS=$(CURDIR)/bench$(if $(filter-out perf,$(FLAVOUR)),/$(FLAVOUR)) \
 		FLAVOUR=$(FLAVOUR) TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(BENCH_ACCEL)
 
@@ -165,7 +190,7 @@ $(OUT)/bench/rinobench: bench/rinobench.c $(HELPERS) $(HELPERS_HEADERS)
 
 # CMD is handed over verbatim: neither make nor the shell expands its $ or quotes.
 run: module tools
-	@kdir=$(KBUILD_DIR) && scripts/vm.sh run "$$kdir" $(OUT) KO=$(RINOTIFY_KO) \
+	@kdir=$(KBUILD_DIR) && scripts/vm.sh run "$$kdir" $(OUT) KO=$(RINOTIFY_KO) $(VM_KERNEL) \
 		CMD='$(subst ','\'',$(value CMD))' TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)"
 
 # rustfmt with the kernel's settings; the crate root pulls in every module.
@@ -185,12 +210,12 @@ need = command -v $(1) >/dev/null || { echo "lint: $(1) is not installed (make d
 
 # The module built with the kernel's CLIPPY=1 and every warning an error, in a directory of
 # its own so that the build make check runs is left alone; the log keeps what clippy said.
-CLIPPY_OUT = $(OUT)/module/clippy
+CLIPPY_OUT = $(OUT)/module/clippy$(if $(filter debian,$(MODULE_DIR)),-debian)
 lint-clippy: $(if $(filter undefined,$(origin KDIR)),deps)
-	@$(call need,$(CLIPPY_DRIVER))
+	@$(if $(filter debian,$(MODULE_DIR)),:,$(call need,$(CLIPPY_DRIVER)))
 	@mkdir -p $(CLIPPY_OUT)
 	@kdir=$(KBUILD_DIR) && \
-	if $(MAKE) -C "$$kdir" M=$(CURDIR) MO=$(CLIPPY_OUT) $(KBUILD_ARGS) CLIPPY=1 \
+	if $(KMAKE) M=$(CURDIR) MO=$(CLIPPY_OUT) $(KBUILD_ARGS) CLIPPY=1 \
 		CLIPPY_DRIVER=$(CLIPPY_DRIVER) KRUSTFLAGS=-Dwarnings modules >$(CLIPPY_OUT)/build.log 2>&1; then \
 		echo "lint: clippy: rust/ has no warnings (built with CLIPPY=1 in $(CLIPPY_OUT))"; \
 	else \
