@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Judge one `make check` VM run: report.sh CONSOLE_LOG TAP_LOG QEMU_EXIT_CODE [BOOTS]
+# Judge one `make check` VM run: report.sh CONSOLE_LOG TAP_LOG QEMU_EXIT_CODE [BOOTS [CONFIG]]
 # BOOTS (1 by default) is how many boots' logs the files hold, one after the other; each
-# must show every marker. Counts the selftests' and KUnit's TAP results, lists failures and
+# must show every marker. CONFIG is the guest kernel's .config: the kmemleak scan and KUnit's
+# results are demanded of a kernel that has them (CONFIG_DEBUG_KMEMLEAK, CONFIG_KUNIT), and
+# of every kernel when CONFIG is not given; without them (Debian's kernel) they are not judged. Counts the selftests' and KUnit's TAP results, lists failures and
 # kernel splats, and ends with the line "N passed, N failed". Exits non-zero on any failure.
 set -uo pipefail
 
-console=$1 tap=$2 qrc=$3 boots=${4:-1}
+console=$1 tap=$2 qrc=$3 boots=${4:-1} config=${5:-}
 problems=()
+
+# has OPTION: the guest kernel has CONFIG_OPTION (or CONFIG was not given).
+has() {
+	[ -z "$config" ] || grep -q "^CONFIG_$1=y" "$config"
+}
 
 # The serial ports write CR LF line ends.
 sed -i 's/\r$//' "$console" "$tap"
@@ -71,8 +78,19 @@ marker RIT-BEGIN "the guest never started /init (see the console log)"
 marker 'RIT-INSMOD \(ok\|skipped\)' "insmod rinotify.ko failed"
 marker 'RIT-RMMOD \(ok\|skipped\)' "rmmod rinotify failed at the end of the tests"
 marker RIT-DONE "the completion marker RIT-DONE is missing: the guest crashed or hung"
-if grep -q '^RIT-KMEMLEAK unavailable' "$tap"; then
-	problems+=("kmemleak is not available in the guest kernel")
+unjudged=()
+if has KUNIT; then
+	marker 'RIT-KUNIT ' "no KUnit results from the module (its #[kunit_tests] did not run)"
+else
+	unjudged+=("KUnit (no CONFIG_KUNIT)")
+fi
+if has DEBUG_KMEMLEAK; then
+	marker 'RIT-KMEMLEAK$' "no kmemleak scan at the end of the tests"
+	if grep -q '^RIT-KMEMLEAK unavailable' "$tap"; then
+		problems+=("kmemleak is not available in the guest kernel")
+	fi
+else
+	unjudged+=("kmemleak (no CONFIG_DEBUG_KMEMLEAK)")
 fi
 leaks=$(sed -n '/^RIT-KMEMLEAK$/,/^RIT-KMEMLEAK-END$/p' "$tap" | grep -c 'unreferenced object')
 [ "$leaks" -gt 0 ] && problems+=("kmemleak: $leaks unreferenced objects (see $tap)")
@@ -88,6 +106,10 @@ if [ -n "$splats" ]; then
 fi
 
 echo
+if [ ${#unjudged[@]} -gt 0 ]; then
+	list=$(printf '%s, ' "${unjudged[@]}")
+	echo "Not judged, the guest kernel lacks them: ${list%, }"
+fi
 if [ ${#problems[@]} -gt 0 ]; then
 	echo "Problems:"
 	printf '  %s\n' "${problems[@]}"

@@ -228,4 +228,4 @@ if [ -z "$TESTS" ] && [ -n "$SELINUX_TESTS" ]; then
 	fi
 fi
 
-exec "$here/scripts/report.sh" "$console" "$tap" "$qrc" "$boots"
+exec "$here/scripts/report.sh" "$console" "$tap" "$qrc" "$boots" "$kdir/.config"
