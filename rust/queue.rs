@@ -14,6 +14,10 @@ use crate::{
 /// What [`EventQueue::push`] did with an event. An event that was not queued comes back in
 /// it, to be freed once the queue's lock is released: hold the value until then.
 #[must_use = "an event that was not queued is freed when this is dropped: drop it unlocked"]
+#[cfg_attr(
+    not(CONFIG_KUNIT),
+    expect(dead_code, reason = "the events are held, not read")
+)]
 pub(crate) enum Pushed {
     /// Queued: readers should be woken.
     Queued,
