@@ -80,6 +80,10 @@ impl<T: Linked> Fifo<T> {
     }
 
     /// Whether nothing is queued.
+    #[cfg_attr(
+        not(CONFIG_KUNIT),
+        expect(dead_code, reason = "only the KUnit tests ask")
+    )]
     pub(crate) fn is_empty(&self) -> bool {
         self.head.is_none()
     }
