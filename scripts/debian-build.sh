@@ -77,6 +77,12 @@ if [ "$srcver" != "$(cat "$D/.rinotify-version")" ]; then
 	exit 1
 fi
 
+# The release Debian's modules were built for: the headers' and the kernel's must agree.
+if [ "$(cat "$headers/include/config/kernel.release")" != "$release" ]; then
+	echo "debian-build: the headers are for $(cat "$headers/include/config/kernel.release"), not $release" >&2
+	exit 1
+fi
+
 rm -rf "$B"
 mkdir -p "$B"
 cp "$headers/.config" "$B/.config"
