@@ -99,7 +99,9 @@ help:
 	@echo '                    on the C sources, rustfmt --check; make check runs it first'
 	@echo '  make fmt          format the Rust sources (rustfmt, the kernel tree'"'"'s .rustfmt.toml)'
 	@echo '  make clean        remove build products (the kernel cache in $(CACHE) stays)'
-	@echo 'Variables: KDIR, CACHE, FLAVOUR, QEMU_TIMEOUT (s), QEMU_ACCEL=tcg|kvm,'
+	@echo 'KERNEL=debian: make, make check and make run on Debian'"'"'s own linux-image-7.3 (KERNEL=debug,'
+	@echo '  the default, is the project'"'"'s kernel of FLAVOUR)'
+	@echo 'Variables: KERNEL, KDIR, CACHE, FLAVOUR, QEMU_TIMEOUT (s), QEMU_ACCEL=tcg|kvm,'
 	@echo '  BENCH_ACCEL=icount|tcg|kvm, BENCH_PARALLEL_ARGS, SECONDS, VM_ENV'
 
 deps:
