@@ -94,6 +94,26 @@ static void cg_remove(const char *name)
 }
 
 /*
+ * Expects the payer's cgroup to have paid for what the test made, at least min bytes, and
+ * the bystander's not (less than a quarter of that, the counters' noise), tracing both
+ * answers. p0, p1 and b0, b1 are their counters before and after.
+ */
+static void expect_paid(struct __test_metadata *_metadata, const char *what, long min,
+			const char *payer, long p0, long p1, const char *bystander, long b0,
+			long b1)
+{
+	TH_LOG("slab_unreclaimable: %s %ld -> %ld, %s %ld -> %ld bytes", payer, p0, p1,
+	       bystander, b0, b1);
+	EXPECT_LE(0, p0);
+	EXPECT_LE(0, b0);
+	t_log("the %s's cgroup paid for the %s: %s", payer, what, p1 - p0 >= min ? "yes" : "no");
+	EXPECT_LE(min, p1 - p0);
+	t_log("the %s's cgroup paid for them: %s", bystander,
+	      b1 - b0 >= min / 4 ? "yes" : "no");
+	EXPECT_GT(min / 4, b1 - b0);
+}
+
+/*
  * The listener's cgroup pays for the events a task of another cgroup causes: the listener
  * opens the instance and watches the directory in its cgroup, the producer changes two files
  * in turn (so that no event coalesces with the one before) from its own.
@@ -120,18 +140,10 @@ TEST_F_TIMEOUT(scenarios, b87_events_are_charged_to_the_listener, 120)
 		ASSERT_EQ(0, chmod(i % 2 ? "b" : "a", i % 4 < 2 ? 0644 : 0600));
 	cg_settle("rit-listener", &l1, "rit-producer", &p1);
 	ASSERT_EQ(0, cg_enter(""));
-	TH_LOG("slab_unreclaimable: listener %ld -> %ld, producer %ld -> %ld bytes", l0, l1, p0,
-	       p1);
-	EXPECT_LE(0, l0);
-	EXPECT_LE(0, p0);
 	/* Each event is a record of 16 bytes and the name "a" padded to 16. */
 	EXPECT_EQ(EVENTS * 32, t_fionread(fd));
-	t_log("the listener's cgroup paid for the events: %s",
-	      l1 - l0 >= (long)EVENTS * MIN_EVENT_BYTES ? "yes" : "no");
-	EXPECT_LE((long)EVENTS * MIN_EVENT_BYTES, l1 - l0);
-	t_log("the producer's cgroup paid for them: %s",
-	      p1 - p0 >= (long)EVENTS * MIN_EVENT_BYTES / 4 ? "yes" : "no");
-	EXPECT_GT((long)EVENTS * MIN_EVENT_BYTES / 4, p1 - p0);
+	expect_paid(_metadata, "events", (long)EVENTS * MIN_EVENT_BYTES, "listener", l0, l1,
+		    "producer", p0, p1);
 	EXPECT_EQ(0, t_close(fd));
 	cg_remove("rit-listener");
 	cg_remove("rit-producer");
@@ -167,15 +179,8 @@ TEST_F_TIMEOUT(scenarios, b88_watches_are_charged_to_the_adder, 120)
 	}
 	cg_settle("rit-owner", &o1, "rit-adder", &a1);
 	ASSERT_EQ(0, cg_enter(""));
-	TH_LOG("slab_unreclaimable: owner %ld -> %ld, adder %ld -> %ld bytes", o0, o1, a0, a1);
-	EXPECT_LE(0, o0);
-	EXPECT_LE(0, a0);
-	t_log("the adder's cgroup paid for the watches: %s",
-	      a1 - a0 >= (long)WATCHES * MIN_WATCH_BYTES ? "yes" : "no");
-	EXPECT_LE((long)WATCHES * MIN_WATCH_BYTES, a1 - a0);
-	t_log("the owner's cgroup paid for them: %s",
-	      o1 - o0 >= (long)WATCHES * MIN_WATCH_BYTES / 4 ? "yes" : "no");
-	EXPECT_GT((long)WATCHES * MIN_WATCH_BYTES / 4, o1 - o0);
+	expect_paid(_metadata, "watches", (long)WATCHES * MIN_WATCH_BYTES, "adder", a0, a1,
+		    "owner", o0, o1);
 	EXPECT_EQ(0, t_close(fd));
 	cg_remove("rit-owner");
 	cg_remove("rit-adder");
