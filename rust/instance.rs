@@ -17,6 +17,13 @@ use crate::{
     },
     listener::Listener,
     queue::Record,
+    request::{
+        WatchBatch,
+        WatchRequest,
+        RINOTIFY_IOC_ADD_WATCH,
+        RINOTIFY_IOC_ADD_WATCHES,
+        RINOTIFY_IOC_RM_WATCH, //
+    },
     sys::{
         abi::*,
         chardev::{
@@ -38,7 +45,6 @@ use core::ops::ControlFlow;
 use kernel::{
     bindings,
     fs::File,
-    ioctl::_IOW,
     new_mutex,
     prelude::*,
     seq_file::{
@@ -57,41 +63,6 @@ use kernel::{
         UserSliceWriter, //
     },
 };
-
-/// The argument of [`RINOTIFY_IOC_ADD_WATCH`] (`struct rinotify_watch`): the same 16 bytes
-/// for 32- and 64-bit callers.
-struct WatchRequest {
-    pathname: u64,
-    mask: u32,
-    reserved: u32,
-}
-
-impl WatchRequest {
-    const SIZE: usize = 16;
-
-    /// Copies the request in from user address `arg`.
-    fn read_from(arg: usize) -> Result<Self> {
-        // As four words, in one copy: the struct's layout, with `pathname` split in two.
-        let [first, second, mask, reserved] = UserSlice::new(UserPtr::from_addr(arg), Self::SIZE)
-            .reader()
-            .read::<[u32; 4]>()?;
-        let (low, high) = if cfg!(target_endian = "little") {
-            (first, second)
-        } else {
-            (second, first)
-        };
-        Ok(Self {
-            pathname: u64::from(high) << 32 | u64::from(low),
-            mask,
-            reserved,
-        })
-    }
-}
-
-/// `inotify_add_watch()`: returns the watch descriptor.
-const RINOTIFY_IOC_ADD_WATCH: u32 = _IOW::<[u8; WatchRequest::SIZE]>('I' as u32, 0x80);
-/// `inotify_rm_watch()`: the descriptor is the argument itself.
-const RINOTIFY_IOC_RM_WATCH: u32 = _IOW::<i32>('I' as u32, 0x81);
 
 /// The access-mode bits of the open flags: an instance is opened read-only, as an inotify
 /// file is.
@@ -114,9 +85,45 @@ impl Instance {
         self.group.data()
     }
 
-    /// `inotify_add_watch()`.
+    /// `inotify_add_watch()`: [`RINOTIFY_IOC_ADD_WATCH`].
     fn add_watch(&self, arg: usize) -> Result<isize> {
         let request = WatchRequest::read_from(arg)?;
+        Ok(self.add_watch_at(&request)? as isize)
+    }
+
+    /// [`RINOTIFY_IOC_ADD_WATCHES`]: each entry as [`Instance::add_watch`], its path relative
+    /// to its `dirfd`, its result written back; see [`WatchBatch`].
+    ///
+    /// Each entry takes `update` on its own, so a batch holds no lock for longer than one
+    /// `inotify_add_watch()` does, and other callers interleave with it.
+    fn add_watches(&self, arg: usize) -> Result<isize> {
+        let batch = WatchBatch::read_from(arg)?;
+        let mut done = 0;
+        for entry in batch.entries() {
+            if kernel::current!().signal_pending() {
+                break;
+            }
+            let Ok(request) = entry.read() else {
+                break;
+            };
+            let result = match self.add_watch_at(&request) {
+                Ok(wd) => wd,
+                Err(e) => e.to_errno(),
+            };
+            if entry.write_result(result).is_err() {
+                break;
+            }
+            done += 1;
+        }
+        match done {
+            0 if batch.count() != 0 && kernel::current!().signal_pending() => Err(EINTR),
+            0 if batch.count() != 0 => Err(EFAULT),
+            _ => Ok(done as isize),
+        }
+    }
+
+    /// `inotify_add_watch()` of the request's path, relative to its `dirfd`.
+    fn add_watch_at(&self, request: &WatchRequest) -> Result<i32> {
         let mask = request.mask;
         // The syscall's checks, in its order (the fd checks are the VFS's here).
         if mask & !ALL_INOTIFY_BITS != 0 || mask & ALL_INOTIFY_BITS == 0 {
@@ -130,6 +137,7 @@ impl Instance {
         }
         let pathname = usize::try_from(request.pathname).map_err(|_| EFAULT)?;
         let target = WatchTarget::lookup(
+            request.dirfd,
             UserPtr::from_addr(pathname),
             mask & IN_DONT_FOLLOW == 0,
             mask & IN_ONLYDIR != 0,
@@ -158,7 +166,7 @@ impl Instance {
             mark.update(events, flags, mask & IN_MASK_ADD == 0);
             let wd = mark.wd();
             if wd != -1 {
-                return Ok(wd as isize);
+                return Ok(wd);
             }
         }
 
@@ -176,7 +184,7 @@ impl Instance {
             listener.watches().remove_unattached(wd);
             return Err(e);
         }
-        Ok(wd as isize)
+        Ok(wd)
     }
 
     /// `inotify_rm_watch()`: the watch goes, and its `IN_IGNORED` is queued before this
@@ -313,6 +321,7 @@ impl FileOps for Instance {
     fn ioctl(this: Borrowed<'_, Self>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
         match cmd {
             RINOTIFY_IOC_ADD_WATCH => this.add_watch(arg),
+            RINOTIFY_IOC_ADD_WATCHES => this.add_watches(arg),
             // The descriptor travels in the argument; like the syscall's `int`, its low bits.
             RINOTIFY_IOC_RM_WATCH => this.rm_watch(arg as u32 as i32),
             bindings::FIONREAD => {

@@ -45,6 +45,7 @@ mod instance;
 mod limits;
 mod listener;
 mod queue;
+mod request;
 mod sys;
 mod watch;
 

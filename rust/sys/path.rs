@@ -34,10 +34,10 @@ pub(crate) struct WatchTarget {
 unsafe impl Send for WatchTarget {}
 
 impl WatchTarget {
-    /// Resolves the NUL-terminated path at user address `name` relative to the caller's
-    /// working directory, following a trailing symlink if `follow`, requiring a directory if
+    /// Resolves the NUL-terminated path at user address `name` relative to the directory
+    /// open as `dirfd` (`AT_FDCWD`: the working directory), as `openat()` does, following a trailing symlink if `follow`, requiring a directory if
     /// `only_dir`, and checks that the caller may read the inode: `inotify_find_inode()`.
-    pub(crate) fn lookup(name: UserPtr, follow: bool, only_dir: bool) -> Result<Self> {
+    pub(crate) fn lookup(dirfd: i32, name: UserPtr, follow: bool, only_dir: bool) -> Result<Self> {
         let mut flags = 0;
         if follow {
             flags |= RINOTIFY_LOOKUP_FOLLOW;
@@ -47,14 +47,10 @@ impl WatchTarget {
         }
         let mut path: bindings::path = pin_init::zeroed();
         // SAFETY: `name` is a user pointer, which `user_path_at()` copies from with fault
-        // handling; `path` is valid for writes.
+        // handling; `path` is valid for writes. Any `dirfd` is fine: the VFS looks it up in
+        // the caller's table and fails with `EBADF` or `ENOTDIR`.
         kernel::error::to_result(unsafe {
-            user_path_at(
-                bindings::AT_FDCWD,
-                name.as_const_ptr().cast(),
-                flags,
-                &mut path,
-            )
+            user_path_at(dirfd, name.as_const_ptr().cast(), flags, &mut path)
         })?;
         // INVARIANT: `user_path_at()` succeeded, so `path` holds a reference to a positive
         // dentry; `Drop` gives it back whatever happens next.

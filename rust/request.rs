@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The ioctls' arguments, laid out as `include/uapi/linux/rinotify.h` lays them out: the same
+//! bytes for 32- and 64-bit callers (pointers travel as `__u64`), so `compat_ioctl` needs no
+//! translation.
+
+use kernel::{
+    ioctl::_IOW,
+    prelude::*,
+    uaccess::{
+        UserPtr,
+        UserSlice, //
+    },
+};
+
+/// `inotify_add_watch()`: returns the watch descriptor.
+pub(crate) const RINOTIFY_IOC_ADD_WATCH: u32 = _IOW::<[u8; WatchRequest::SIZE]>('I' as u32, 0x80);
+/// `inotify_rm_watch()`: the descriptor is the argument itself.
+pub(crate) const RINOTIFY_IOC_RM_WATCH: u32 = _IOW::<i32>('I' as u32, 0x81);
+/// Many `inotify_add_watch()`s, each relative to a directory: returns how many were
+/// processed.
+pub(crate) const RINOTIFY_IOC_ADD_WATCHES: u32 = _IOW::<[u8; WatchBatch::SIZE]>('I' as u32, 0x82);
+
+/// `RINOTIFY_MAX_WATCHES_PER_CALL`: the most entries one [`RINOTIFY_IOC_ADD_WATCHES`] takes.
+/// A bound on how long one call runs without returning to user space, not on memory: the
+/// entries are read one at a time.
+pub(crate) const MAX_WATCHES_PER_CALL: u32 = 4096;
+
+/// `AT_FDCWD`: a path relative to the working directory.
+pub(crate) const AT_FDCWD: i32 = kernel::bindings::AT_FDCWD;
+
+/// Joins the two 32-bit halves of a `__u64` read as two words in memory order.
+fn join_u64(first: u32, second: u32) -> u64 {
+    let (low, high) = if cfg!(target_endian = "little") {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    u64::from(high) << 32 | u64::from(low)
+}
+
+/// The argument of [`RINOTIFY_IOC_ADD_WATCH`] (`struct rinotify_watch`), or one entry of
+/// [`RINOTIFY_IOC_ADD_WATCHES`] (`struct rinotify_watch_at`).
+pub(crate) struct WatchRequest {
+    /// User address of the NUL-terminated path.
+    pub(crate) pathname: u64,
+    /// The directory a relative path starts from; [`AT_FDCWD`] for the single ioctl.
+    pub(crate) dirfd: i32,
+    /// As `inotify_add_watch()`'s.
+    pub(crate) mask: u32,
+    /// Must be 0.
+    pub(crate) reserved: u32,
+}
+
+impl WatchRequest {
+    const SIZE: usize = 16;
+
+    /// Copies `struct rinotify_watch` in from user address `arg`.
+    pub(crate) fn read_from(arg: usize) -> Result<Self> {
+        // As four words, in one copy: the struct's layout, with `pathname` split in two.
+        let [first, second, mask, reserved] = UserSlice::new(UserPtr::from_addr(arg), Self::SIZE)
+            .reader()
+            .read::<[u32; 4]>()?;
+        Ok(Self {
+            pathname: join_u64(first, second),
+            dirfd: AT_FDCWD,
+            mask,
+            reserved,
+        })
+    }
+}
+
+/// The argument of [`RINOTIFY_IOC_ADD_WATCHES`] (`struct rinotify_watches`), checked.
+pub(crate) struct WatchBatch {
+    entries: u64,
+    count: u32,
+}
+
+impl WatchBatch {
+    const SIZE: usize = 16;
+
+    /// Copies `struct rinotify_watches` in from user address `arg`: `EINVAL` for flags other
+    /// than 0 or more than [`MAX_WATCHES_PER_CALL`] entries.
+    pub(crate) fn read_from(arg: usize) -> Result<Self> {
+        let [first, second, count, flags] = UserSlice::new(UserPtr::from_addr(arg), Self::SIZE)
+            .reader()
+            .read::<[u32; 4]>()?;
+        if flags != 0 || count > MAX_WATCHES_PER_CALL {
+            return Err(EINVAL);
+        }
+        Ok(Self {
+            entries: join_u64(first, second),
+            count,
+        })
+    }
+
+    /// How many entries the caller passed.
+    pub(crate) fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// The entries, in order. An address that does not fit this machine's pointers, or
+    /// that wraps, gives entries that fault when read, as a bad pointer does.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = BatchEntry> + '_ {
+        (0..u64::from(self.count)).map(move |i| BatchEntry {
+            addr: i
+                .checked_mul(BatchEntry::SIZE as u64)
+                .and_then(|offset| self.entries.checked_add(offset))
+                .and_then(|addr| usize::try_from(addr).ok()),
+        })
+    }
+}
+
+/// One `struct rinotify_watch_at` of a [`WatchBatch`], in user memory.
+pub(crate) struct BatchEntry {
+    /// Its user address; `None` if it cannot be one.
+    addr: Option<usize>,
+}
+
+impl BatchEntry {
+    const SIZE: usize = 24;
+    /// Where `result` is in the struct.
+    const RESULT_OFFSET: usize = 16;
+
+    /// Copies the request in, and makes sure its result can be written: the entry's
+    /// current result is written back unchanged, so that a watch is never added for an
+    /// entry whose caller cannot be told its descriptor (only a concurrent change of the
+    /// caller's mappings can fail the real write after this one).
+    pub(crate) fn read(&self) -> Result<WatchRequest> {
+        let addr = self.addr.ok_or(EFAULT)?;
+        let [first, second, dirfd, mask, result, reserved] =
+            UserSlice::new(UserPtr::from_addr(addr), Self::SIZE)
+                .reader()
+                .read::<[u32; 6]>()?;
+        self.write_result(result as i32)?;
+        Ok(WatchRequest {
+            pathname: join_u64(first, second),
+            dirfd: dirfd as i32,
+            mask,
+            reserved,
+        })
+    }
+
+    /// Writes the entry's result: a watch descriptor or a negative errno.
+    pub(crate) fn write_result(&self, result: i32) -> Result {
+        let addr = self
+            .addr
+            .and_then(|addr| addr.checked_add(Self::RESULT_OFFSET))
+            .ok_or(EFAULT)?;
+        UserSlice::new(UserPtr::from_addr(addr), size_of::<i32>())
+            .writer()
+            .write(&result)
+    }
+}
