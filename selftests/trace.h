@@ -74,6 +74,11 @@ const char *t_mask(uint32_t mask);
 
 int t_init(int flags);
 int t_add(int fd, const char *path, uint32_t mask);
+/*
+ * RINOTIFY_IOC_ADD_WATCHES, or its native oracle (native_add_watches()): the call and every
+ * processed entry's result are logged.
+ */
+int t_add_watches(int fd, struct rinotify_watch_at *entries, unsigned int count);
 int t_rm(int fd, int wd);
 /* Closes an instance (logged). */
 int t_close(int fd);

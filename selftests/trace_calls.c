@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "file.h"
 #include "proc.h"
 #include "sysctl.h"
@@ -113,6 +114,26 @@ int t_add(int fd, const char *path, uint32_t mask)
 		t_name(path, mask & IN_DONT_FOLLOW);
 	errno = err;
 	return wd;
+}
+
+int t_add_watches(int fd, struct rinotify_watch_at *entries, unsigned int count)
+{
+	int done = be->add_watches(fd, entries, count);
+	int err = errno, i;
+
+	t_log("add_watches(%s, %u entries) = %s", t_fd(fd), count, t_ret(done, err));
+	for (i = 0; i < done; i++) {
+		struct rinotify_watch_at *e = &entries[i];
+		const char *path = (const char *)(uintptr_t)e->pathname;
+
+		t_log("  [%d] %s, %s, 0x%x: %s", i,
+		      e->dirfd == AT_FDCWD ? "AT_FDCWD" : e->dirfd < 0 ? "bad fd" : "dirfd",
+		      path_str(path), e->mask, t_ret(e->result < 0 ? -1 : e->result, -e->result));
+		if (e->result >= 0 && (e->dirfd == AT_FDCWD || (path && path[0] == '/')))
+			t_name(path, e->mask & IN_DONT_FOLLOW);
+	}
+	errno = err;
+	return done;
 }
 
 int t_rm(int fd, int wd)

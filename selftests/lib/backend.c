@@ -3,8 +3,7 @@
  * The two backends (see backend.h): no checks of their own beyond those of
  * rinotify_user.c, so that each call is what a program of either ABI makes.
  */
-#include <sys/inotify.h>
-
+#include "batch.h"
 #include "backend.h"
 #include "sysctl.h"
 
@@ -14,6 +13,7 @@ const struct backend backend_native = {
 	.init1 = inotify_init1,
 	.add_watch = inotify_add_watch,
 	.rm_watch = inotify_rm_watch,
+	.add_watches = native_add_watches,
 };
 
 const struct backend backend_rinotify = {
@@ -22,4 +22,5 @@ const struct backend backend_rinotify = {
 	.init1 = rinotify_init1,
 	.add_watch = rinotify_add_watch,
 	.rm_watch = rinotify_rm_watch,
+	.add_watches = rinotify_add_watches,
 };

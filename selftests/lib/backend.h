@@ -18,11 +18,13 @@ struct backend {
 	int (*init1)(int flags);
 	int (*add_watch)(int fd, const char *path, uint32_t mask);
 	int (*rm_watch)(int fd, int wd);
+	/* RINOTIFY_IOC_ADD_WATCHES; native_add_watches() (batch.h) on native inotify. */
+	int (*add_watches)(int fd, struct rinotify_watch_at *entries, unsigned int count);
 };
 
 /* The C library's inotify_init1(), inotify_add_watch() and inotify_rm_watch(). */
 extern const struct backend backend_native;
-/* rinotify_init1(), rinotify_add_watch() and rinotify_rm_watch(). */
+/* rinotify_init1(), rinotify_add_watch(), rinotify_rm_watch(), rinotify_add_watches(). */
 extern const struct backend backend_rinotify;
 
 #endif /* RINOTIFY_LIB_BACKEND_H */

@@ -36,3 +36,14 @@ int rinotify_rm_watch(int fd, int wd)
 	/* The wd by value; as a long, so that no upper bits are left undefined. */
 	return ioctl(fd, RINOTIFY_IOC_RM_WATCH, (long)wd);
 }
+
+int rinotify_add_watches(int fd, struct rinotify_watch_at *entries, unsigned int count)
+{
+	struct rinotify_watches batch = {
+		.entries = (uintptr_t)entries,
+		.count = count,
+		.flags = 0,
+	};
+
+	return ioctl(fd, RINOTIFY_IOC_ADD_WATCHES, &batch);
+}

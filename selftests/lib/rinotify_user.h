@@ -27,4 +27,13 @@ int rinotify_add_watch(int fd, const char *path, uint32_t mask);
 /* inotify_rm_watch() through RINOTIFY_IOC_RM_WATCH: 0, or -1 with errno. */
 int rinotify_rm_watch(int fd, int wd);
 
+/* <linux/rinotify.h>; batch.h includes it beside <sys/inotify.h>. */
+struct rinotify_watch_at;
+
+/*
+ * RINOTIFY_IOC_ADD_WATCHES: adds count watches, writing each entry's result; returns how
+ * many entries were processed, or -1 with errno.
+ */
+int rinotify_add_watches(int fd, struct rinotify_watch_at *entries, unsigned int count);
+
 #endif /* RINOTIFY_LIB_RINOTIFY_USER_H */
