@@ -116,7 +116,8 @@ impl Instance {
             done += 1;
         }
         match done {
-            0 if batch.count() != 0 && kernel::current!().signal_pending() => Err(EINTR),
+            // Nothing done yet: the call restarts where the handler allows it, as a read.
+            0 if batch.count() != 0 && kernel::current!().signal_pending() => Err(ERESTARTSYS),
             0 if batch.count() != 0 => Err(EFAULT),
             _ => Ok(done as isize),
         }
