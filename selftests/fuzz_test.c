@@ -4,9 +4,11 @@
  * (its own PRNG) and bounded in time. Two tests:
  *
  * - fuzz.differential: single-threaded rounds of random steps (instances opened, dup'ed and
- *   closed; add_watch with random paths, bad and unterminated pathnames, paths longer than
- *   PATH_MAX, masks with undefined bits; rm_watch of random, dead and reused wds; reads of
- *   every size around the queued records' boundaries, into bad buffers; FIONREAD,
+ *   closed; add_watch, alone and in batches (RINOTIFY_IOC_ADD_WATCHES against one
+ *   inotify_add_watch() per entry), with random paths, bad and unterminated pathnames,
+ *   paths longer than PATH_MAX, masks with undefined bits; rm_watch of random, dead and
+ *   reused wds; reads of every size around the queued records' boundaries, into bad
+ *   buffers; FIONREAD,
  *   SETNEXTWD, random ioctls, fcntl O_NONBLOCK/O_ASYNC flips, poll; file system operations
  *   that queue events, with names up to NAME_MAX; small queue and watch limits). Each round
  *   runs once on native inotify and once on rinotify, each in a fresh directory, and every
@@ -455,6 +457,9 @@ static unsigned long pick_ioctl_arg(struct rng *r, struct traps *t)
 	}
 }
 
+/* The most entries of one add_watches step. */
+#define BATCH_MAX 8
+
 /* The step's result: ret (and errno when it is negative), and a hash of any data. */
 #define RESULT(expr) do {						\
 	errno = 0;							\
@@ -499,7 +504,33 @@ static void run_round(const struct backend *b, uint64_t seed, struct round_log *
 			log->n = k + 1;
 			continue;
 		}
-		if (op < 25) {
+		if (op < 5) {
+			/* Mostly real paths, sometimes hostile pointers: as add_watch's. */
+			static char names[BATCH_MAX][PATH_MAX];
+			struct rinotify_watch_at e[BATCH_MAX];
+			unsigned int n = below(&r, BATCH_MAX + 1), j;
+			int dirfd = chance(&r, 50) ? AT_FDCWD
+						   : open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			for (j = 0; j < n; j++)
+				e[j] = (struct rinotify_watch_at){
+					.pathname = (uintptr_t)pick_path(&r, t, names[j],
+									 sizeof(names[j])),
+					.dirfd = dirfd,
+					.mask = pick_mask(&r),
+					.reserved = chance(&r, 5),
+				};
+			snprintf(st->desc, sizeof(st->desc), "add_watches(slot %d, %u entries, %s)",
+				 i, n, dirfd == AT_FDCWD ? "AT_FDCWD" : "dirfd");
+			RESULT(b->add_watches(fd, e, n));
+			for (j = 0; j < n && (long)j < st->ret; j++) {
+				st->hash = st->hash * 131 + (uint32_t)e[j].result;
+				if (e[j].result > 0 && nwds < 64)
+					wds[nwds++] = e[j].result;
+			}
+			if (dirfd >= 0)
+				close(dirfd);
+		} else if (op < 25) {
 			path = pick_path(&r, t, scratch, sizeof(scratch));
 			mask = pick_mask(&r);
 			snprintf(st->desc, sizeof(st->desc), "add_watch(slot %d, %.40s, %#x)", i,

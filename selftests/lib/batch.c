@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -12,7 +13,8 @@
 
 int native_add_watches(int fd, struct rinotify_watch_at *entries, unsigned int count)
 {
-	int cwd = -1;
+	/* By name, not by an open descriptor: an open would be an event in a watched cwd. */
+	char cwd[PATH_MAX];
 	unsigned int i;
 
 	if (count > RINOTIFY_MAX_WATCHES_PER_CALL) {
@@ -22,30 +24,30 @@ int native_add_watches(int fd, struct rinotify_watch_at *entries, unsigned int c
 	for (i = 0; i < count; i++) {
 		struct rinotify_watch_at *e = &entries[i];
 		const char *path = (const char *)(uintptr_t)e->pathname;
-		/* openat() ignores dirfd for an absolute path (and so for none at all). */
-		int relative = e->dirfd != AT_FDCWD && path && path[0] != '/';
-		int wd;
+		int moved = 0, wd;
 
 		if (e->reserved) {
 			e->result = -EINVAL;
 			continue;
 		}
-		if (relative) {
-			if (cwd < 0)
-				cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (cwd < 0)
+		/*
+		 * From the entry's directory; the path is read only where that fails, so that a
+		 * hostile pointer beside a good dirfd reaches inotify_add_watch() untouched.
+		 */
+		if (e->dirfd != AT_FDCWD) {
+			if (!getcwd(cwd, sizeof(cwd)))
 				abort();
-			if (fchdir(e->dirfd)) {
+			moved = !fchdir(e->dirfd);
+			/* openat() ignores dirfd for an absolute path (and so for none at all). */
+			if (!moved && path && path[0] != '/') {
 				e->result = -errno;
 				continue;
 			}
 		}
 		wd = inotify_add_watch(fd, path, e->mask);
 		e->result = wd < 0 ? -errno : wd;
-		if (relative && fchdir(cwd))
+		if (moved && chdir(cwd))
 			abort();
 	}
-	if (cwd >= 0)
-		close(cwd);
 	return count;
 }

@@ -20,7 +20,7 @@
 
 /*
  * RINOTIFY_IOC_ADD_WATCHES as a program on native inotify does it: one inotify_add_watch()
- * per entry, from the entry's directory (fchdir(), back after), the result in the entry.
+ * per entry, from the entry's directory (fchdir(), then back by name), its result in the entry.
  * The oracle of the batch scenarios. Returns count, or -1 with errno (EINVAL) as the
  * ioctl for more than RINOTIFY_MAX_WATCHES_PER_CALL entries.
  */
