@@ -341,6 +341,62 @@ static void w3_entry(const struct backend *s, double *v)
 	v[2] = (double)(t3 - t2) / ENTRY_CALLS;
 }
 
+/* ---- workload 9: 10 000 watches added in batches --------------------------------------- */
+
+/*
+ * What a crawler that has just read MANY_DIR does to watch its subdirectories: on native
+ * inotify, one inotify_add_watch() per directory, by its path (as workload 3, as
+ * inotifywait -r does); on rinotify, RINOTIFY_IOC_ADD_WATCHES with the names relative to
+ * the directory it read, RINOTIFY_MAX_WATCHES_PER_CALL at a time. The entries are filled
+ * in before the clock starts, as the paths are. ns per watch.
+ */
+static void w9(const struct backend *s, double *v)
+{
+	static struct rinotify_watch_at e[MANY];
+	static int wds[MANY];
+	int fd = new_instance(s, O_NONBLOCK), dirfd = open_dir(MANY_DIR);
+	const uint32_t mask = IN_CREATE | IN_DELETE | IN_MOVE;
+	struct tally t = { 0 };
+	int64_t t0, t1;
+
+	for (int i = 0; i < MANY; i++)
+		e[i] = (struct rinotify_watch_at){
+			.pathname = (uintptr_t)(many_paths[i] + strlen(MANY_DIR "/")),
+			.dirfd = dirfd,
+			.mask = mask,
+		};
+	t0 = now_ns();
+	if (s == &backend_native) {
+		add_many(s, fd, wds);
+	} else {
+		for (int i = 0, done; i < MANY; i += done) {
+			int n = MANY - i < RINOTIFY_MAX_WATCHES_PER_CALL ?
+				MANY - i : RINOTIFY_MAX_WATCHES_PER_CALL;
+
+			done = rinotify_add_watches(fd, e + i, n);
+			if (done <= 0)
+				fail("%s: add_watches of %d at %d", s->name, n, i);
+		}
+	}
+	t1 = now_ns();
+	for (int i = 0; i < MANY && s != &backend_native; i++) {
+		if (e[i].result < 0)
+			fail("%s: add_watches: %s: %s", s->name, many_paths[i],
+			     strerror(-e[i].result));
+		wds[i] = e[i].result;
+	}
+	for (int i = 0; i < MANY; i++)
+		if (s->rm_watch(fd, wds[i]))
+			fail("%s: rm_watch", s->name);
+	drain(fd, &t);
+	if (t.events != MANY || t.overflows)
+		fail("%s: %ld IN_IGNORED for %d watches", s->name, t.events, MANY);
+	close(dirfd);
+	close(fd);
+	settle();
+	v[0] = (double)(t1 - t0) / MANY;
+}
+
 /* ---- workload 4: wake-up latency ------------------------------------------------------ */
 
 #define LAT_DIR "/tmp/w4"
@@ -962,6 +1018,8 @@ static struct workload workloads[] = {
 	{ 8, &backend_native, &backend_rinotify, w8, 2, {
 		{ "8 wait 16K", "longest write as 16384 queued drain", "ns" },
 		{ "8 wait 1M", "longest write as 1048576 queued drain", "ns" } }, 1 },
+	{ 9, &backend_native, &backend_rinotify, w9, 1, {
+		{ "9 batch add", "add 10000 watches: 1 call each, or batched", "ns/watch" } } },
 };
 
 static double stat_of(const double *v, int n, int which)
