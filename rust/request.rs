@@ -4,6 +4,7 @@
 //! bytes for 32- and 64-bit callers (pointers travel as `__u64`), so `compat_ioctl` needs no
 //! translation.
 
+use crate::sys::path::AT_FDCWD;
 use kernel::{
     ioctl::_IOW,
     prelude::*,
@@ -26,8 +27,13 @@ pub(crate) const RINOTIFY_IOC_ADD_WATCHES: u32 = _IOW::<[u8; WatchBatch::SIZE]>(
 /// entries are read one at a time.
 pub(crate) const MAX_WATCHES_PER_CALL: u32 = 4096;
 
-/// `AT_FDCWD`: a path relative to the working directory.
-pub(crate) const AT_FDCWD: i32 = kernel::bindings::AT_FDCWD;
+/// Copies `N` 32-bit words in from user address `addr`, in one copy: the structs are words,
+/// with each `__u64` split in two (see [`join_u64`]).
+fn read_words<const N: usize>(addr: usize) -> Result<[u32; N]> {
+    UserSlice::new(UserPtr::from_addr(addr), N * size_of::<u32>())
+        .reader()
+        .read::<[u32; N]>()
+}
 
 /// Joins the two 32-bit halves of a `__u64` read as two words in memory order.
 fn join_u64(first: u32, second: u32) -> u64 {
@@ -57,10 +63,7 @@ impl WatchRequest {
 
     /// Copies `struct rinotify_watch` in from user address `arg`.
     pub(crate) fn read_from(arg: usize) -> Result<Self> {
-        // As four words, in one copy: the struct's layout, with `pathname` split in two.
-        let [first, second, mask, reserved] = UserSlice::new(UserPtr::from_addr(arg), Self::SIZE)
-            .reader()
-            .read::<[u32; 4]>()?;
+        let [first, second, mask, reserved] = read_words::<4>(arg)?;
         Ok(Self {
             pathname: join_u64(first, second),
             dirfd: AT_FDCWD,
@@ -82,9 +85,7 @@ impl WatchBatch {
     /// Copies `struct rinotify_watches` in from user address `arg`: `EINVAL` for flags other
     /// than 0 or more than [`MAX_WATCHES_PER_CALL`] entries.
     pub(crate) fn read_from(arg: usize) -> Result<Self> {
-        let [first, second, count, flags] = UserSlice::new(UserPtr::from_addr(arg), Self::SIZE)
-            .reader()
-            .read::<[u32; 4]>()?;
+        let [first, second, count, flags] = read_words::<4>(arg)?;
         if flags != 0 || count > MAX_WATCHES_PER_CALL {
             return Err(EINVAL);
         }
@@ -128,10 +129,7 @@ impl BatchEntry {
     /// caller's mappings can fail the real write after this one).
     pub(crate) fn read(&self) -> Result<WatchRequest> {
         let addr = self.addr.ok_or(EFAULT)?;
-        let [first, second, dirfd, mask, result, reserved] =
-            UserSlice::new(UserPtr::from_addr(addr), Self::SIZE)
-                .reader()
-                .read::<[u32; 6]>()?;
+        let [first, second, dirfd, mask, result, reserved] = read_words::<6>(addr)?;
         self.write_result(result as i32)?;
         Ok(WatchRequest {
             pathname: join_u64(first, second),

@@ -16,6 +16,9 @@ use kernel::{
     uaccess::UserPtr, //
 };
 
+/// `AT_FDCWD`: as a lookup's directory, the caller's working directory.
+pub(crate) const AT_FDCWD: i32 = bindings::AT_FDCWD;
+
 /// `S_IFMT` and `S_IFDIR` of `include/uapi/linux/stat.h`.
 const S_IFMT: u16 = 0o170000;
 const S_IFDIR: u16 = 0o040000;
@@ -35,8 +38,9 @@ unsafe impl Send for WatchTarget {}
 
 impl WatchTarget {
     /// Resolves the NUL-terminated path at user address `name` relative to the directory
-    /// open as `dirfd` (`AT_FDCWD`: the working directory), as `openat()` does, following a trailing symlink if `follow`, requiring a directory if
-    /// `only_dir`, and checks that the caller may read the inode: `inotify_find_inode()`.
+    /// open as `dirfd` ([`AT_FDCWD`]: the working directory), as `openat()` does, following a
+    /// trailing symlink if `follow`, requiring a directory if `only_dir`, and checks that the
+    /// caller may read the inode: `inotify_find_inode()`.
     pub(crate) fn lookup(dirfd: i32, name: UserPtr, follow: bool, only_dir: bool) -> Result<Self> {
         let mut flags = 0;
         if follow {
