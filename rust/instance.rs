@@ -99,26 +99,34 @@ impl Instance {
     fn add_watches(&self, arg: usize) -> Result<isize> {
         let batch = WatchBatch::read_from(arg)?;
         let mut done = 0;
+        // Why the batch stopped short, if it did: the call's error if it processed nothing.
+        let mut stop = None;
         for entry in batch.entries() {
             if kernel::current!().signal_pending() {
+                // Returned only if nothing was done: the call then restarts where the
+                // handler allows, as a read does.
+                stop = Some(ERESTARTSYS);
                 break;
             }
-            let Ok(request) = entry.read() else {
-                break;
+            let request = match entry.read() {
+                Ok(request) => request,
+                Err(e) => {
+                    stop = Some(e);
+                    break;
+                }
             };
             let result = match self.add_watch_at(&request) {
                 Ok(wd) => wd,
                 Err(e) => e.to_errno(),
             };
-            if entry.write_result(result).is_err() {
+            if let Err(e) = entry.write_result(result) {
+                stop = Some(e);
                 break;
             }
             done += 1;
         }
-        match done {
-            // Nothing done yet: the call restarts where the handler allows it, as a read.
-            0 if batch.count() != 0 && kernel::current!().signal_pending() => Err(ERESTARTSYS),
-            0 if batch.count() != 0 => Err(EFAULT),
+        match stop {
+            Some(e) if done == 0 => Err(e),
             _ => Ok(done as isize),
         }
     }

@@ -95,11 +95,6 @@ impl WatchBatch {
         })
     }
 
-    /// How many entries the caller passed.
-    pub(crate) fn count(&self) -> u32 {
-        self.count
-    }
-
     /// The entries, in order. An address that does not fit this machine's pointers, or
     /// that wraps, gives entries that fault when read, as a bad pointer does.
     pub(crate) fn entries(&self) -> impl Iterator<Item = BatchEntry> + '_ {
