@@ -21,6 +21,8 @@ int native_add_watches(int fd, struct rinotify_watch_at *entries, unsigned int c
 		errno = EINVAL;
 		return -1;
 	}
+	if (!getcwd(cwd, sizeof(cwd)))
+		abort();
 	for (i = 0; i < count; i++) {
 		struct rinotify_watch_at *e = &entries[i];
 		const char *path = (const char *)(uintptr_t)e->pathname;
@@ -35,8 +37,6 @@ int native_add_watches(int fd, struct rinotify_watch_at *entries, unsigned int c
 		 * hostile pointer beside a good dirfd reaches inotify_add_watch() untouched.
 		 */
 		if (e->dirfd != AT_FDCWD) {
-			if (!getcwd(cwd, sizeof(cwd)))
-				abort();
 			moved = !fchdir(e->dirfd);
 			/* openat() ignores dirfd for an absolute path (and so for none at all). */
 			if (!moved && path && path[0] != '/') {
