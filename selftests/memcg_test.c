@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "file.h"
 #include "scenario.h"
@@ -75,12 +76,20 @@ static long cg_slab(const char *name)
 }
 
 /*
- * The counters of a and b after what the test did: memcg flushes its per-CPU statistics at
- * least every two seconds, so the test waits that long before reading.
+ * The counters of a and b after what the test did. memcg folds its per-CPU statistics into
+ * what memory.stat shows every two seconds (sooner only past a threshold that a thousand
+ * watches do not reach), from a deferrable timer: one that does not wake an idle CPU. On a
+ * tickless kernel (Debian's) a test asleep for three seconds can so read counters that were
+ * never flushed; napping in short steps keeps waking the CPU, and the flush runs within the
+ * three seconds.
  */
 static void cg_settle(const char *a, long *va, const char *b, long *vb)
 {
-	sleep(3);
+	const struct timespec nap = { .tv_nsec = 20 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 150; i++)
+		nanosleep(&nap, NULL);
 	*va = cg_slab(a);
 	*vb = cg_slab(b);
 }
