@@ -2,21 +2,24 @@
 
 //! One queued inotify event and its `struct inotify_event` wire format.
 
-use crate::sys::{
-    abi::{
-        IN_ALL_EVENTS,
-        IN_IGNORED,
-        IN_ISDIR,
-        IN_Q_OVERFLOW,
-        IN_UNMOUNT, //
+use crate::{
+    sys::{
+        abi::{
+            IN_ALL_EVENTS,
+            IN_IGNORED,
+            IN_ISDIR,
+            IN_Q_OVERFLOW,
+            IN_UNMOUNT, //
+        },
+        kmem::{
+            Gfp,
+            KmemCache,
+            TailBox,
+            TailHeader,
+            TailNode, //
+        },
     },
-    kmem::{
-        Gfp,
-        KmemCache,
-        TailBox,
-        TailHeader,
-        TailNode, //
-    },
+    tree::TREE_RECORDS,
 };
 use kernel::{
     alloc::AllocError,
@@ -33,8 +36,10 @@ const NAME_ALIGN: usize = 16;
 /// `NAME_MAX`: no name longer than this fits in the record buffer of [`write_record`], which
 /// writes longer names (a file system may hand out any length) in pieces.
 const NAME_MAX: usize = 255;
-/// The bits of an event mask user space sees (`inotify_mask_to_arg()`).
-const USER_MASK: u32 = IN_ALL_EVENTS | IN_ISDIR | IN_UNMOUNT | IN_IGNORED | IN_Q_OVERFLOW;
+/// The bits of an event mask user space sees (`inotify_mask_to_arg()`), and the records of
+/// tree watches, which the module queues itself.
+const USER_MASK: u32 =
+    IN_ALL_EVENTS | IN_ISDIR | IN_UNMOUNT | IN_IGNORED | IN_Q_OVERFLOW | TREE_RECORDS;
 
 /// The slab cache of events without a name, `rinotify_event_cache`: 24-byte objects, where
 /// inotify `kmalloc()`s 29 bytes (so 32) for such an event.

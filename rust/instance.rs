@@ -18,8 +18,10 @@ use crate::{
     listener::Listener,
     queue::Record,
     request::{
+        TreeRequest,
         WatchBatch,
         WatchRequest,
+        RINOTIFY_IOC_ADD_TREE,
         RINOTIFY_IOC_ADD_WATCH,
         RINOTIFY_IOC_ADD_WATCHES,
         RINOTIFY_IOC_RM_WATCH, //
@@ -39,13 +41,12 @@ use crate::{
         path::WatchTarget,
         seq_file::SeqFileExt,
     },
-    watch::WdCursor,
+    tree,
 };
 use core::ops::ControlFlow;
 use kernel::{
     bindings,
     fs::File,
-    new_mutex,
     prelude::*,
     seq_file::{
         seq_print,
@@ -54,8 +55,7 @@ use kernel::{
     sync::{
         atomic::Relaxed,
         poll::PollTable,
-        Arc,
-        Mutex, //
+        Arc, //
     },
     uaccess::{
         UserPtr,
@@ -69,14 +69,8 @@ use kernel::{
 const O_ACCMODE: u32 = bindings::O_ACCMODE;
 
 /// An inotify instance: one open file of `/dev/rinotify`.
-#[pin_data]
 pub(crate) struct Instance {
     group: Group<Listener>,
-    /// Serialises adding and updating watches, as inotify's group mutex does: one inode
-    /// gets one watch and one descriptor even if two threads add it at once. It holds where
-    /// the next descriptor is looked for: only `add_watch` takes descriptors.
-    #[pin]
-    update: Mutex<WdCursor>,
 }
 
 impl Instance {
@@ -164,36 +158,41 @@ impl Instance {
             flags |= MARK_FLAG_IN_ONESHOT;
         }
 
-        let mut cursor = self.update.lock();
         let listener = self.listener();
+        let mut cursor = listener.update().lock();
         // A mark whose watch died meanwhile (its descriptor is -1) does not count: as under
         // inotify's group mutex, the caller then gets a new watch.
         if let Some(mark) = self.group.find_mark(&target).filter(|m| m.wd() != -1) {
             if mask & IN_MASK_CREATE != 0 {
                 return Err(EEXIST);
             }
-            mark.update(events, flags, mask & IN_MASK_ADD == 0);
+            let add = mask & IN_MASK_ADD != 0;
+            // A directory of a tree keeps following it.
+            mark.update(tree::updated_mask(mark.state(), events, add), flags, !add);
             let wd = mark.wd();
             if wd != -1 {
                 return Ok(wd);
             }
         }
 
-        // As `inotify_new_watch()`: the mark, then its descriptor, then the user's count, and
-        // the mark attached last, so that every event it reports names a descriptor returned
-        // here.
+        // As `inotify_new_watch()`: the mark, then its descriptor and the user's count.
         let mark = self.group.new_mark(events, flags)?;
-        let wd = listener.watches().insert(&mut cursor, &mark)?;
-        if let Err(e) = listener.user().charge_watch() {
-            listener.watches().remove_unattached(wd);
-            return Err(e);
+        listener.new_watch(&mut cursor, mark, |_| false, |mark| mark.attach(&target))
+    }
+
+    /// [`RINOTIFY_IOC_ADD_TREE`]: see `tree.rs`.
+    fn add_tree(&self, arg: usize) -> Result<isize> {
+        let request = TreeRequest::read_from(arg)?;
+        Ok(tree::add_tree(&self.group, &request)? as isize)
+    }
+
+    /// Removes the watches below a tree's directory that lost its watch, if one did: work
+    /// for the watcher's calls, not for the tasks that changed the tree.
+    fn prune_trees(&self) {
+        let listener = self.listener();
+        if listener.take_prune() {
+            tree::prune(listener);
         }
-        if let Err(e) = mark.attach(&target) {
-            listener.user().release_watch();
-            listener.watches().remove_unattached(wd);
-            return Err(e);
-        }
-        Ok(wd)
     }
 
     /// `inotify_rm_watch()`: the watch goes, and its `IN_IGNORED` is queued before this
@@ -206,6 +205,35 @@ impl Instance {
         let mark = self.listener().watches().get(wd).ok_or(EINVAL)?;
         mark.detach();
         Ok(0)
+    }
+
+    /// The ioctls, by command.
+    fn dispatch(&self, cmd: u32, arg: usize) -> Result<isize> {
+        match cmd {
+            RINOTIFY_IOC_ADD_WATCH => self.add_watch(arg),
+            RINOTIFY_IOC_ADD_WATCHES => self.add_watches(arg),
+            RINOTIFY_IOC_ADD_TREE => self.add_tree(arg),
+            // The descriptor travels in the argument; like the syscall's `int`, its low bits.
+            RINOTIFY_IOC_RM_WATCH => self.rm_watch(arg as u32 as i32),
+            bindings::FIONREAD => {
+                let bytes = self.listener().queued_bytes();
+                let bytes = i32::try_from(bytes).unwrap_or(i32::MAX);
+                UserSlice::new(UserPtr::from_addr(arg), size_of::<i32>())
+                    .writer()
+                    .write(&bytes)?;
+                Ok(0)
+            }
+            #[cfg(CONFIG_CHECKPOINT_RESTORE)]
+            INOTIFY_IOC_SETNEXTWD => {
+                let wd = i32::try_from(arg)
+                    .ok()
+                    .filter(|&wd| wd >= 1)
+                    .ok_or(EINVAL)?;
+                self.listener().update().lock().set(wd);
+                Ok(0)
+            }
+            _ => Err(ENOTTY),
+        }
     }
 
     /// Copies records to `out` as `inotify_read()` does: only whole records, `EINVAL` if the
@@ -288,13 +316,7 @@ impl FileOps for Instance {
             }
         };
         let group = Group::new(listener)?;
-        Arc::pin_init(
-            try_pin_init!(Instance {
-                group,
-                update <- new_mutex!(WdCursor::new(), "Instance::update"),
-            }? Error),
-            GFP_KERNEL,
-        )
+        Ok(Arc::new(Instance { group }, GFP_KERNEL)?)
     }
 
     fn release(this: Arc<Instance>, _file: &File) {
@@ -314,6 +336,7 @@ impl FileOps for Instance {
 
     fn read(this: Borrowed<'_, Self>, file: &File, out: UserSliceWriter) -> Result<usize> {
         let nonblock = file.flags() & kernel::fs::file::flags::O_NONBLOCK != 0;
+        this.prune_trees();
         this.read(nonblock, out)
     }
 
@@ -328,30 +351,9 @@ impl FileOps for Instance {
     }
 
     fn ioctl(this: Borrowed<'_, Self>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
-        match cmd {
-            RINOTIFY_IOC_ADD_WATCH => this.add_watch(arg),
-            RINOTIFY_IOC_ADD_WATCHES => this.add_watches(arg),
-            // The descriptor travels in the argument; like the syscall's `int`, its low bits.
-            RINOTIFY_IOC_RM_WATCH => this.rm_watch(arg as u32 as i32),
-            bindings::FIONREAD => {
-                let bytes = this.listener().queued_bytes();
-                let bytes = i32::try_from(bytes).unwrap_or(i32::MAX);
-                UserSlice::new(UserPtr::from_addr(arg), size_of::<i32>())
-                    .writer()
-                    .write(&bytes)?;
-                Ok(0)
-            }
-            #[cfg(CONFIG_CHECKPOINT_RESTORE)]
-            INOTIFY_IOC_SETNEXTWD => {
-                let wd = i32::try_from(arg)
-                    .ok()
-                    .filter(|&wd| wd >= 1)
-                    .ok_or(EINVAL)?;
-                this.update.lock().set(wd);
-                Ok(0)
-            }
-            _ => Err(ENOTTY),
-        }
+        let result = this.dispatch(cmd, arg);
+        this.prune_trees();
+        result
     }
 
     fn fasync(this: Borrowed<'_, Self>, fd: i32, file: &File, on: bool) -> Result {
@@ -362,7 +364,7 @@ impl FileOps for Instance {
         // As `inotify_fdinfo()`: fsnotify's list of the group's marks, newest first, with the
         // inode of each read through its mark.
         this.group.for_each_mark(|mark, inode| {
-            let mut mask = mark.mask() & IN_ALL_EVENTS;
+            let mut mask = tree::shown_mask(mark.state(), mark.mask());
             if mark.flags() & MARK_FLAG_EXCL_UNLINK != 0 {
                 mask |= IN_EXCL_UNLINK;
             }

@@ -22,17 +22,24 @@ use crate::{
         abi::*,
         fasync::FasyncQueue,
         fsnotify::{
+            EventEntry,
             GroupOps,
             MarkRef,
+            NewMark,
+            WatchMark,
             MARK_FLAG_IN_ONESHOT, //
         },
         memcg::MemCgroup,
     },
-    watch::Watches,
+    tree,
+    watch::{
+        Watches,
+        WdCursor, //
+    },
 };
 use kernel::{
     fs::File,
-    new_spinlock,
+    new_mutex, new_spinlock,
     prelude::*,
     sync::{
         atomic::{
@@ -44,6 +51,7 @@ use kernel::{
             PollTable, //
         },
         Arc,
+        Mutex,
         SpinLock, //
     },
 };
@@ -64,6 +72,15 @@ pub(crate) struct Listener {
     /// The watches by descriptor.
     #[pin]
     watches: Watches,
+    /// Serialises adding and updating watches, as inotify's group mutex does: one inode
+    /// gets one watch and one descriptor even if two threads add it at once, or a tree
+    /// watch adds it in the task that created it. It holds where the next descriptor is
+    /// looked for: only new watches take descriptors.
+    #[pin]
+    update: Mutex<WdCursor>,
+    /// Set when a directory of a tree loses its watch: the watches below it are to go too,
+    /// in the watcher's context (see `tree::prune`).
+    prune_pending: Atomic<bool>,
     /// The memory cgroup of the task that created the instance, which pays for its events
     /// whoever causes them, as in inotify.
     memcg: MemCgroup,
@@ -89,6 +106,8 @@ impl Listener {
             wait: PollCondVarBox::new(c"Listener::wait", kernel::static_lock_class!())?,
             fasync: FasyncQueue::new(),
             watches <- Watches::new(),
+            update <- new_mutex!(WdCursor::new(), "Listener::update"),
+            prune_pending: Atomic::new(false),
             memcg: MemCgroup::of_current_task(),
             user,
             accounts,
@@ -100,9 +119,56 @@ impl Listener {
         &self.watches
     }
 
-    /// The user charged for the instance and its watches.
-    pub(crate) fn user(&self) -> &UserCounts {
-        &self.user
+    /// The lock of watch updates, and the descriptor cursor it keeps.
+    pub(crate) fn update(&self) -> &Mutex<WdCursor> {
+        &self.update
+    }
+
+    /// The memory cgroup that pays for the instance's events.
+    pub(crate) fn memcg(&self) -> &MemCgroup {
+        &self.memcg
+    }
+
+    /// Takes the pending prune of a tree, if there is one (see `tree::prune`).
+    pub(crate) fn take_prune(&self) -> bool {
+        self.prune_pending.load(Relaxed) && self.prune_pending.xchg(false, Relaxed)
+    }
+
+    /// Makes `mark` a watch, as `inotify_new_watch()` does, under `update` (whose guard
+    /// `cursor` is): a descriptor for it, the user's count, and the mark attached last by
+    /// `attach`, so that every event it reports names a descriptor returned here.
+    /// `announce` runs once the descriptor is known and before the mark is attached, to
+    /// queue what must come before the watch's first event, and says whether it queued
+    /// anything. If attaching fails, the descriptor and the count are given back, and an
+    /// `IN_IGNORED` follows what `announce` queued.
+    pub(crate) fn new_watch(
+        &self,
+        cursor: &mut WdCursor,
+        mark: NewMark,
+        announce: impl FnOnce(i32) -> bool,
+        attach: impl FnOnce(NewMark) -> Result<WatchMark>,
+    ) -> Result<i32> {
+        let wd = self.watches.insert(cursor, &mark)?;
+        if let Err(e) = self.user.charge_watch() {
+            self.watches.remove_unattached(wd);
+            return Err(e);
+        }
+        let announced = announce(wd);
+        if let Err(e) = attach(mark) {
+            self.user.release_watch();
+            self.watches.remove_unattached(wd);
+            if announced {
+                self.queue_record(wd, IN_IGNORED, 0, None);
+            }
+            return Err(e);
+        }
+        Ok(wd)
+    }
+
+    /// Queues a record of the module's own (a tree's), as an event is queued; lost for want
+    /// of memory, it becomes the overflow record.
+    pub(crate) fn queue_record(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) {
+        let _ = self.queue_event(wd, mask, cookie, name);
     }
 
     /// Takes the oldest records that fit in `room` bytes into `batch`, in one critical
@@ -243,6 +309,7 @@ impl GroupOps for Listener {
         mark: MarkRef<'_>,
         mask: u32,
         name: Option<&[u8]>,
+        entry: Option<EventEntry<'_>>,
         cookie: u32,
     ) -> Result {
         // A mark being detached has no descriptor any more: report nothing for it.
@@ -250,18 +317,25 @@ impl GroupOps for Listener {
         if wd == -1 {
             return Ok(());
         }
-        // inotify never reported IN_ISDIR with these two.
-        let mask = if mask & (IN_MOVE_SELF | IN_DELETE_SELF) != 0 {
+        // inotify never reported IN_ISDIR with these two. The bits of tree records are not
+        // fsnotify events of ours (FS_PRE_ACCESS shares one), and never reported as such.
+        let mask = mask & !tree::TREE_RECORDS;
+        let reported = if mask & (IN_MOVE_SELF | IN_DELETE_SELF) != 0 {
             mask & !IN_ISDIR
         } else {
             mask
         };
-        // An event lost for want of memory leaves an IN_ONESHOT watch in place, as in
-        // inotify, which returns before removing it.
-        self.queue_event(wd, mask, cookie, name)?;
-        if mark.flags() & MARK_FLAG_IN_ONESHOT != 0 {
-            mark.detach();
+        // A tree's directory listens to more than its user asked for, to follow the tree.
+        if tree::reports(mark, mask) {
+            // An event lost for want of memory leaves an IN_ONESHOT watch in place, as in
+            // inotify, which returns before removing it.
+            self.queue_event(wd, reported, cookie, name)?;
+            if mark.flags() & MARK_FLAG_IN_ONESHOT != 0 {
+                mark.detach();
+                return Ok(());
+            }
         }
+        tree::follow(self, mark, mask, name, entry);
         Ok(())
     }
 
@@ -273,6 +347,9 @@ impl GroupOps for Listener {
         }
         let removed = self.watches.remove_mark(mark);
         self.user.release_watch();
+        if tree::is_tree(mark) {
+            self.prune_pending.store(true, Relaxed);
+        }
         // The table's mark reference is put outside the lock: putting may sleep.
         drop(removed);
     }

@@ -21,6 +21,8 @@ pub(crate) const RINOTIFY_IOC_RM_WATCH: u32 = _IOW::<i32>('I' as u32, 0x81);
 /// Many `inotify_add_watch()`s, each relative to a directory: returns how many were
 /// processed.
 pub(crate) const RINOTIFY_IOC_ADD_WATCHES: u32 = _IOW::<[u8; WatchBatch::SIZE]>('I' as u32, 0x82);
+/// A tree watch: returns the root's watch descriptor.
+pub(crate) const RINOTIFY_IOC_ADD_TREE: u32 = _IOW::<[u8; TreeRequest::SIZE]>('I' as u32, 0x83);
 
 /// `RINOTIFY_MAX_WATCHES_PER_CALL`: the most entries one [`RINOTIFY_IOC_ADD_WATCHES`] takes.
 /// A bound on how long one call runs without returning to user space, not on memory: the
@@ -143,5 +145,35 @@ impl BatchEntry {
         UserSlice::new(UserPtr::from_addr(addr), size_of::<i32>())
             .writer()
             .write(&result)
+    }
+}
+
+/// The argument of [`RINOTIFY_IOC_ADD_TREE`] (`struct rinotify_tree`).
+pub(crate) struct TreeRequest {
+    /// User address of the NUL-terminated path of the root.
+    pub(crate) pathname: u64,
+    /// The directory a relative path starts from.
+    pub(crate) dirfd: i32,
+    /// As `inotify_add_watch()`'s, for every directory of the tree.
+    pub(crate) mask: u32,
+    /// Must be 0.
+    pub(crate) flags: u32,
+    /// Must be 0.
+    pub(crate) reserved: u32,
+}
+
+impl TreeRequest {
+    const SIZE: usize = 24;
+
+    /// Copies `struct rinotify_tree` in from user address `arg`.
+    pub(crate) fn read_from(arg: usize) -> Result<Self> {
+        let [first, second, dirfd, mask, flags, reserved] = read_words::<6>(arg)?;
+        Ok(Self {
+            pathname: join_u64(first, second),
+            dirfd: dirfd as i32,
+            mask,
+            flags,
+            reserved,
+        })
     }
 }

@@ -13,9 +13,12 @@
 //! misc_mtx                          (misc_open() holds it across Instance::open, which
 //!   Accounts::users                  charges the instance to its user)
 //!
-//! Instance::update                  (add_watch: find, create or update a watch; SETNEXTWD)
-//!   fsnotify group->mark_mutex      (inside fsnotify_find_mark/add_mark/destroy_mark)
-//!   Listener::watches               (descriptor table: the XArray's spinlock)
+//! VFS inode locks                   (a tree's directory created or moved in: fsnotify
+//!   Listener::update                 calls tree::follow with the directories' i_rwsem held)
+//!
+//! Listener::update                  (add_watch, add_tree: find, create or update a watch;
+//!   fsnotify group->mark_mutex       SETNEXTWD; inside fsnotify_find_mark/add_mark/
+//!   Listener::watches                destroy_mark; the descriptor table's XArray spinlock)
 //!
 //! fsnotify group->mark_mutex        (show_fdinfo: printing the marks; release: finding them)
 //!
@@ -27,6 +30,10 @@
 //! `misc_mtx` is the misc core's global mutex: every `open()` of every misc device in the
 //! system waits for it, so what `Instance::open` does under it is short: a few allocations
 //! and the per-user count, no fsnotify lock, no user memory.
+//!
+//! `Listener::update` is never held while a directory is read or a path looked up (a
+//! tree's crawl reads each directory before it takes the lock for the directory's watch),
+//! so that no inode lock is taken under it.
 //!
 //! `Listener::queue`, `Listener::watches` and `Accounts::users` are leaves: no other lock is
 //! taken, no fsnotify function called and no user memory touched while one is held, and they
@@ -47,6 +54,7 @@ mod listener;
 mod queue;
 mod request;
 mod sys;
+mod tree;
 mod watch;
 
 use instance::Instance;

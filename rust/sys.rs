@@ -11,6 +11,7 @@
 mod bindings;
 pub(crate) mod chardev;
 pub(crate) mod debugfs;
+pub(crate) mod dir;
 pub(crate) mod fasync;
 pub(crate) mod fifo;
 pub(crate) mod fsnotify;
@@ -27,6 +28,7 @@ pub(crate) mod abi {
     pub(crate) use super::bindings::{
         FS_EVENT_ON_CHILD,
         IN_ALL_EVENTS,
+        IN_CREATE,
         IN_DELETE_SELF,
         IN_DONT_FOLLOW,
         IN_EXCL_UNLINK,
@@ -34,6 +36,8 @@ pub(crate) mod abi {
         IN_ISDIR,
         IN_MASK_ADD,
         IN_MASK_CREATE,
+        IN_MOVED_FROM,
+        IN_MOVED_TO,
         IN_MOVE_SELF,
         IN_ONESHOT,
         IN_ONLYDIR,

@@ -83,6 +83,20 @@ pub(crate) struct Mark {
     /// Whether the mark was ever attached: its watch is in its instance's table from just
     /// before, and must not be found there until then (see [`Mark::was_attached`]).
     attached: Atomic<bool>,
+    /// What its owner keeps about the watch beside fsnotify's fields (the tree it is in).
+    state: MarkState,
+}
+
+/// The fields of a [`Mark`] that fsnotify does not know of: whether it is a directory of a
+/// tree watch, and where in the tree. Each is an atomic of its own, changed only under the
+/// owner's lock of watch updates; readers take a consistent enough snapshot field by field.
+pub(crate) struct MarkState {
+    /// The events a tree watch reports (its user's mask), 0 for a mark not in a tree.
+    pub(crate) tree_events: Atomic<u32>,
+    /// The watch descriptor of the parent directory in the tree, 0 for a tree's root.
+    pub(crate) parent: Atomic<i32>,
+    /// Set while the directory is being renamed out of its parent, until it is seen arrive.
+    pub(crate) moving: Atomic<bool>,
 }
 
 // SAFETY: fsnotify marks are shared between threads and synchronise themselves; the
@@ -108,6 +122,11 @@ impl Mark {
     /// Whether [`NewMark::attach`] attached the mark; it may have been detached since.
     pub(crate) fn was_attached(&self) -> bool {
         self.attached.load(Acquire)
+    }
+
+    /// The owner's fields.
+    pub(crate) fn state(&self) -> &MarkState {
+        &self.state
     }
 
     fn raw(&self) -> *mut fsn::fsnotify_mark {
@@ -220,6 +239,20 @@ impl MarkRef<'_> {
         self.get().flags()
     }
 
+    /// The owner's fields.
+    pub(crate) fn state(&self) -> &MarkState {
+        self.get().state()
+    }
+
+    /// Creates a mark of the same group, as [`Group::new_mark`] does, for a callback that
+    /// adds a watch (the group is live: the mark holds a reference to it).
+    pub(crate) fn new_mark(&self, mask: u32, flags: u32) -> Result<NewMark> {
+        // SAFETY: The mark is allocated for the call and holds a reference on its group.
+        let group = unsafe { (*self.get().raw()).group };
+        // SAFETY: As above, the group is live.
+        unsafe { new_mark_of(group, mask, flags) }
+    }
+
     /// Detaches the mark, as [`Mark::detach`]; nothing happens if it is already detached.
     pub(crate) fn detach(&self) {
         // `fsnotify_destroy_mark()` needs the mark's memory, not a reference of the caller's:
@@ -260,13 +293,27 @@ impl NewMark {
     /// hands it the inode's events. Fails with `EEXIST` if the group has a mark there
     /// already; the mark is then freed when its last reference goes.
     pub(crate) fn attach(self, target: &WatchTarget) -> Result<WatchMark> {
+        // SAFETY: The inode is pinned by `target` for the call.
+        unsafe { self.attach_inode(target.inode()) }
+    }
+
+    /// Attaches the mark to the inode of an entry an event is about, as [`NewMark::attach`].
+    pub(crate) fn attach_to_entry(self, entry: &EventEntry<'_>) -> Result<WatchMark> {
+        // SAFETY: The inode is pinned for the callback `entry` belongs to.
+        unsafe { self.attach_inode(entry.inode.as_ptr()) }
+    }
+
+    /// # Safety
+    ///
+    /// `inode` must be pinned for the call.
+    unsafe fn attach_inode(self, inode: *mut bindings::inode) -> Result<WatchMark> {
         let raw = self.mark.raw();
         // SAFETY: The mark is initialised and has never been attached (type invariant); the
-        // inode is pinned by `target`; the mark holds a reference to its group.
+        // inode is pinned (the caller's guarantee); the mark holds a reference to its group.
         let ret = unsafe {
             fsn::fsnotify_add_mark(
                 raw,
-                target.inode().cast(),
+                inode.cast(),
                 fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE as c_uint,
                 0,
             )
@@ -274,6 +321,41 @@ impl NewMark {
         kernel::error::to_result(ret)?;
         self.mark.attached.store(true, Release);
         Ok(self.mark)
+    }
+
+    /// The owner's fields, to set before the mark is attached.
+    pub(crate) fn state(&self) -> &MarkState {
+        self.mark.state()
+    }
+}
+
+/// The inode of the entry an event on a directory is about (the child created, deleted or
+/// moved), for the length of a [`GroupOps::handle_event`] call.
+///
+/// # Invariants
+///
+/// `inode` is pinned for `'a` by the file-system operation that reports the event.
+pub(crate) struct EventEntry<'a> {
+    inode: NonNull<bindings::inode>,
+    _call: PhantomData<&'a bindings::inode>,
+}
+
+impl EventEntry<'_> {
+    /// The mark that the group of `of` has on the entry, if it has one (`fsnotify_find_mark()`;
+    /// takes the inode's connector spinlock).
+    pub(crate) fn find_mark(&self, of: MarkRef<'_>) -> Option<WatchMark> {
+        // SAFETY: The inode is pinned for the call (type invariant), and the group of `of` is
+        // live (the mark holds a reference on it).
+        let mark = unsafe {
+            fsn::fsnotify_find_mark(
+                self.inode.as_ptr().cast(),
+                fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE as c_uint,
+                (*of.get().raw()).group,
+            )
+        };
+        let mark = NonNull::new(mark.cast::<Mark>())?;
+        // SAFETY: A reference, which the `ARef` owns, to a mark of one of our groups.
+        Some(unsafe { ARef::from_raw(mark) })
     }
 }
 
@@ -306,11 +388,14 @@ pub(crate) trait GroupOps: Send + Sync + Sized + 'static {
     /// possibly with the inode's and directory's locks held: sleeping allocation is allowed.
     /// An error (inotify returns `ENOMEM` when it cannot allocate the event) makes fsnotify
     /// skip the group's other mark for the same operation: the child's, after its parent's.
+    ///
+    /// `entry` is the inode of that child, where fsnotify passes one.
     fn handle_event(
         &self,
         mark: MarkRef<'_>,
         mask: u32,
         name: Option<&[u8]>,
+        entry: Option<EventEntry<'_>>,
         cookie: u32,
     ) -> Result;
 
@@ -386,25 +471,8 @@ impl<T: GroupOps> Group<T> {
     /// attached to any inode, as `inotify_new_watch()` allocates its mark before it takes a
     /// descriptor.
     pub(crate) fn new_mark(&self, mask: u32, flags: u32) -> Result<NewMark> {
-        let group = self.ptr.as_ptr();
-        let mark = try_pin_init!(Mark {
-            // SAFETY: `slot` is a mark-sized object of the cache, not yet shared;
-            // `fsnotify_init_mark()` initialises it (with one reference, which the handle
-            // below owns) and takes a group reference, which `group` is live for.
-            fsn <- Opaque::ffi_init(move |slot: *mut fsn::fsnotify_mark| unsafe {
-                fsn::fsnotify_init_mark(slot, group);
-                (*slot).mask = mask;
-                (*slot).flags = flags;
-            }),
-            wd: Atomic::new(-1),
-            attached: Atomic::new(false),
-        }? Error);
-        let ptr = MARK_CACHE.alloc_pin_init(mark, Gfp::KERNEL)?;
-        // SAFETY: The mark is initialised for our group, from `MARK_CACHE` (the invariant of
-        // `Mark`), with one reference, which the `ARef` owns.
-        let mark = unsafe { WatchMark::from_raw(ptr) };
-        // INVARIANT: Not attached, and only `attach` attaches a `NewMark`.
-        Ok(NewMark { mark })
+        // SAFETY: We hold a group reference, so the group is live.
+        unsafe { new_mark_of(self.ptr.as_ptr(), mask, flags) }
     }
 
     /// The group's newest attached mark, if it has any: closing an instance detaches its
@@ -640,8 +708,8 @@ impl<T: GroupOps> OpsTable<T> {
     unsafe extern "C" fn handle_inode_event(
         mark: *mut fsn::fsnotify_mark,
         mask: u32,
-        _inode: *mut bindings::inode,
-        _dir: *mut bindings::inode,
+        inode: *mut bindings::inode,
+        dir: *mut bindings::inode,
         name: *const bindings::qstr,
         cookie: u32,
     ) -> c_int {
@@ -662,7 +730,17 @@ impl<T: GroupOps> OpsTable<T> {
         let mark = unsafe { MarkRef::new(mark) };
         // SAFETY: The mark is one of a group made by `Group::new` with data `T`.
         let data = unsafe { Self::data(mark) };
-        match data.handle_event(mark, mask, name, cookie) {
+        // For an event about an entry of a directory, `inode` is the entry's (the data
+        // inode of `fsnotify_handle_inode_event()`) and `dir` the directory.
+        let entry = match (name.is_some() && !dir.is_null(), NonNull::new(inode)) {
+            // INVARIANT: The VFS operation reporting the event holds the entry's inode.
+            (true, Some(inode)) => Some(EventEntry {
+                inode,
+                _call: PhantomData,
+            }),
+            _ => None,
+        };
+        match data.handle_event(mark, mask, name, entry, cookie) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         }
@@ -705,6 +783,37 @@ impl<T: GroupOps> OpsTable<T> {
         // can run once no file of ours is open, is flushed by module exit.
         unsafe { bindings::module_put(this_module()) };
     }
+}
+
+/// A new mark of `group`, with event mask `mask` and mark flags `flags`, not attached.
+///
+/// # Safety
+///
+/// `group` must be a live group made by [`Group::new`].
+unsafe fn new_mark_of(group: *mut fsn::fsnotify_group, mask: u32, flags: u32) -> Result<NewMark> {
+    let mark = try_pin_init!(Mark {
+        // SAFETY: `slot` is a mark-sized object of the cache, not yet shared;
+        // `fsnotify_init_mark()` initialises it (with one reference, which the handle
+        // below owns) and takes a group reference, which `group` is live for.
+        fsn <- Opaque::ffi_init(move |slot: *mut fsn::fsnotify_mark| unsafe {
+            fsn::fsnotify_init_mark(slot, group);
+            (*slot).mask = mask;
+            (*slot).flags = flags;
+        }),
+        wd: Atomic::new(-1),
+        attached: Atomic::new(false),
+        state: MarkState {
+            tree_events: Atomic::new(0),
+            parent: Atomic::new(0),
+            moving: Atomic::new(false),
+        },
+    }? Error);
+    let ptr = MARK_CACHE.alloc_pin_init(mark, Gfp::KERNEL)?;
+    // SAFETY: The mark is initialised for our group, from `MARK_CACHE` (the invariant of
+    // `Mark`), with one reference, which the `ARef` owns.
+    let mark = unsafe { WatchMark::from_raw(ptr) };
+    // INVARIANT: Not attached, and only `attach` attaches a `NewMark`.
+    Ok(NewMark { mark })
 }
 
 /// This module's `struct module`.

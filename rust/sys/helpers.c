@@ -81,3 +81,13 @@ bool rinotify_selinux_active(void)
 {
 	return security_ismaclabel(XATTR_SELINUX_SUFFIX) > 0;
 }
+
+/*
+ * dentry_open() of a directory for reading its entries, with the caller's credentials
+ * (current_cred() is a macro): what opendir() opens, permission aside, which the caller
+ * checked at lookup.
+ */
+struct file *rinotify_open_dir(const struct path *path)
+{
+	return dentry_open(path, O_RDONLY | O_DIRECTORY | O_LARGEFILE, current_cred());
+}

@@ -9,7 +9,9 @@
 #ifndef RINOTIFY_SYS_HELPERS_H
 #define RINOTIFY_SYS_HELPERS_H
 
+#include <linux/cred.h>
 #include <linux/exportfs.h>
+#include <linux/fs.h>
 #include <linux/fsnotify_backend.h>
 #include <linux/memcontrol.h>
 #include <linux/sched/mm.h>
@@ -26,5 +28,6 @@ struct mem_cgroup *rinotify_get_mem_cgroup_of_current(void);
 void rinotify_mem_cgroup_put(struct mem_cgroup *memcg);
 struct mem_cgroup *rinotify_set_active_memcg(struct mem_cgroup *memcg);
 bool rinotify_selinux_active(void);
+struct file *rinotify_open_dir(const struct path *path);
 
 #endif /* RINOTIFY_SYS_HELPERS_H */

@@ -7,8 +7,10 @@
 
 use super::bindings::{
     user_path_at,
+    vfs_path_lookup,
     RINOTIFY_LOOKUP_DIRECTORY,
-    RINOTIFY_LOOKUP_FOLLOW, //
+    RINOTIFY_LOOKUP_FOLLOW,
+    RINOTIFY_LOOKUP_NO_XDEV, //
 };
 use kernel::{
     bindings,
@@ -27,8 +29,8 @@ const S_IFDIR: u16 = 0o040000;
 ///
 /// # Invariants
 ///
-/// `path` holds a reference taken by `user_path_at()`, its dentry is positive, and the
-/// caller had `MAY_READ` permission on its inode at lookup.
+/// `path` holds a reference taken by `user_path_at()` or `vfs_path_lookup()`, its dentry is
+/// positive, and the caller had `MAY_READ` permission on its inode at lookup.
 pub(crate) struct WatchTarget {
     path: bindings::path,
 }
@@ -58,15 +60,45 @@ impl WatchTarget {
         })?;
         // INVARIANT: `user_path_at()` succeeded, so `path` holds a reference to a positive
         // dentry; `Drop` gives it back whatever happens next.
-        let target = Self { path };
+        Self { path }.readable()
+    }
+
+    /// The directory `name` (one component, no `/`) in this directory, as a crawler reaches
+    /// it: not following a symlink, and not crossing into another mount (`EXDEV` where
+    /// something is mounted on it); `ENOTDIR` if it is not a directory. The caller's
+    /// permissions are checked as for [`WatchTarget::lookup`].
+    pub(crate) fn subdirectory(&self, name: &CStr) -> Result<Self> {
+        let mut path: bindings::path = pin_init::zeroed();
+        // SAFETY: `self` pins the path the lookup starts from (and stays in: it is the
+        // lookup's root); `name` is NUL-terminated; `path` is valid for writes.
+        kernel::error::to_result(unsafe {
+            vfs_path_lookup(
+                self.path.dentry,
+                self.path.mnt,
+                name.as_char_ptr(),
+                RINOTIFY_LOOKUP_DIRECTORY | RINOTIFY_LOOKUP_NO_XDEV,
+                &mut path,
+            )
+        })?;
+        // INVARIANT: As in `lookup`, for `vfs_path_lookup()`.
+        Self { path }.readable()
+    }
+
+    /// `self` if the caller may read its inode: `inotify_find_inode()`'s check.
+    fn readable(self) -> Result<Self> {
         // `path_permission()` is `static inline`: this is its body.
         // SAFETY: The path reference pins the mount and the dentry, and so the inode.
         let ret = unsafe {
-            let idmap = core::ptr::addr_of!((*target.path.mnt).mnt_idmap).read_volatile();
-            bindings::inode_permission(idmap, target.inode(), bindings::MAY_READ as c_int)
+            let idmap = core::ptr::addr_of!((*self.path.mnt).mnt_idmap).read_volatile();
+            bindings::inode_permission(idmap, self.inode(), bindings::MAY_READ as c_int)
         };
         kernel::error::to_result(ret)?;
-        Ok(target)
+        Ok(self)
+    }
+
+    /// The path, for the VFS calls of this crate.
+    pub(super) fn path(&self) -> &bindings::path {
+        &self.path
     }
 
     /// The inode, for the fsnotify calls of this crate.

@@ -61,4 +61,81 @@ struct rinotify_watches {
 
 #define RINOTIFY_IOC_ADD_WATCHES	_IOW('I', 0x82, struct rinotify_watches)
 
+/*
+ * A tree watch (not in inotify): one call watches a directory and every directory below
+ * it with one mask, and keeps watching the tree as it changes.
+ *
+ * The call resolves pathname relative to dirfd as RINOTIFY_IOC_ADD_WATCHES does (a
+ * directory: ENOTDIR otherwise; IN_DONT_FOLLOW applies to it), then visits the tree depth
+ * first, each directory's subdirectories in the order readdir() lists them, in the caller's
+ * context. Each directory gets a watch of its own, with its own wd and the mask given, as
+ * if inotify_add_watch() had been called on it: events are reported as on any watch, and
+ * every watch counts against max_user_watches. It returns the wd of the root.
+ *
+ * The queue tells the client which directories are watched, so that it can name the
+ * directory of every event:
+ *
+ *   RIN_WATCHED | IN_ISDIR   wd: a directory now watched; cookie: the wd of its parent (0
+ *                            for the root); name: its name in the parent (none for the
+ *                            root). Queued before any event that names the wd.
+ *   RIN_RESCAN               events may have been missed in or below a directory; the
+ *                            client should read it again. wd and name: the directory, as
+ *                            for an event about an entry (no name: the wd's own directory).
+ *                            Queued when a directory could not be watched (max_user_watches
+ *                            reached: ENOSPC; no permission; out of memory) or when a
+ *                            directory was moved into the tree: it is watched at once, the
+ *                            directories below it are not; call RINOTIFY_IOC_ADD_TREE on it
+ *                            to watch them (its own wd stays the same).
+ *
+ * As the tree changes, a directory created in it or moved into it is watched in the same
+ * system call that created or moved it, before that call returns: nothing created in it
+ * afterwards can be missed. A directory deleted, or moved out of the tree, loses its watch
+ * with IN_IGNORED, and so do the watches below a directory moved out (these when the
+ * watcher next reads or calls an ioctl on the instance: their number is the subtree's,
+ * which the task that moved it must not pay for). inotify_rm_watch() of a directory of the
+ * tree removes the watches below it the same way.
+ *
+ * Mounts: the tree does not cross into other mounts. A directory on which something is
+ * mounted is left out with what is below it, as find -xdev leaves it out (no record).
+ * Symbolic links are not followed below the root.
+ *
+ * mask is inotify_add_watch()'s, without IN_MASK_ADD, IN_MASK_CREATE or IN_ONESHOT
+ * (EINVAL); IN_ONLYDIR is implied. Adding a tree where the instance already watches
+ * directories keeps their wds and sets their mask. The call is interrupted by a signal
+ * (EINTR, or restarted under SA_RESTART): the directories watched so far stay watched
+ * and their records queued; calling it again finishes the tree.
+ *
+ * A client keeps a table from wd to path, starting from the root's:
+ *
+ *	struct rinotify_tree tree = {
+ *		.pathname = (__u64)(uintptr_t)"/src", .dirfd = AT_FDCWD,
+ *		.mask = IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVE,
+ *	};
+ *	int root = ioctl(fd, RINOTIFY_IOC_ADD_TREE, &tree);
+ *
+ *	for (each struct inotify_event *ev read from fd) {
+ *		if (ev->mask & RIN_WATCHED)
+ *			path[ev->wd] = ev->cookie ? join(path[ev->cookie], ev->name) : "/src";
+ *		else if (ev->mask & RIN_RESCAN)
+ *			rescan(ev->len ? join(path[ev->wd], ev->name) : path[ev->wd]);
+ *		else if (ev->mask & IN_IGNORED)
+ *			forget(path[ev->wd]);
+ *		else
+ *			report(path[ev->wd], ev->len ? ev->name : "", ev->mask);
+ *	}
+ */
+struct rinotify_tree {
+	__u64 pathname;		/* user pointer to a NUL-terminated path */
+	__s32 dirfd;		/* AT_FDCWD or an open directory */
+	__u32 mask;		/* as inotify_add_watch()'s mask, see above */
+	__u32 flags;		/* must be 0 */
+	__u32 reserved;		/* must be 0 */
+};
+
+#define RINOTIFY_IOC_ADD_TREE	_IOW('I', 0x83, struct rinotify_tree)
+
+/* Records of tree watches, in struct inotify_event's mask; bits inotify does not use. */
+#define RIN_WATCHED		0x00100000
+#define RIN_RESCAN		0x00200000
+
 #endif /* _UAPI_LINUX_RINOTIFY_H */

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Tree watches (`RINOTIFY_IOC_ADD_TREE`): a directory and every directory below it, each
+//! with a watch of its own, followed as the tree changes.
+//!
+//! Who does which work, so that nobody pays for a tree but its watcher:
+//!
+//! - The crawl that watches a tree runs in the watcher's own call ([`add_tree`]), depth
+//!   first. A directory is watched before its entries are read, so one created meanwhile
+//!   is either listed or reported to its parent's watch, which follows it.
+//! - A directory created in the tree, or moved into it, is watched by [`follow`], in the
+//!   task that created or moved it, before its system call returns: one mark, one
+//!   descriptor, whatever the tree's size. What was inside a directory moved in is not
+//!   crawled there; a `RIN_RESCAN` record tells the watcher to do it.
+//! - A directory moved out loses its watch in the moving task, as an `IN_ONESHOT` watch
+//!   does in inotify; the watches below it, as many as the subtree has, are removed by
+//!   [`prune`] in the watcher's next call.
+//!
+//! Each tree directory's mark knows the descriptor of its parent directory's mark, which
+//! is how [`prune`] finds what is below a directory that lost its watch.
+
+use crate::{
+    listener::Listener,
+    request::TreeRequest,
+    sys::{
+        abi::*,
+        dir::Directory,
+        fsnotify::{
+            EventEntry,
+            Group,
+            MarkRef,
+            MarkState,
+            MARK_FLAG_EXCL_UNLINK, //
+        },
+        path::WatchTarget,
+    },
+};
+use kernel::{prelude::*, str::CStr, sync::atomic::Relaxed, uaccess::UserPtr};
+
+/// Record: a directory is now watched as part of a tree (`RIN_WATCHED`).
+pub(crate) const RIN_WATCHED: u32 = 0x0010_0000;
+/// Record: events may have been missed in or below a directory (`RIN_RESCAN`).
+pub(crate) const RIN_RESCAN: u32 = 0x0020_0000;
+/// The bits of the records above, which no event from fsnotify may carry.
+pub(crate) const TREE_RECORDS: u32 = RIN_WATCHED | RIN_RESCAN;
+
+/// In [`MarkState::tree_events`]: the mark is a tree's (its user's mask may be empty).
+const IN_TREE: u32 = 1 << 31;
+
+/// What a tree's marks listen to beyond their user's mask, to follow directories that
+/// are created, arrive and leave.
+const FOLLOW_EVENTS: u32 = IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_MOVE_SELF;
+
+/// The longest name of a directory entry, with its NUL (`NAME_MAX` + 1).
+const NAME_BUF: usize = 256;
+
+/// Whether `mark` is a directory of a tree.
+pub(crate) fn is_tree(mark: MarkRef<'_>) -> bool {
+    mark.state().tree_events.load(Relaxed) != 0
+}
+
+/// Whether the watch of `mark` reports an event with fsnotify mask `mask`: any event for
+/// a plain watch (fsnotify hands it only those of its mask), those of its user's mask for
+/// a tree's directory.
+pub(crate) fn reports(mark: MarkRef<'_>, mask: u32) -> bool {
+    let tree_events = mark.state().tree_events.load(Relaxed);
+    tree_events == 0 || mask & (tree_events & IN_ALL_EVENTS | IN_UNMOUNT) != 0
+}
+
+/// The fsnotify mask of a tree directory's mark, for its user's mask `events`.
+fn mark_mask(events: u32) -> u32 {
+    IN_UNMOUNT | FS_EVENT_ON_CHILD | FOLLOW_EVENTS | events & IN_ALL_EVENTS
+}
+
+/// The fsnotify mask to give the mark of `state`, a watch being updated to `mask` (as
+/// `inotify_add_watch()` updates one, `mask` its events and what the caller asked): for
+/// a tree's directory, its user's events become `mask`'s, or grow by them for
+/// `IN_MASK_ADD`, and the mark keeps following the tree.
+pub(crate) fn updated_mask(state: &MarkState, events: u32, add: bool) -> u32 {
+    let tree_events = state.tree_events.load(Relaxed);
+    if tree_events == 0 {
+        return events;
+    }
+    let user = if add {
+        tree_events & IN_ALL_EVENTS | events & IN_ALL_EVENTS
+    } else {
+        events & IN_ALL_EVENTS
+    };
+    state.tree_events.store(IN_TREE | user, Relaxed);
+    events | mark_mask(user)
+}
+
+/// The events fdinfo shows for the watch of `state` with fsnotify mask `mask`.
+pub(crate) fn shown_mask(state: &MarkState, mask: u32) -> u32 {
+    match state.tree_events.load(Relaxed) {
+        0 => mask & IN_ALL_EVENTS,
+        tree_events => tree_events & IN_ALL_EVENTS,
+    }
+}
+
+/// `RINOTIFY_IOC_ADD_TREE`: watches the directory `request` names and every directory
+/// below it, and returns the root's descriptor. See `include/uapi/linux/rinotify.h`.
+pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result<i32> {
+    let mask = request.mask;
+    if mask & !ALL_INOTIFY_BITS != 0 || mask & ALL_INOTIFY_BITS == 0 {
+        return Err(EINVAL);
+    }
+    if mask & (IN_MASK_ADD | IN_MASK_CREATE | IN_ONESHOT) != 0 {
+        return Err(EINVAL);
+    }
+    if request.flags != 0 || request.reserved != 0 {
+        return Err(EINVAL);
+    }
+    let pathname = usize::try_from(request.pathname).map_err(|_| EFAULT)?;
+    let root = WatchTarget::lookup(
+        request.dirfd,
+        UserPtr::from_addr(pathname),
+        mask & IN_DONT_FOLLOW == 0,
+        true,
+    )?;
+    let listener = group.data();
+    let root_wd = watch_directory(group, &root, 0, None, mask)?;
+
+    // Depth first, each directory's subdirectories in the order they are listed.
+    let mut stack = KVec::new();
+    stack.push(Listing::read(listener, root, root_wd), GFP_KERNEL)?;
+    let mut name = [0u8; NAME_BUF];
+    while let Some(top) = stack.last_mut() {
+        if kernel::current!().signal_pending() {
+            // What is watched stays watched; a second call finishes the tree.
+            return Err(ERESTARTSYS);
+        }
+        let Some(len) = top.next_name(&mut name) else {
+            stack.pop();
+            continue;
+        };
+        let bytes = &name[..len];
+        let Ok(cname) = CStr::from_bytes_with_nul(&name[..=len]) else {
+            continue;
+        };
+        let child = match top.dir.subdirectory(cname) {
+            Ok(child) => child,
+            // Not a directory (DT_UNKNOWN), gone since it was listed, or a mount point,
+            // which the tree leaves out.
+            Err(e) if e == ENOTDIR || e == ENOENT || e == EXDEV => continue,
+            Err(_) => {
+                listener.queue_record(top.wd, RIN_RESCAN | IN_ISDIR, 0, Some(bytes));
+                continue;
+            }
+        };
+        match watch_directory(group, &child, top.wd, Some(bytes), mask) {
+            Ok(wd) => {
+                let listing = Listing::read(listener, child, wd);
+                stack.push(listing, GFP_KERNEL)?;
+            }
+            Err(_) => listener.queue_record(top.wd, RIN_RESCAN | IN_ISDIR, 0, Some(bytes)),
+        }
+    }
+    Ok(root_wd)
+}
+
+/// Watches `dir` as a directory of a tree with user mask `mask`, below the directory with
+/// descriptor `parent` (0 for the root) under `name`, and returns its descriptor: a new
+/// watch, announced with `RIN_WATCHED`, or the instance's watch there already, which joins
+/// the tree with `mask` and keeps its descriptor (and its place in a tree it is in).
+fn watch_directory(
+    group: &Group<Listener>,
+    dir: &WatchTarget,
+    parent: i32,
+    name: Option<&[u8]>,
+    mask: u32,
+) -> Result<i32> {
+    let listener = group.data();
+    let events = mark_mask(mask);
+    let flags = if mask & IN_EXCL_UNLINK != 0 {
+        MARK_FLAG_EXCL_UNLINK
+    } else {
+        0
+    };
+    let mut cursor = listener.update().lock();
+    if let Some(mark) = group.find_mark(dir).filter(|m| m.wd() != -1) {
+        let state = mark.state();
+        // A tree's root stays where it is in a tree it is in already; below the root, a
+        // tree inside this one becomes part of it.
+        if parent != 0 || state.tree_events.load(Relaxed) == 0 {
+            state.parent.store(parent, Relaxed);
+        }
+        state
+            .tree_events
+            .store(IN_TREE | mask & IN_ALL_EVENTS, Relaxed);
+        mark.update(events, flags, true);
+        let wd = mark.wd();
+        if wd != -1 {
+            return Ok(wd);
+        }
+    }
+    let mark = group.new_mark(events, flags)?;
+    mark.state()
+        .tree_events
+        .store(IN_TREE | mask & IN_ALL_EVENTS, Relaxed);
+    mark.state().parent.store(parent, Relaxed);
+    listener.new_watch(
+        &mut cursor,
+        mark,
+        |wd| {
+            listener.queue_record(wd, RIN_WATCHED | IN_ISDIR, parent as u32, name);
+            true
+        },
+        |mark| mark.attach(dir),
+    )
+}
+
+/// A directory of the crawl and the names of its entries that may be directories.
+struct Listing {
+    dir: WatchTarget,
+    wd: i32,
+    /// The names, each followed by a NUL.
+    names: KVec<u8>,
+    /// Where the next name starts.
+    next: usize,
+}
+
+impl Listing {
+    /// Reads the entries of `dir`, watched as `wd`. A directory that cannot be read is
+    /// reported with `RIN_RESCAN` and has no entries.
+    fn read(listener: &Listener, dir: WatchTarget, wd: i32) -> Self {
+        let mut names = KVec::new();
+        let read = Directory::open(&dir).and_then(|mut d| d.subdirectory_names(&mut names));
+        if read.is_err() {
+            listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None);
+        }
+        Self {
+            dir,
+            wd,
+            names,
+            next: 0,
+        }
+    }
+
+    /// Copies the next name, with its NUL, into `buf`, and returns its length without it.
+    fn next_name(&mut self, buf: &mut [u8; NAME_BUF]) -> Option<usize> {
+        let rest = self.names.get(self.next..)?;
+        let len = rest.iter().position(|&b| b == 0)?;
+        self.next += len + 1;
+        if len >= NAME_BUF {
+            // Longer than any file system's names: cannot be looked up.
+            return Some(0);
+        }
+        buf[..len].copy_from_slice(&rest[..len]);
+        buf[len] = 0;
+        Some(len)
+    }
+}
+
+/// Follows the tree of `mark` through an event on it (`mask`, about the entry `name`
+/// whose inode is `entry`), in the task that caused it: watches a directory created or
+/// moved in, notes one leaving, and removes the watch of one that left.
+///
+/// O(1) whatever the tree's size: one look-up of the entry's marks and at most one new
+/// watch. The caller may hold the VFS locks of the operation (the directories' inode
+/// locks); `Listener::update` is taken under them, see the lock order in the crate root.
+pub(crate) fn follow(
+    listener: &Listener,
+    mark: MarkRef<'_>,
+    mask: u32,
+    name: Option<&[u8]>,
+    entry: Option<EventEntry<'_>>,
+) {
+    let tree_events = mark.state().tree_events.load(Relaxed);
+    if tree_events == 0 {
+        return;
+    }
+    if mask & IN_MOVE_SELF != 0 {
+        // The directory is moving: if it was not seen arriving in a directory of the
+        // tree, it left it, and its watch goes (the ones below it in `prune`).
+        if mark.state().moving.xchg(false, Relaxed) {
+            mark.detach();
+        }
+        return;
+    }
+    let (Some(entry), true) = (entry, mask & IN_ISDIR != 0) else {
+        return;
+    };
+    if mask & IN_MOVED_FROM != 0 {
+        if let Some(moved) = entry.find_mark(mark) {
+            if moved.state().tree_events.load(Relaxed) != 0 {
+                moved.state().moving.store(true, Relaxed);
+            }
+        }
+        return;
+    }
+    if mask & (IN_CREATE | IN_MOVED_TO) == 0 {
+        return;
+    }
+    let parent = mark.wd();
+    let moved_in = mask & IN_MOVED_TO != 0;
+    let mut cursor = listener.update().lock();
+    if let Some(known) = entry.find_mark(mark).filter(|m| m.wd() != -1) {
+        let state = known.state();
+        if state.tree_events.load(Relaxed) != 0 {
+            // Moved within the tree (or from another tree of the instance).
+            state.parent.store(parent, Relaxed);
+            state.moving.store(false, Relaxed);
+            return;
+        }
+        // A directory the instance watched on its own joins the tree with its own mask.
+        let own = known.mask() & IN_ALL_EVENTS;
+        state.parent.store(parent, Relaxed);
+        state.tree_events.store(IN_TREE | own, Relaxed);
+        known.update(mark_mask(own), 0, false);
+        let wd = known.wd();
+        listener.queue_record(wd, RIN_WATCHED | IN_ISDIR, parent as u32, name);
+        if moved_in {
+            listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None);
+        }
+        return;
+    }
+    // Charged to the watcher, as the events are: the task creating the directory does not
+    // pay for someone else's watch on it.
+    let watched = listener.memcg().charge(|| {
+        let flags = mark.flags() & MARK_FLAG_EXCL_UNLINK;
+        let new = mark.new_mark(mark_mask(tree_events), flags)?;
+        new.state().tree_events.store(tree_events, Relaxed);
+        new.state().parent.store(parent, Relaxed);
+        listener.new_watch(
+            &mut cursor,
+            new,
+            |wd| {
+                listener.queue_record(wd, RIN_WATCHED | IN_ISDIR, parent as u32, name);
+                true
+            },
+            |new| new.attach_to_entry(&entry),
+        )
+    });
+    drop(cursor);
+    match watched {
+        // What a directory moved in holds is not watched: the watcher crawls it.
+        Ok(wd) if moved_in => listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None),
+        Ok(_) => {}
+        // Not watched (max_user_watches, memory): whatever happens in it is missed.
+        Err(_) => listener.queue_record(parent, RIN_RESCAN | IN_ISDIR, 0, name),
+    }
+}
+
+/// Removes the watches of the tree directories whose parent directory lost its watch,
+/// and of those below them, in the watcher's context: one pass over the watches per level
+/// of the subtree, each look-up its own critical section.
+pub(crate) fn prune(listener: &Listener) {
+    loop {
+        let mut removed = false;
+        let mut from = Some(1);
+        while let Some((wd, mark)) = from.and_then(|wd| listener.watches().first_from(wd)) {
+            from = wd.checked_add(1);
+            let state = mark.state();
+            let parent = state.parent.load(Relaxed);
+            if state.tree_events.load(Relaxed) == 0 || parent == 0 {
+                continue;
+            }
+            let parent_in_tree = listener
+                .watches()
+                .get(parent)
+                .is_some_and(|p| p.state().tree_events.load(Relaxed) != 0);
+            if !parent_in_tree {
+                mark.detach();
+                removed = true;
+            }
+        }
+        if !removed {
+            return;
+        }
+    }
+}
