@@ -9,8 +9,16 @@
 
 #include "records.h"
 
+/*
+ * The records of rinotify's tree watches, RIN_WATCHED and RIN_RESCAN of <linux/rinotify.h>,
+ * which cannot be included beside <sys/inotify.h> here.
+ */
+#define TREE_WATCHED	0x00100000
+#define TREE_RESCAN	0x00200000
+
 /* The bits a record's mask may have. */
-#define EVENT_BITS	(IN_ALL_EVENTS | IN_ISDIR | IN_UNMOUNT | IN_IGNORED | IN_Q_OVERFLOW)
+#define EVENT_BITS	(IN_ALL_EVENTS | IN_ISDIR | IN_UNMOUNT | IN_IGNORED | IN_Q_OVERFLOW | \
+			 TREE_WATCHED | TREE_RESCAN)
 
 /* Copies the header of the record at buf, which need not be aligned, to *ie. */
 static void header(struct inotify_event *ie, const void *buf)
@@ -56,7 +64,8 @@ unsigned int record_problems(const void *buf, size_t n)
 	if ((ie.mask & IN_Q_OVERFLOW) &&
 	    (ie.mask != IN_Q_OVERFLOW || ie.wd != -1 || ie.cookie || ie.len))
 		problems |= RECORD_OVERFLOW;
-	if (ie.cookie && !(ie.mask & IN_MOVE))
+	/* A RIN_WATCHED record's cookie is the wd of the directory's parent. */
+	if (ie.cookie && !(ie.mask & (IN_MOVE | TREE_WATCHED)))
 		problems |= RECORD_COOKIE;
 	if (ie.mask & ~EVENT_BITS)
 		problems |= RECORD_MASK;
@@ -153,7 +162,7 @@ int records_check(const void *buf, size_t n, long *overflows, char *why, size_t 
 static const char *const bit_names[32] = {
 	"ACCESS", "MODIFY", "ATTRIB", "CLOSE_WRITE", "CLOSE_NOWRITE", "OPEN", "MOVED_FROM",
 	"MOVED_TO", "CREATE", "DELETE", "DELETE_SELF", "MOVE_SELF", NULL, "UNMOUNT",
-	"Q_OVERFLOW", "IGNORED", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	"Q_OVERFLOW", "IGNORED", NULL, NULL, NULL, NULL, "WATCHED", "RESCAN", NULL, NULL,
 	"ONLYDIR", "DONT_FOLLOW", "EXCL_UNLINK", NULL, "MASK_CREATE", "MASK_ADD", "ISDIR",
 	"ONESHOT",
 };
