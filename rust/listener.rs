@@ -81,6 +81,9 @@ pub(crate) struct Listener {
     /// Set when a directory of a tree loses its watch: the watches below it are to go too,
     /// in the watcher's context (see `tree::prune`).
     prune_pending: Atomic<bool>,
+    /// Set under `update` when the file is released: no watch may be added any more (a
+    /// tree's, in another task) once `release` has started detaching them.
+    closed: Atomic<bool>,
     /// The memory cgroup of the task that created the instance, which pays for its events
     /// whoever causes them, as in inotify.
     memcg: MemCgroup,
@@ -108,6 +111,7 @@ impl Listener {
             watches <- Watches::new(),
             update <- new_mutex!(WdCursor::new(), "Listener::update"),
             prune_pending: Atomic::new(false),
+            closed: Atomic::new(false),
             memcg: MemCgroup::of_current_task(),
             user,
             accounts,
@@ -249,12 +253,22 @@ impl Listener {
         &self.fasync
     }
 
-    /// Refuses every event from now on (the file is being released) and frees those queued,
-    /// after the spinlock is released.
+    /// Refuses every event and every new watch from now on (the file is being released),
+    /// and frees the events queued, after the spinlock is released. A tree's watch being
+    /// added in another task when this is called is attached before it returns, so that the
+    /// caller's detaching finds it.
     pub(crate) fn shut_down(&self) {
         let queued = self.queue.lock().shut_down();
         self.full.store(true, Relaxed);
         drop(queued);
+        let update = self.update.lock();
+        self.closed.store(true, Relaxed);
+        drop(update);
+    }
+
+    /// Whether the file is being released; stable while `update` is held.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Relaxed)
     }
 
     /// Queues an event, or the overflow record in its place when the queue is full, and wakes

@@ -295,6 +295,10 @@ pub(crate) fn follow(
     let parent = mark.wd();
     let moved_in = mask & IN_MOVED_TO != 0;
     let mut cursor = listener.update().lock();
+    // The instance is being closed: `release` is detaching its watches and must find all.
+    if listener.is_closed() {
+        return;
+    }
     if let Some(known) = entry.find_mark(mark).filter(|m| m.wd() != -1) {
         let state = known.state();
         if state.tree_events.load(Relaxed) != 0 {
