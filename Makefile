@@ -158,7 +158,8 @@ stress: lint-rustfmt module selftests
 		TESTS=stress_test TIMEOUT=$$(($(SECONDS) + $(QEMU_TIMEOUT))) \
 		ACCEL=$(QEMU_ACCEL) ENV="RIT_STRESS_SECONDS=$(SECONDS) $(VM_ENV)"
 
-tools: $(OUT)/tools/rinotifywait $(OUT)/lib/librinotify.so $(OUT)/clients/errno_probe
+tools: $(OUT)/tools/rinotifywait $(OUT)/lib/librinotify.so $(OUT)/clients/errno_probe \
+	$(OUT)/clients/api_probe
 
 $(OUT)/tools/%: tools/%.c $(HELPERS) $(HELPERS_HEADERS)
 	@mkdir -p $(@D)
@@ -168,14 +169,22 @@ $(OUT)/tools/%: tools/%.c $(HELPERS) $(HELPERS_HEADERS)
 # programs, which the guest runs from the host's root file system. The library is built
 # with the ABI wrappers of selftests/lib/ compiled into it (position-independent, hidden).
 PRELOAD_SRCS = tools/preload/librinotify.c selftests/lib/rinotify_user.c
-$(OUT)/lib/librinotify.so: $(PRELOAD_SRCS) $(HELPERS_HEADERS)
+$(OUT)/lib/librinotify.so: $(PRELOAD_SRCS) $(HELPERS_HEADERS) tools/preload/rinotify.h
 	@mkdir -p $(@D)
 	$(CC) -shared -fPIC -fvisibility=hidden -O2 -Wall -Werror $(HELPERS_CFLAGS) -o $@ \
 		$(PRELOAD_SRCS) -ldl
+	cp tools/preload/rinotify.h $(@D)/rinotify.h
 
 $(OUT)/clients/errno_probe: selftests/clients/errno_probe.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Werror -o $@ $<
+
+# Linked with the library as a program using its API is; found in /opt/rinotify/lib in the
+# guest, where the clients run.
+$(OUT)/clients/api_probe: selftests/clients/api_probe.c $(OUT)/lib/librinotify.so
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Werror -Iinclude/uapi -I$(OUT)/lib -o $@ $< -L$(OUT)/lib -lrinotify \
+		-Wl,-rpath,/opt/rinotify/lib
 
 # The perf kernel, the module built against it, and rinobench; the results land in bench/
 # (another flavour's, as FLAVOUR=perf-inline, in bench/FLAVOUR/).

@@ -64,7 +64,9 @@ cp "$here/qemu/hostsh" "$root/bin/hostsh"
 [ -d "$out/tools" ] && find "$out/tools" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/rinotify/bin/" \;
 [ -f "$out/lib/librinotify.so" ] && cp "$out/lib/librinotify.so" "$root/rinotify/lib/"
 cp "$here"/selftests/clients/*.sh "$here"/selftests/clients/*.py "$root/rinotify/clients/"
+cp "$here/tools/tree_watch.py" "$root/rinotify/bin/"
 [ -x "$out/clients/errno_probe" ] && cp "$out/clients/errno_probe" "$root/rinotify/clients/"
+[ -x "$out/clients/api_probe" ] && cp "$out/clients/api_probe" "$root/rinotify/clients/"
 printf '#!/bin/sh\n# The real-client comparisons run in the host'"'"'s root file system.\nexec hostsh /bin/sh /opt/rinotify/clients/clients_test.sh\n' \
 	>"$root/selftests/clients_test"
 chmod +x "$root/selftests/clients_test"

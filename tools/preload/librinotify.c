@@ -4,6 +4,9 @@
  *
  *   LD_PRELOAD=/path/to/librinotify.so inotifywait -m /tmp
  *
+ * It also exports what rinotify adds to inotify, declared in rinotify.h, installed beside
+ * it: rinotify_watch_many() (many watches in one call) and rinotify_watch_tree() (a tree).
+ *
  * The library defines inotify_init(), inotify_init1(), inotify_add_watch() and
  * inotify_rm_watch() on top of the device; everything else a program does with the file
  * descriptor (read, poll, epoll, select, FIONREAD, fcntl, close) already works on it, so
@@ -26,10 +29,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 /* The uapi's IN_* values and the selftests' ABI wrappers, selftests/lib/. */
 #include "uapi.h"
 #include "rinotify_user.h"
+#include "rinotify.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -163,5 +168,71 @@ EXPORT int inotify_rm_watch(int fd, int wd)
 		ret = next(fd, wd);
 	}
 	trace(ret, "%s(%d, %d)", __func__, fd, wd);
+	return ret;
+}
+
+/*
+ * A native inotify descriptor's batch: each entry as inotify_add_watch() on the path as
+ * seen from its directory, which /proc/self/fd names.
+ */
+static int watch_many_natively(int fd, struct rinotify_watch_at *entries, unsigned int count)
+{
+	int (*add)(int fd, const char *pathname, uint32_t mask) = next_symbol("inotify_add_watch");
+
+	if (!add) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (count > RINOTIFY_MAX_WATCHES_PER_CALL) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (unsigned int i = 0; i < count; i++) {
+		const char *path = (const char *)(uintptr_t)entries[i].pathname;
+		char at[64 + 4096];
+		int wd;
+
+		if (entries[i].reserved) {
+			entries[i].result = -EINVAL;
+			continue;
+		}
+		if (entries[i].dirfd != AT_FDCWD && path && path[0] != '/') {
+			int len = snprintf(at, sizeof(at), "/proc/self/fd/%d/%s", entries[i].dirfd,
+					   path);
+
+			if (len >= (int)sizeof(at)) {
+				entries[i].result = -ENAMETOOLONG;
+				continue;
+			}
+			path = at;
+		}
+		wd = add(fd, path, entries[i].mask);
+		entries[i].result = wd < 0 ? -errno : wd;
+	}
+	return count;
+}
+
+EXPORT int rinotify_watch_many(int fd, struct rinotify_watch_at *entries, unsigned int count)
+{
+	int ret = rinotify_add_watches(fd, entries, count);
+
+	if (ret < 0 && errno == ENOTTY)
+		ret = watch_many_natively(fd, entries, count);
+	trace(ret, "%s(%d, %p, %u)", __func__, fd, (void *)entries, count);
+	return ret;
+}
+
+EXPORT int rinotify_watch_tree(int fd, int dirfd, const char *path, uint32_t mask)
+{
+	struct rinotify_tree tree = {
+		.pathname = (uintptr_t)path,
+		.dirfd = dirfd,
+		.mask = mask,
+	};
+	int ret = ioctl(fd, RINOTIFY_IOC_ADD_TREE, &tree);
+
+	if (ret < 0 && errno == ENOTTY)
+		errno = EOPNOTSUPP;
+	trace(ret, "%s(%d, %d, \"%s\", %#x)", __func__, fd, dirfd, path, mask);
 	return ret;
 }
