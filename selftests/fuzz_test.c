@@ -437,7 +437,7 @@ static unsigned int pick_ioctl_cmd(struct rng *r)
 		    type == 0)
 			continue;
 		/* rinotify's own, which native inotify does not have. */
-		if (type == 'I' && nr >= 0x80 && nr <= 0x82)
+		if (type == 'I' && nr >= 0x80 && nr <= 0x83)
 			continue;
 		return cmd;
 	}

@@ -7,7 +7,9 @@
  * - churners (2 processes): create, write, rename across directories, unlink, mkdir and
  *   rmdir of watched directories, mount and umount of a tmpfs on a watched directory;
  * - watchers (2 processes, root and nobody): several instances shared by threads that add
- *   and remove watches (also with INOTIFY_IOC_SETNEXTWD, so descriptors are reused), read
+ *   and remove watches (also with INOTIFY_IOC_SETNEXTWD, so descriptors are reused, in
+ *   batches, and as tree watches of churned directories, which the churners then move
+ *   directories into and out of and delete under), read
  *   and poll from two threads (and block in read on another instance), close and reopen
  *   instances while events are in flight, dup them and fork children that use the
  *   duplicate, read their fdinfo, FIONREAD, and switch O_ASYNC;
@@ -68,7 +70,7 @@ struct shared {
 	int stop;		/* 1: the load ends; 2: it has ended, drain the queues */
 	long adds, add_ok, rms, reads, records, overflows, closes, forks, sysctl_writes;
 	long churn_ops, mounts, rmmod_refused, users_reads, probes, blocking_reads;
-	long interrupted_reads, signals;
+	long interrupted_reads, signals, trees, tree_ok, batches;
 	/* Unexpected results: one line each, the first NR_ERRS kept. */
 	int nerr;
 	char err[NR_ERRS][160];
@@ -287,6 +289,53 @@ static int errno_in(int err, const int *list)
 	return 0;
 }
 
+/*
+ * A tree watch on one of the churned directories, which the churners change under it
+ * (moves in and out, rmdir, the mount on c0/mnt), or a batch of watches.
+ */
+static void tree_or_batch(int fd, unsigned int *s, uint32_t events)
+{
+	static const int ok[] = { ENOENT, ENOTDIR, ENOSPC, EACCES, EBADF, EINTR, 0 };
+	struct rinotify_watch_at e[4];
+	char path[128], paths[4][128];
+	struct rinotify_tree t = {
+		.pathname = (uintptr_t)path,
+		.dirfd = AT_FDCWD,
+		.mask = events | IN_CREATE,
+	};
+	int ret;
+
+	if (rnd(s) % 2) {
+		/*
+		 * Not the whole tree: its crawl would open and read acct/, whose events must
+		 * come from the subset's process alone, in one order for both instances.
+		 */
+		snprintf(path, sizeof(path), "%s/c%u", base, rnd(s) % NR_CHURN_DIRS);
+		count(&sh->trees);
+		ret = ioctl(fd, RINOTIFY_IOC_ADD_TREE, &t);
+		if (ret > 0)
+			count(&sh->tree_ok);
+		else if (fd >= 0 && !errno_in(errno, ok))
+			failure("add_tree %s %#x: %d %s", path, t.mask, ret, strerror(errno));
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		random_path(s, paths[i], sizeof(paths[i]), 1);
+		e[i] = (struct rinotify_watch_at){
+			.pathname = (uintptr_t)paths[i],
+			.dirfd = AT_FDCWD,
+			.mask = events | IN_CREATE,
+		};
+	}
+	count(&sh->batches);
+	ret = rinotify_add_watches(fd, e, 4);
+	if (ret < 0 && fd >= 0 && !errno_in(errno, ok))
+		failure("add_watches: %d %s", ret, strerror(errno));
+	for (int i = 0; i < ret; i++)
+		if (e[i].result < 0 && !errno_in(-e[i].result, ok))
+			failure("add_watches %s: %s", paths[i], strerror(-e[i].result));
+}
+
 static void *adder(void *arg)
 {
 	static const int ok[] = { ENOENT, ENOTDIR, EEXIST, ENOSPC, EACCES, EBADF, 0 };
@@ -307,6 +356,10 @@ static void *adder(void *arg)
 			  rnd(&s) % 8 ? 1 + rnd(&s) % 4 : INT32_MAX - rnd(&s) % 3) &&
 		    errno != EBADF)
 			failure("SETNEXTWD: %s", strerror(errno));
+		if (rnd(&s) % 8 == 0) {
+			tree_or_batch(fd, &s, mask & IN_ALL_EVENTS);
+			continue;
+		}
 		count(&sh->adds);
 		wd = rinotify_add_watch(fd, path, mask);
 		if (wd > 0)
@@ -893,6 +946,8 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 	       sh->churn_ops, sh->mounts, sh->sysctl_writes, sh->rmmod_refused);
 	TH_LOG("watchers: %ld add_watch (%ld ok), %ld rm_watch, %ld reads + %ld blocking",
 	       sh->adds, sh->add_ok, sh->rms, sh->reads, sh->blocking_reads);
+	TH_LOG("  %ld tree watches (%ld ok), %ld batches of 4", sh->trees, sh->tree_ok,
+	       sh->batches);
 	TH_LOG("  (%ld interrupted by %ld signals), %ld records (%ld overflows), %ld closes,",
 	       sh->interrupted_reads, sh->signals, sh->records, sh->overflows, sh->closes);
 	TH_LOG("  %ld forks, %ld fdinfo/FIONREAD/O_ASYNC; %ld reads of %s", sh->forks,
@@ -902,6 +957,7 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 	EXPECT_EQ(0, sh->nerr);
 	EXPECT_EQ(0, rmmod_ok);
 	EXPECT_LT(0, sh->add_ok);
+	EXPECT_LT(0, sh->tree_ok);
 	EXPECT_LT(0, sh->records);
 
 	/* Every event of the subset accounted, the same on both. */

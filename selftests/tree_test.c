@@ -10,6 +10,7 @@
  * measured by the plain test at the end, where only the tree watch must see every file.
  */
 #include <dirent.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -449,6 +450,333 @@ TEST_F(scenarios, b94_tree_reports_what_max_user_watches_leaves_out)
 	ASSERT_EQ(0, TS(mkdir("t/d/e", 0755)));
 	EXPECT_STREQ("2 CREATE|ISDIR e; 2 RESCAN|ISDIR e", tree_drain(fd));
 	EXPECT_EQ(0, t_close(fd));
+	forget_all();
+}
+
+#define RACE_WRITERS	2
+#define RACE_ROUNDS	150
+/* Every RACE_MOVE_EVERY-th round also moves a directory with a file in it into the tree. */
+#define RACE_MOVE_EVERY	3
+#define RACE_FILES	(RACE_WRITERS * (RACE_ROUNDS + RACE_ROUNDS / RACE_MOVE_EVERY))
+
+/* One writer: nested directories with a file at the bottom, as fast as it can. */
+static void race_writer(int id)
+{
+	char path[128], out[64];
+
+	for (int i = 0; i < RACE_ROUNDS; i++) {
+		snprintf(path, sizeof(path), "r/w%d-%d", id, i);
+		if (mkdir(path, 0755))
+			_exit(1);
+		strcat(path, "/b");
+		if (mkdir(path, 0755))
+			_exit(1);
+		strcat(path, "/c");
+		if (mkdir(path, 0755))
+			_exit(1);
+		strcat(path, "/f");
+		if (write_file(path, 0))
+			_exit(1);
+		if (i % RACE_MOVE_EVERY)
+			continue;
+		snprintf(out, sizeof(out), "o/m%d-%d", id, i);
+		snprintf(path, sizeof(path), "%s/x", out);
+		if (mkdir(out, 0755) || mkdir(path, 0755))
+			_exit(1);
+		strcat(path, "/f");
+		if (write_file(path, 0))
+			_exit(1);
+		snprintf(path, sizeof(path), "r/m%d-%d", id, i);
+		if (rename(out, path))
+			_exit(1);
+	}
+	_exit(0);
+}
+
+/* The paths a client learnt: files reported created, directories to rescan. */
+struct race_seen {
+	char **paths;
+	int n;
+};
+
+static void race_forget(struct race_seen *seen)
+{
+	for (int i = 0; i < seen->n; i++)
+		free(seen->paths[i]);
+	free(seen->paths);
+}
+
+static void race_note(struct race_seen *seen, char *path)
+{
+	seen->paths = realloc(seen->paths, (seen->n + 1) * sizeof(*seen->paths));
+	if (!seen->paths)
+		abort();
+	seen->paths[seen->n++] = path;
+}
+
+/* Whether path was reported, or lies below a directory to rescan. */
+static int race_found(const struct race_seen *files, const struct race_seen *rescans,
+		      const char *path)
+{
+	for (int i = 0; i < files->n; i++)
+		if (!strcmp(files->paths[i], path))
+			return 1;
+	for (int i = 0; i < rescans->n; i++) {
+		size_t n = strlen(rescans->paths[i]);
+
+		if (!strncmp(rescans->paths[i], path, n) && path[n] == '/')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The race inotify loses: writers make directories and files in them, and move directories
+ * with files into the tree, as fast as they can, while the client follows. On native
+ * inotify the client is the oracle above, which watches each new directory as soon as it
+ * reads its event, as inotifywait -r does: it misses the files made before that. The tree
+ * watch must report every file, or a RIN_RESCAN of a directory above it. The counts are
+ * printed, not traced: they differ from run to run.
+ */
+TEST_F_TIMEOUT(scenarios, b95_tree_sees_every_file_of_a_racing_writer, 300)
+{
+	struct race_seen files = { 0 }, rescans = { 0 };
+	int fd, running = RACE_WRITERS, found = 0, overflows = 0;
+	char path[128], *mv_from = NULL, scratch[SHORT_MAX];
+	pid_t pids[RACE_WRITERS];
+	int mv_wd = 0;
+
+	forget_all();
+	ASSERT_EQ(0, TS(mkdir("r", 0755)));
+	ASSERT_EQ(0, TS(mkdir("o", 0755)));
+	fd = t_init(IN_NONBLOCK);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, tree_add(fd, "r", IN_CREATE | IN_MOVED_TO));
+	pending[0] = 0;
+	for (int i = 0; i < RACE_WRITERS; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (!pids[i])
+			race_writer(i);
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		while (running && waitpid(-1, NULL, WNOHANG) > 0)
+			running--;
+		n = read_records(fd);
+		if (n <= 0) {
+			if (!running)
+				break;
+			poll(&pfd, 1, 100);
+			continue;
+		}
+		for (int i = 0; i < t_nev; i++) {
+			struct t_event *ev = &t_ev[i];
+			const char *dir = ev->wd > 0 && ev->wd < MAX_WD ? dirs[ev->wd].path : NULL;
+
+			if (ev->mask & IN_Q_OVERFLOW)
+				overflows++;
+			if (dir && ev->mask & RIN_RESCAN)
+				race_note(&rescans, ev->len ? join(dir, ev->name) : strdup(dir));
+			else if (dir && ev->mask & IN_CREATE && !(ev->mask & IN_ISDIR))
+				race_note(&files, join(dir, ev->name));
+			scratch[0] = 0;
+			follow(fd, ev, scratch, &mv_wd, &mv_from);
+		}
+	}
+	free(mv_from);
+	for (int id = 0; id < RACE_WRITERS; id++) {
+		for (int i = 0; i < RACE_ROUNDS; i++) {
+			snprintf(path, sizeof(path), "r/w%d-%d/b/c/f", id, i);
+			found += race_found(&files, &rescans, path);
+			if (i % RACE_MOVE_EVERY)
+				continue;
+			snprintf(path, sizeof(path), "r/m%d-%d/x/f", id, i);
+			found += race_found(&files, &rescans, path);
+		}
+	}
+	TH_LOG("%s: %d of %d files reported (%d as created, %d rescan records), %d overflows",
+	       be->name, found, RACE_FILES, files.n, rescans.n, overflows);
+	if (!native()) {
+		EXPECT_EQ(0, overflows);
+		EXPECT_EQ(RACE_FILES, found);
+	}
+	race_forget(&files);
+	race_forget(&rescans);
+	EXPECT_EQ(0, t_close(fd));
+	forget_all();
+}
+
+/* ---- b96: random trees --------------------------------------------------------------- */
+
+#define RANDOM_SEEDS	6
+#define RANDOM_STEPS	50
+#define RANDOM_DIRS	64
+
+static unsigned int rnd_next(unsigned int *s)
+{
+	*s = *s * 1103515245 + 12345;
+	return *s >> 8;
+}
+
+/* The directories below top (top included) in a stable order, at most RANDOM_DIRS. */
+static int list_dirs(const char *top, char paths[][96], int n)
+{
+	char *names, *name;
+	int k;
+
+	if (n >= RANDOM_DIRS)
+		return n;
+	snprintf(paths[n++], 96, "%s", top);
+	k = subdirectories(top, &names);
+	for (name = names; k--; name += strlen(name) + 1) {
+		char *sub = join(top, name);
+
+		if (strlen(sub) < 80)
+			n = list_dirs(sub, paths, n);
+		free(sub);
+	}
+	free(names);
+	return n;
+}
+
+/* Whether path has no entries. */
+static int is_empty(const char *path)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir(path);
+
+	while (d && (de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	return d && !n;
+}
+
+/*
+ * What the client does after a read: a second RINOTIFY_IOC_ADD_TREE on each directory moved
+ * in (a RIN_RESCAN without a name, in the short form drained), then reads again.
+ */
+static void rescan_moved_in(int fd, const char *drained)
+{
+	char copy[SHORT_MAX], *rec, *save = NULL;
+	int wds[64], n = 0;
+
+	snprintf(copy, sizeof(copy), "%s", drained);
+	for (rec = strtok_r(copy, ";", &save); rec; rec = strtok_r(NULL, ";", &save)) {
+		char mask[64], name[T_NAME_MAX];
+		int wd;
+
+		name[0] = 0;
+		if (sscanf(rec, " %d %63s %255s", &wd, mask, name) == 2 &&
+		    !strcmp(mask, "RESCAN|ISDIR") && n < 64)
+			wds[n++] = wd;
+	}
+	for (int i = 0; i < n; i++) {
+		char *path = wds[i] > 0 && wds[i] < MAX_WD && dirs[wds[i]].path ?
+			     strdup(dirs[wds[i]].path) : NULL;
+
+		if (path) {
+			tree_add(fd, path, TREE_MASK);
+			free(path);
+			tree_drain(fd);
+		}
+	}
+}
+
+/*
+ * Random trees changed at random, seed by seed, the queue read after every step: mkdir and
+ * rmdir, files, renames inside the tree, into it (and the client's second call) and out of
+ * it, rm_watch of any directory's watch, with max_user_watches between 2 and 40. The two
+ * traces must be equal, every record.
+ */
+TEST_F_TIMEOUT(scenarios, b96_tree_random_workloads, 300)
+{
+	static char paths[RANDOM_DIRS][96];
+	char path[128], to[128];
+
+	for (unsigned int seed = 1; seed <= RANDOM_SEEDS; seed++) {
+		unsigned int s = seed * 2654435761u;
+		int fd, n;
+
+		forget_all();
+		ASSERT_EQ(0, rm_tree("t"));
+		ASSERT_EQ(0, rm_tree("o"));
+		ASSERT_EQ(0, mkdir("t", 0755));
+		ASSERT_EQ(0, mkdir("o", 0755));
+		for (int i = 0; i < 12; i++) {
+			n = list_dirs(rnd_next(&s) % 2 ? "t" : "o", paths, 0);
+			snprintf(path, sizeof(path), "%s/d%d", paths[rnd_next(&s) % n], i);
+			if (strlen(path) < 80)
+				ASSERT_EQ(0, mkdir(path, 0755));
+		}
+		ASSERT_EQ(0, t_sysctl_set("max_user_watches", 2 + rnd_next(&s) % 39));
+		t_log("seed %u", seed);
+		fd = t_init(IN_NONBLOCK);
+		ASSERT_LE(0, fd);
+		tree_add(fd, "t", TREE_MASK);
+		tree_drain(fd);
+		for (int step = 0; step < RANDOM_STEPS; step++) {
+			const char *drained;
+			unsigned int op = rnd_next(&s) % 10;
+			int wd;
+
+			n = list_dirs(rnd_next(&s) % 3 ? "t" : "o", paths, 0);
+			snprintf(path, sizeof(path), "%s", paths[rnd_next(&s) % n]);
+			switch (op) {
+			case 0:
+			case 1:
+				snprintf(to, sizeof(to), "%s/n%d", path, step);
+				if (strlen(to) < 80)
+					TS(mkdir(to, 0755));
+				break;
+			case 2:
+				snprintf(to, sizeof(to), "%s/f%d", path, step);
+				TS(write_file(to, 1));
+				break;
+			case 3:
+				if (strcmp(path, "t") && strcmp(path, "o") && is_empty(path))
+					TS(rmdir(path));
+				break;
+			case 4:
+			case 5:
+			case 6: {
+				/* Anywhere, to a directory not below itself. */
+				char dest[96];
+
+				n = list_dirs(rnd_next(&s) % 2 ? "t" : "o", paths, 0);
+				snprintf(dest, sizeof(dest), "%s", paths[rnd_next(&s) % n]);
+				if (!strcmp(path, "t") || !strcmp(path, "o") ||
+				    !strncmp(dest, path, strlen(path)))
+					break;
+				snprintf(to, sizeof(to), "%s/m%d", dest, step);
+				if (strlen(to) < 80)
+					TS(rename(path, to));
+				break;
+			}
+			case 7:
+				wd = 1 + rnd_next(&s) % 12;
+				if (wd < MAX_WD && dirs[wd].tree && dirs[wd].path) {
+					t_rm(fd, wd);
+					if (native()) {
+						dirs[wd].tree = 0;
+						oracle_prune(fd);
+					}
+				}
+				break;
+			default:
+				snprintf(to, sizeof(to), "%s/f%d", path, step);
+				TS(write_file(to, 0));
+				break;
+			}
+			drained = tree_drain(fd);
+			rescan_moved_in(fd, drained);
+		}
+		EXPECT_EQ(0, t_close(fd));
+	}
 	forget_all();
 }
 
