@@ -398,6 +398,95 @@ static void w9(const struct backend *s, double *v)
 	v[0] = (double)(t1 - t0) / MANY;
 }
 
+/* ---- workload 10: watching a tree of 10 000 directories ----------------------------------- */
+
+#define TREE_DIR "/tmp/w10"
+/* TREE_FANOUT directories, each with TREE_FANOUT - 1 of its own: 10 000 below the root. */
+#define TREE_FANOUT 100
+#define TREE_DIRS (TREE_FANOUT * TREE_FANOUT)
+
+static void tree_setup(void)
+{
+	char path[64];
+
+	make_dir(TREE_DIR);
+	for (int i = 0; i < TREE_FANOUT; i++) {
+		snprintf(path, sizeof(path), TREE_DIR "/d%02d", i);
+		make_dir(path);
+		for (int j = 1; j < TREE_FANOUT; j++) {
+			snprintf(path, sizeof(path), TREE_DIR "/d%02d/e%02d", i, j);
+			make_dir(path);
+		}
+	}
+}
+
+/* What inotifywait -r does to start: a watch on path, then on each subdirectory in turn. */
+static long crawl(int fd, const char *path, uint32_t mask)
+{
+	struct dirent *de;
+	long watched = 1;
+	DIR *d;
+
+	if (inotify_add_watch(fd, path, mask | IN_ONLYDIR) < 0)
+		fail("native: inotify_add_watch %s", path);
+	d = opendir(path);
+	if (!d)
+		fail("native: opendir %s", path);
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX];
+
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		watched += crawl(fd, sub, mask);
+	}
+	closedir(d);
+	return watched;
+}
+
+/*
+ * Time to start watching TREE_DIR and the TREE_DIRS directories below it, until the client
+ * knows every directory's wd: on native inotify a crawl from user space (crawl()), on
+ * rinotify one RINOTIFY_IOC_ADD_TREE and the read of its RIN_WATCHED records. ns per
+ * directory.
+ */
+static void w10(const struct backend *s, double *v)
+{
+	static char buf[READ_BUF];
+	struct rinotify_tree tree = {
+		.pathname = (uintptr_t)TREE_DIR,
+		.dirfd = AT_FDCWD,
+		.mask = IN_CREATE | IN_DELETE | IN_MOVE,
+	};
+	int fd = new_instance(s, O_NONBLOCK);
+	long watched = 0;
+	int64_t t0, t1;
+
+	t0 = now_ns();
+	if (s == &backend_native) {
+		watched = crawl(fd, TREE_DIR, tree.mask);
+	} else {
+		ssize_t n;
+
+		if (ioctl(fd, RINOTIFY_IOC_ADD_TREE, &tree) != 1)
+			fail("%s: RINOTIFY_IOC_ADD_TREE", s->name);
+		while ((n = read(fd, buf, sizeof(buf))) > 0) {
+			for (char *p = buf; p < buf + n;) {
+				const struct inotify_event *e = (const struct inotify_event *)p;
+
+				watched += !!(e->mask & RIN_WATCHED);
+				p += sizeof(*e) + e->len;
+			}
+		}
+	}
+	t1 = now_ns();
+	if (watched != TREE_DIRS + 1)
+		fail("%s: %ld directories watched, not %d", s->name, watched, TREE_DIRS + 1);
+	close(fd);
+	settle();
+	v[0] = (double)(t1 - t0) / (TREE_DIRS + 1);
+}
+
 /* ---- workload 4: wake-up latency ------------------------------------------------------ */
 
 #define LAT_DIR "/tmp/w4"
@@ -1021,6 +1110,8 @@ static struct workload workloads[] = {
 		{ "8 wait 1M", "longest write as 1048576 queued drain", "ns" } }, 1 },
 	{ 9, &backend_native, &backend_rinotify, w9, 1, {
 		{ "9 batch add", "add 10000 watches: 1 call each, or batched", "ns/watch" } } },
+	{ 10, &backend_native, &backend_rinotify, w10, 1, {
+		{ "10 tree", "watch a tree of 10001 directories", "ns/directory" } } },
 };
 
 static double stat_of(const double *v, int n, int which)
@@ -1047,6 +1138,7 @@ static void setup(void)
 	make_dir(IDLE_DIR);
 	make_dir(WAIT_DIR);
 	many_setup();
+	tree_setup();
 	dirfd = open_dir(MEM_DIR);
 	create_files(dirfd, "f%07ld", MEM_EVENTS);
 	close(dirfd);
