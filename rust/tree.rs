@@ -121,7 +121,9 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
     let listener = group.data();
     let root_wd = watch_directory(group, &root, 0, None, mask)?;
 
-    // Depth first, each directory's subdirectories in the order they are listed.
+    // Depth first, each directory's subdirectories in the order they are listed. The stack
+    // holds a frame per directory from the root down, each one watched: however deep a tree
+    // is (a look-up relative to its parent has no PATH_MAX), max_user_watches bounds it.
     let mut stack = KVec::new();
     stack.push(Listing::read(listener, root, root_wd), GFP_KERNEL)?;
     let mut name = [0u8; NAME_BUF];
@@ -215,7 +217,7 @@ struct Listing {
     dir: WatchTarget,
     wd: i32,
     /// The names, each followed by a NUL.
-    names: KVec<u8>,
+    names: KVVec<u8>,
     /// Where the next name starts.
     next: usize,
 }
@@ -224,7 +226,7 @@ impl Listing {
     /// Reads the entries of `dir`, watched as `wd`. A directory that cannot be read is
     /// reported with `RIN_RESCAN` and has no entries.
     fn read(listener: &Listener, dir: WatchTarget, wd: i32) -> Self {
-        let mut names = KVec::new();
+        let mut names = KVVec::new();
         let read = Directory::open(&dir).and_then(|mut d| d.subdirectory_names(&mut names));
         if read.is_err() {
             listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None);

@@ -42,8 +42,9 @@ impl Directory {
     /// `names`, each followed by a NUL, in the order `readdir()` gives them.
     ///
     /// The file system lists the entries with the directory's inode lock held, so only this
-    /// copying happens while they are listed.
-    pub(crate) fn subdirectory_names(&mut self, names: &mut KVec<u8>) -> Result {
+    /// copying happens while they are listed. `names` may grow large (a directory may have
+    /// millions of subdirectories): it falls back to `vmalloc()`.
+    pub(crate) fn subdirectory_names(&mut self, names: &mut KVVec<u8>) -> Result {
         let mut ctx: bindings::dir_context = pin_init::zeroed();
         ctx.actor = Some(NameReader::actor);
         let mut reader = NameReader {
@@ -86,7 +87,7 @@ impl Drop for Directory {
 struct NameReader<'a> {
     // First, so that a `struct dir_context *` is a `NameReader *`.
     ctx: bindings::dir_context,
-    names: &'a mut KVec<u8>,
+    names: &'a mut KVVec<u8>,
     /// Entries listed by the last `iterate_dir()`.
     listed: usize,
     /// Why the listing stopped, if it was not its end.
