@@ -227,7 +227,12 @@ impl Listing {
     /// reported with `RIN_RESCAN` and has no entries.
     fn read(listener: &Listener, dir: WatchTarget, wd: i32) -> Self {
         let mut names = KVVec::new();
-        let read = Directory::open(&dir).and_then(|mut d| d.subdirectory_names(&mut names));
+        // A leaf has nothing to crawl; a subdirectory made in it from now on is followed.
+        let read = if dir.has_no_subdirectories() {
+            Ok(())
+        } else {
+            Directory::open(&dir).and_then(|mut d| d.subdirectory_names(&mut names))
+        };
         if read.is_err() {
             listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None);
         }

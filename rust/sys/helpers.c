@@ -91,3 +91,13 @@ struct file *rinotify_open_dir(const struct path *path)
 {
 	return dentry_open(path, O_RDONLY | O_DIRECTORY | O_LARGEFILE, current_cred());
 }
+
+void rinotify_inode_lock_shared(struct inode *inode)
+{
+	inode_lock_shared(inode);
+}
+
+void rinotify_inode_unlock_shared(struct inode *inode)
+{
+	inode_unlock_shared(inode);
+}

@@ -29,5 +29,7 @@ void rinotify_mem_cgroup_put(struct mem_cgroup *memcg);
 struct mem_cgroup *rinotify_set_active_memcg(struct mem_cgroup *memcg);
 bool rinotify_selinux_active(void);
 struct file *rinotify_open_dir(const struct path *path);
+void rinotify_inode_lock_shared(struct inode *inode);
+void rinotify_inode_unlock_shared(struct inode *inode);
 
 #endif /* RINOTIFY_SYS_HELPERS_H */

@@ -6,6 +6,8 @@
 //! [`include/linux/fs.h`](srctree/include/linux/fs.h).
 
 use super::bindings::{
+    rinotify_inode_lock_shared,
+    rinotify_inode_unlock_shared,
     user_path_at,
     vfs_path_lookup,
     RINOTIFY_LOOKUP_DIRECTORY,
@@ -94,6 +96,37 @@ impl WatchTarget {
         };
         kernel::error::to_result(ret)?;
         Ok(self)
+    }
+
+    /// Whether the directory has no subdirectory, by its link count alone: 2 (its entry in
+    /// its parent and its own `.`) where the file system counts each subdirectory's `..`
+    /// in it, as tmpfs, ext4 and XFS do (others, btrfs among them, say nothing this way:
+    /// false). A crawl so need not read the directory, as `find` skips its leaves.
+    ///
+    /// The count is read under the directory's inode lock, which `mkdir()` holds while it
+    /// adds a subdirectory and reports it: a watch attached before this call either sees
+    /// that `mkdir()`'s event, or this sees its link.
+    pub(crate) fn has_no_subdirectories(&self) -> bool {
+        const COUNTS_SUBDIRECTORIES: [c_ulong; 3] = [
+            bindings::TMPFS_MAGIC as c_ulong,
+            bindings::EXT4_SUPER_MAGIC as c_ulong,
+            bindings::XFS_SUPER_MAGIC as c_ulong,
+        ];
+        let inode = self.inode();
+        // SAFETY: The inode is pinned by the path, and its superblock with it.
+        let magic = unsafe { (*(*inode).i_sb).s_magic };
+        if !self.is_dir() || !COUNTS_SUBDIRECTORIES.contains(&magic) {
+            return false;
+        }
+        // SAFETY: The inode is pinned; the lock is released below. `i_nlink` changes under
+        // the lock held exclusively, so it is stable while it is held shared.
+        let links = unsafe {
+            rinotify_inode_lock_shared(inode);
+            let links = (*inode).__bindgen_anon_1.i_nlink;
+            rinotify_inode_unlock_shared(inode);
+            links
+        };
+        links == 2
     }
 
     /// The path, for the VFS calls of this crate.
