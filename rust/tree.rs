@@ -153,7 +153,10 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
         match watch_directory(group, &child, top.wd, Some(bytes), mask) {
             Ok(wd) => {
                 let listing = Listing::read(listener, child, wd);
-                stack.push(listing, GFP_KERNEL)?;
+                // Watched, but what is below it is not crawled without the memory.
+                if stack.push(listing, GFP_KERNEL).is_err() {
+                    listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None);
+                }
             }
             Err(_) => listener.queue_record(top.wd, RIN_RESCAN | IN_ISDIR, 0, Some(bytes)),
         }
