@@ -35,7 +35,11 @@ use crate::{
         path::WatchTarget,
     },
 };
-use kernel::{prelude::*, str::CStr, sync::atomic::Relaxed, uaccess::UserPtr};
+use kernel::{
+    prelude::*,
+    sync::atomic::Relaxed,
+    uaccess::UserPtr, //
+};
 
 /// Record: a directory is now watched as part of a tree (`RIN_WATCHED`).
 pub(crate) const RIN_WATCHED: u32 = 0x0010_0000;
@@ -51,8 +55,8 @@ const IN_TREE: u32 = 1 << 31;
 /// are created, arrive and leave.
 const FOLLOW_EVENTS: u32 = IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_MOVE_SELF;
 
-/// The longest name of a directory entry, with its NUL (`NAME_MAX` + 1).
-const NAME_BUF: usize = 256;
+/// The longest name of a directory entry a look-up takes (`NAME_MAX`).
+const NAME_BUF: usize = 255;
 
 /// Whether `mark` is a directory of a tree.
 pub(crate) fn is_tree(mark: MarkRef<'_>) -> bool {
@@ -132,15 +136,20 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
             // What is watched stays watched; a second call finishes the tree.
             return Err(ERESTARTSYS);
         }
-        let Some(len) = top.next_name(&mut name) else {
-            stack.pop();
-            continue;
+        let len = match top.next_name(&mut name) {
+            Some(Ok(len)) => len,
+            // Longer than any look-up takes: what is below it cannot be watched.
+            Some(Err(())) => {
+                listener.queue_record(top.wd, RIN_RESCAN | IN_ISDIR, 0, None);
+                continue;
+            }
+            None => {
+                stack.pop();
+                continue;
+            }
         };
         let bytes = &name[..len];
-        let Ok(cname) = CStr::from_bytes_with_nul(&name[..=len]) else {
-            continue;
-        };
-        let child = match top.dir.subdirectory(cname) {
+        let child = match top.dir.subdirectory(bytes) {
             Ok(child) => child,
             // Not a directory (DT_UNKNOWN), gone since it was listed, or a mount point,
             // which the tree leaves out.
@@ -247,18 +256,16 @@ impl Listing {
         }
     }
 
-    /// Copies the next name, with its NUL, into `buf`, and returns its length without it.
-    fn next_name(&mut self, buf: &mut [u8; NAME_BUF]) -> Option<usize> {
+    /// Copies the next name into `buf` and returns its length; `Err` for one too long.
+    fn next_name(&mut self, buf: &mut [u8; NAME_BUF]) -> Option<Result<usize, ()>> {
         let rest = self.names.get(self.next..)?;
         let len = rest.iter().position(|&b| b == 0)?;
         self.next += len + 1;
-        if len >= NAME_BUF {
-            // Longer than any file system's names: cannot be looked up.
-            return Some(0);
+        if len > NAME_BUF {
+            return Some(Err(()));
         }
         buf[..len].copy_from_slice(&rest[..len]);
-        buf[len] = 0;
-        Some(len)
+        Some(Ok(len))
     }
 }
 

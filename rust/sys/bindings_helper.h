@@ -13,7 +13,6 @@
 /* Function-like macros are invisible to bindgen; constants make them visible. */
 const unsigned int RINOTIFY_LOOKUP_FOLLOW = LOOKUP_FOLLOW;
 const unsigned int RINOTIFY_LOOKUP_DIRECTORY = LOOKUP_DIRECTORY;
-const unsigned int RINOTIFY_LOOKUP_NO_XDEV = LOOKUP_NO_XDEV;
 const unsigned int RINOTIFY_INOTIFY_IOC_SETNEXTWD = INOTIFY_IOC_SETNEXTWD;
 const fmode_t RINOTIFY_FMODE_PREAD = FMODE_PREAD;
 const fmode_t RINOTIFY_FMODE_PWRITE = FMODE_PWRITE;

@@ -5,9 +5,15 @@
 //! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h) (`iterate_dir()`,
 //! `struct dir_context`).
 
-use super::{bindings::rinotify_open_dir, path::WatchTarget};
+use super::{
+    bindings::rinotify_open_dir,
+    path::WatchTarget, //
+};
 use core::ptr::NonNull;
-use kernel::{bindings, prelude::*};
+use kernel::{
+    bindings,
+    prelude::*, //
+};
 
 /// `DT_DIR` and `DT_UNKNOWN` of `include/linux/fs_types.h`: the entry types that may be
 /// directories (a file system that does not know the type says `DT_UNKNOWN`).

@@ -6,13 +6,13 @@
 //! [`include/linux/fs.h`](srctree/include/linux/fs.h).
 
 use super::bindings::{
+    follow_down_one,
+    lookup_one_positive_unlocked,
     rinotify_inode_lock_shared,
     rinotify_inode_unlock_shared,
     user_path_at,
-    vfs_path_lookup,
     RINOTIFY_LOOKUP_DIRECTORY,
-    RINOTIFY_LOOKUP_FOLLOW,
-    RINOTIFY_LOOKUP_NO_XDEV, //
+    RINOTIFY_LOOKUP_FOLLOW, //
 };
 use kernel::{
     bindings,
@@ -31,8 +31,9 @@ const S_IFDIR: u16 = 0o040000;
 ///
 /// # Invariants
 ///
-/// `path` holds a reference taken by `user_path_at()` or `vfs_path_lookup()`, its dentry is
-/// positive, and the caller had `MAY_READ` permission on its inode at lookup.
+/// `path` holds references to a mount and a positive dentry on it (taken by `user_path_at()`,
+/// or by `lookup_one_positive_unlocked()` and `mntget()`), and the caller had `MAY_READ`
+/// permission on its inode at lookup.
 pub(crate) struct WatchTarget {
     path: bindings::path,
 }
@@ -67,23 +68,47 @@ impl WatchTarget {
 
     /// The directory `name` (one component, no `/`) in this directory, as a crawler reaches
     /// it: not following a symlink, and not crossing into another mount (`EXDEV` where
-    /// something is mounted on it); `ENOTDIR` if it is not a directory. The caller's
-    /// permissions are checked as for [`WatchTarget::lookup`].
-    pub(crate) fn subdirectory(&self, name: &CStr) -> Result<Self> {
-        let mut path: bindings::path = pin_init::zeroed();
-        // SAFETY: `self` pins the path the lookup starts from (and stays in: it is the
-        // lookup's root); `name` is NUL-terminated; `path` is valid for writes.
-        kernel::error::to_result(unsafe {
-            vfs_path_lookup(
-                self.path.dentry,
-                self.path.mnt,
-                name.as_char_ptr(),
-                RINOTIFY_LOOKUP_DIRECTORY | RINOTIFY_LOOKUP_NO_XDEV,
-                &mut path,
-            )
-        })?;
-        // INVARIANT: As in `lookup`, for `vfs_path_lookup()`.
-        Self { path }.readable()
+    /// something is mounted on it); `ENOTDIR` if it is not a directory, `ENOENT` if there is
+    /// none. The caller needs search permission here and read permission there, as for
+    /// [`WatchTarget::lookup`].
+    ///
+    /// One look-up in the dentry cache (`lookup_one_positive_unlocked()`), not a path walk:
+    /// the crawl of a tree does one per directory.
+    pub(crate) fn subdirectory(&self, name: &[u8]) -> Result<Self> {
+        let mut qname: bindings::qstr = pin_init::zeroed();
+        qname.name = name.as_ptr();
+        qname.__bindgen_anon_1.__bindgen_anon_1.len = u32::try_from(name.len())?;
+        // SAFETY: `self` pins the directory's dentry and mount; `qname` names `name`, which
+        // outlives the call; the function checks search permission on the directory
+        // itself, and hashes the name.
+        let dentry = unsafe {
+            let idmap = core::ptr::addr_of!((*self.path.mnt).mnt_idmap).read_volatile();
+            lookup_one_positive_unlocked(idmap, &mut qname, self.path.dentry)
+        };
+        let dentry = kernel::error::from_err_ptr(dentry)?;
+        // SAFETY: The mount is pinned by `self`; the new reference is the target's.
+        let mnt = unsafe { bindings::mntget(self.path.mnt) };
+        // INVARIANT: A positive dentry and a mount reference, both ours, which `Drop` puts.
+        let mut target = Self {
+            path: bindings::path { mnt, dentry },
+        };
+        // SAFETY: The dentry is pinned by `target`; its flags change under its lock, and a
+        // stale type or mount bit only sends this to the checks below.
+        let flags = unsafe { core::ptr::addr_of!((*dentry).d_flags).read_volatile() };
+        if flags & bindings::dentry_flags_DCACHE_MOUNTED != 0 {
+            // Mounted on in some mount namespace; in the crawl's, if `follow_down_one()`
+            // finds the mount (`target` then holds the mounted root: dropped either way).
+            // SAFETY: `target.path` holds the references the function puts and replaces.
+            if unsafe { follow_down_one(&mut target.path) } != 0 {
+                return Err(EXDEV);
+            }
+        }
+        if flags & bindings::dentry_flags_DCACHE_ENTRY_TYPE
+            != bindings::dentry_flags_DCACHE_DIRECTORY_TYPE
+        {
+            return Err(ENOTDIR);
+        }
+        target.readable()
     }
 
     /// `self` if the caller may read its inode: `inotify_find_inode()`'s check.
