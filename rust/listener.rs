@@ -133,6 +133,11 @@ impl Listener {
         &self.memcg
     }
 
+    /// Asks for a prune of the trees in the watcher's next call (see `tree::prune`).
+    pub(crate) fn request_prune(&self) {
+        self.prune_pending.store(true, Relaxed);
+    }
+
     /// Takes the pending prune of a tree, if there is one (see `tree::prune`).
     pub(crate) fn take_prune(&self) -> bool {
         self.prune_pending.load(Relaxed) && self.prune_pending.xchg(false, Relaxed)
@@ -362,7 +367,7 @@ impl GroupOps for Listener {
         let removed = self.watches.remove_mark(mark);
         self.user.release_watch();
         if tree::is_tree(mark) {
-            self.prune_pending.store(true, Relaxed);
+            self.request_prune();
         }
         // The table's mark reference is put outside the lock: putting may sleep.
         drop(removed);

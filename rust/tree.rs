@@ -309,11 +309,12 @@ pub(crate) fn follow(
     if mask & (IN_CREATE | IN_MOVED_TO) == 0 {
         return;
     }
-    let parent = mark.wd();
     let moved_in = mask & IN_MOVED_TO != 0;
     let mut cursor = listener.update().lock();
     // The instance is being closed: `release` is detaching its watches and must find all.
-    if listener.is_closed() {
+    // A directory whose watch is going (its descriptor already -1) gets no new ones below.
+    let parent = mark.wd();
+    if listener.is_closed() || parent == -1 {
         return;
     }
     if let Some(known) = entry.find_mark(mark).filter(|m| m.wd() != -1) {
@@ -329,10 +330,13 @@ pub(crate) fn follow(
         state.parent.store(parent, Relaxed);
         state.tree_events.store(IN_TREE | own, Relaxed);
         known.update(mark_mask(own), 0, false);
+        // Its watch may be going meanwhile (rm_watch takes no lock of this): then say nothing.
         let wd = known.wd();
-        listener.queue_record(wd, RIN_WATCHED | IN_ISDIR, parent as u32, name);
-        if moved_in {
-            listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None);
+        if wd != -1 {
+            listener.queue_record(wd, RIN_WATCHED | IN_ISDIR, parent as u32, name);
+            if moved_in {
+                listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None);
+            }
         }
         return;
     }
@@ -354,6 +358,12 @@ pub(crate) fn follow(
         )
     });
     drop(cursor);
+    // The parent's watch may have gone since it was seen above, and the watcher's prune have
+    // run before the new watch was in the table: the new one is then an orphan, for the
+    // next prune to remove.
+    if watched.is_ok() && mark.wd() == -1 {
+        listener.request_prune();
+    }
     match watched {
         // What a directory moved in holds is not watched: the watcher crawls it.
         Ok(wd) if moved_in => listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None),
