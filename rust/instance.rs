@@ -18,6 +18,7 @@ use crate::{
     listener::Listener,
     queue::Record,
     request::{
+        self,
         TreeRequest,
         WatchBatch,
         WatchRequest,
@@ -38,7 +39,6 @@ use crate::{
             MARK_FLAG_EXCL_UNLINK,
             MARK_FLAG_IN_ONESHOT, //
         },
-        path::WatchTarget,
         seq_file::SeqFileExt,
     },
     tree,
@@ -129,20 +129,17 @@ impl Instance {
     fn add_watch_at(&self, request: &WatchRequest) -> Result<i32> {
         let mask = request.mask;
         // The syscall's checks, in its order (the fd checks are the VFS's here).
-        if mask & !ALL_INOTIFY_BITS != 0 || mask & ALL_INOTIFY_BITS == 0 {
-            return Err(EINVAL);
-        }
+        request::check_mask_bits(mask)?;
         if mask & IN_MASK_ADD != 0 && mask & IN_MASK_CREATE != 0 {
             return Err(EINVAL);
         }
         if request.reserved != 0 {
             return Err(EINVAL);
         }
-        let pathname = usize::try_from(request.pathname).map_err(|_| EFAULT)?;
-        let target = WatchTarget::lookup(
+        let target = request::lookup_path(
+            request.pathname,
             request.dirfd,
-            UserPtr::from_addr(pathname),
-            mask & IN_DONT_FOLLOW == 0,
+            mask,
             mask & IN_ONLYDIR != 0,
         )?;
         // Always report unmount; directories care about their children.

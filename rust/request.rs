@@ -4,7 +4,16 @@
 //! bytes for 32- and 64-bit callers (pointers travel as `__u64`), so `compat_ioctl` needs no
 //! translation.
 
-use crate::sys::path::AT_FDCWD;
+use crate::sys::{
+    abi::{
+        ALL_INOTIFY_BITS,
+        IN_DONT_FOLLOW, //
+    },
+    path::{
+        WatchTarget,
+        AT_FDCWD, //
+    },
+};
 use kernel::{
     ioctl::_IOW,
     prelude::*,
@@ -28,6 +37,33 @@ pub(crate) const RINOTIFY_IOC_ADD_TREE: u32 = _IOW::<[u8; TreeRequest::SIZE]>('I
 /// A bound on how long one call runs without returning to user space, not on memory: the
 /// entries are read one at a time.
 pub(crate) const MAX_WATCHES_PER_CALL: u32 = 4096;
+
+/// `inotify_add_watch()`'s first check of a mask: `EINVAL` for a bit it does not know, or
+/// for none it does.
+pub(crate) fn check_mask_bits(mask: u32) -> Result {
+    if mask & !ALL_INOTIFY_BITS != 0 || mask & ALL_INOTIFY_BITS == 0 {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// Looks up the path at user address `pathname` relative to `dirfd`, following a trailing
+/// symlink unless `mask` has `IN_DONT_FOLLOW`, requiring a directory if `only_dir`: what
+/// every watch request names.
+pub(crate) fn lookup_path(
+    pathname: u64,
+    dirfd: i32,
+    mask: u32,
+    only_dir: bool,
+) -> Result<WatchTarget> {
+    let pathname = usize::try_from(pathname).map_err(|_| EFAULT)?;
+    WatchTarget::lookup(
+        dirfd,
+        UserPtr::from_addr(pathname),
+        mask & IN_DONT_FOLLOW == 0,
+        only_dir,
+    )
+}
 
 /// Copies `N` 32-bit words in from user address `addr`, in one copy: the structs are words,
 /// with each `__u64` split in two (see [`join_u64`]).

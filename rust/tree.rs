@@ -21,7 +21,10 @@
 
 use crate::{
     listener::Listener,
-    request::TreeRequest,
+    request::{
+        self,
+        TreeRequest, //
+    },
     sys::{
         abi::*,
         dir::Directory,
@@ -37,8 +40,7 @@ use crate::{
 };
 use kernel::{
     prelude::*,
-    sync::atomic::Relaxed,
-    uaccess::UserPtr, //
+    sync::atomic::Relaxed, //
 };
 
 /// Record: a directory is now watched as part of a tree (`RIN_WATCHED`).
@@ -106,22 +108,14 @@ pub(crate) fn shown_mask(state: &MarkState, mask: u32) -> u32 {
 /// below it, and returns the root's descriptor. See `include/uapi/linux/rinotify.h`.
 pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result<i32> {
     let mask = request.mask;
-    if mask & !ALL_INOTIFY_BITS != 0 || mask & ALL_INOTIFY_BITS == 0 {
-        return Err(EINVAL);
-    }
+    request::check_mask_bits(mask)?;
     if mask & (IN_MASK_ADD | IN_MASK_CREATE | IN_ONESHOT) != 0 {
         return Err(EINVAL);
     }
     if request.flags != 0 || request.reserved != 0 {
         return Err(EINVAL);
     }
-    let pathname = usize::try_from(request.pathname).map_err(|_| EFAULT)?;
-    let root = WatchTarget::lookup(
-        request.dirfd,
-        UserPtr::from_addr(pathname),
-        mask & IN_DONT_FOLLOW == 0,
-        true,
-    )?;
+    let root = request::lookup_path(request.pathname, request.dirfd, mask, true)?;
     let listener = group.data();
     let root_wd = watch_directory(group, &root, 0, None, mask)?;
 
