@@ -210,12 +210,17 @@ fn watch_directory(
     listener.new_watch(
         &mut cursor,
         mark,
-        |wd| {
-            listener.queue_record(wd, RIN_WATCHED | IN_ISDIR, parent as u32, name);
-            true
-        },
+        |wd| announce(listener, wd, parent, name),
         |mark| mark.attach(dir),
     )
+}
+
+/// Queues the `RIN_WATCHED` record of the directory watched as `wd`, named `name` in the
+/// directory watched as `parent` (0 and no name for a tree's root); for
+/// [`Listener::new_watch`], says that it queued it.
+fn announce(listener: &Listener, wd: i32, parent: i32, name: Option<&[u8]>) -> bool {
+    listener.queue_record(wd, RIN_WATCHED | IN_ISDIR, parent as u32, name);
+    true
 }
 
 /// A directory of the crawl and the names of its entries that may be directories.
@@ -327,7 +332,7 @@ pub(crate) fn follow(
         // Its watch may be going meanwhile (rm_watch takes no lock of this): then say nothing.
         let wd = known.wd();
         if wd != -1 {
-            listener.queue_record(wd, RIN_WATCHED | IN_ISDIR, parent as u32, name);
+            announce(listener, wd, parent, name);
             if moved_in {
                 listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None);
             }
@@ -344,10 +349,7 @@ pub(crate) fn follow(
         listener.new_watch(
             &mut cursor,
             new,
-            |wd| {
-                listener.queue_record(wd, RIN_WATCHED | IN_ISDIR, parent as u32, name);
-                true
-            },
+            |wd| announce(listener, wd, parent, name),
             |new| new.attach_to_entry(&entry),
         )
     });
