@@ -39,6 +39,7 @@ use crate::{
             MARK_FLAG_EXCL_UNLINK,
             MARK_FLAG_IN_ONESHOT, //
         },
+        path::BatchLookup,
         seq_file::SeqFileExt,
     },
     tree,
@@ -82,7 +83,7 @@ impl Instance {
     /// `inotify_add_watch()`: [`RINOTIFY_IOC_ADD_WATCH`].
     fn add_watch(&self, arg: usize) -> Result<isize> {
         let request = WatchRequest::read_from(arg)?;
-        Ok(self.add_watch_at(&request)? as isize)
+        Ok(self.add_watch_at(&request, None)? as isize)
     }
 
     /// [`RINOTIFY_IOC_ADD_WATCHES`]: each entry as [`Instance::add_watch`], its path relative
@@ -92,6 +93,7 @@ impl Instance {
     /// `inotify_add_watch()` does, and other callers interleave with it.
     fn add_watches(&self, arg: usize) -> Result<isize> {
         let batch = WatchBatch::read_from(arg)?;
+        let mut lookup = BatchLookup::new();
         let mut done = 0;
         // Why the batch stopped short, if it did: the call's error if it processed nothing.
         let mut stop = None;
@@ -109,7 +111,7 @@ impl Instance {
                     break;
                 }
             };
-            let result = match self.add_watch_at(&request) {
+            let result = match self.add_watch_at(&request, Some(&mut lookup)) {
                 Ok(wd) => wd,
                 Err(e) => e.to_errno(),
             };
@@ -125,8 +127,13 @@ impl Instance {
         }
     }
 
-    /// `inotify_add_watch()` of the request's path, relative to its `dirfd`.
-    fn add_watch_at(&self, request: &WatchRequest) -> Result<i32> {
+    /// `inotify_add_watch()` of the request's path, relative to its `dirfd`; a batch's
+    /// entries through the batch's `lookup`.
+    fn add_watch_at(
+        &self,
+        request: &WatchRequest,
+        lookup: Option<&mut BatchLookup>,
+    ) -> Result<i32> {
         let mask = request.mask;
         // The syscall's checks, in its order (the fd checks are the VFS's here).
         request::check_mask_bits(mask)?;
@@ -141,6 +148,7 @@ impl Instance {
             request.dirfd,
             mask,
             mask & IN_ONLYDIR != 0,
+            lookup,
         )?;
         // Always report unmount; directories care about their children.
         let mut events = IN_UNMOUNT | (mask & IN_ALL_EVENTS);

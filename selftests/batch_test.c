@@ -135,6 +135,149 @@ TEST_F(scenarios, b92_batch_stops_adding_at_max_user_watches)
 	EXPECT_EQ(0, t_close(fd));
 }
 
+#define B97_ENTRIES 18
+
+/* b97's entries: dirfd is the directory d opened O_PATH, efd the directory e. */
+static void b97_entries(struct rinotify_watch_at *out, int dirfd, int efd, const char *longest,
+			const char *too_long)
+{
+	const uint32_t nofollow = IN_DONT_FOLLOW;
+	const struct rinotify_watch_at e[B97_ENTRIES] = {
+		ENTRY(dirfd, "sub", IN_CREATE),
+		ENTRY(dirfd, "ln", IN_CREATE | IN_DELETE),
+		ENTRY(dirfd, "ln", IN_ATTRIB | nofollow),
+		ENTRY(dirfd, "ln", IN_CREATE | nofollow | IN_ONLYDIR),
+		ENTRY(dirfd, "dangling", IN_CREATE),
+		ENTRY(dirfd, "dangling", IN_ATTRIB | nofollow),
+		ENTRY(dirfd, "mnt", IN_CREATE),
+		ENTRY(efd, ".", IN_CREATE),
+		ENTRY(dirfd, "..", IN_CREATE),
+		ENTRY(dirfd, longest, IN_CREATE),
+		ENTRY(dirfd, too_long, IN_CREATE),
+		ENTRY(dirfd, "f", IN_MODIFY | IN_ONLYDIR),
+		ENTRY(dirfd, "f/", IN_MODIFY),
+		ENTRY(efd, "sub", IN_CREATE),
+		ENTRY(dirfd, "f", IN_MODIFY),
+		ENTRY(AT_FDCWD, "e", IN_DELETE | IN_MASK_ADD),
+		ENTRY(dirfd, "sub", IN_CREATE | IN_MASK_CREATE),
+		ENTRY(dirfd, "mnt", IN_DELETE | IN_MASK_ADD),
+	};
+
+	memcpy(out, e, sizeof(e));
+}
+
+static const int b97_results[B97_ENTRIES] = {
+	1, 1, 2, -ENOTDIR, -ENOENT, 3, 4, 5, 6, 7, -ENAMETOOLONG, -ENOTDIR, -ENOTDIR, -ENOENT,
+	8, 5, -EEXIST, 4,
+};
+
+/*
+ * A path that is one name is looked up in its directory's dentry cache: the results must
+ * be the path walk's all the same. Symlinks followed or not, dangling, a mount point, "."
+ * and "..", the longest name and one too long, a trailing slash, an O_PATH directory, and
+ * entries that change directory between them; more than a chunk of entries.
+ */
+TEST_F(scenarios, b97_batch_names_resolve_as_paths)
+{
+	char longest[NAME_MAX + 1], too_long[NAME_MAX + 2], path[NAME_MAX + 8];
+	struct rinotify_watch_at e[B97_ENTRIES];
+	int fd, dirfd, efd, i;
+
+	memset(longest, 'x', NAME_MAX);
+	longest[NAME_MAX] = '\0';
+	memset(too_long, 'x', NAME_MAX + 1);
+	too_long[NAME_MAX + 1] = '\0';
+	ASSERT_EQ(0, TS(mkdir("d", 0755)));
+	ASSERT_EQ(0, TS(mkdir("d/sub", 0755)));
+	ASSERT_EQ(0, TS(mkdir("e", 0755)));
+	ASSERT_EQ(0, TS(symlink("sub", "d/ln")));
+	ASSERT_EQ(0, TS(symlink("nowhere", "d/dangling")));
+	MKFILE("d/f");
+	ASSERT_EQ(0, TS(t_mount_tmpfs("d/mnt")));
+	snprintf(path, sizeof(path), "d/%s", longest);
+	ASSERT_EQ(0, TS(mkdir(path, 0755)));
+	dirfd = open("d", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, dirfd);
+	efd = open("e", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, efd);
+	b97_entries(e, dirfd, efd, longest, too_long);
+	fd = t_init(0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(B97_ENTRIES, t_add_watches(fd, e, B97_ENTRIES));
+	/* Braces: the harness's TH_LOG() is a statement of its own. */
+	for (i = 0; i < B97_ENTRIES; i++) {
+		EXPECT_EQ(b97_results[i], e[i].result) TH_LOG("entry %d", i);
+	}
+	MKFILE("d/sub/a");
+	ASSERT_EQ(0, TS(utimensat(AT_FDCWD, "d/ln", NULL, AT_SYMLINK_NOFOLLOW)));
+	ASSERT_EQ(0, TS(utimensat(AT_FDCWD, "d/dangling", NULL, AT_SYMLINK_NOFOLLOW)));
+	MKFILE("d/mnt/b");
+	MKFILE("e/c");
+	ASSERT_EQ(0, TS(unlink("e/c")));
+	snprintf(path, sizeof(path), "d/%s/g", longest);
+	MKFILE(path);
+	ASSERT_EQ(0, TS(truncate("d/f", 1)));
+	ASSERT_EQ(0, TS(unlink("d/sub/a")));
+	ASSERT_EQ(0, TS(unlink("d/mnt/b")));
+	EXPECT_Q(fd, "1 CREATE a; 2 ATTRIB; 3 ATTRIB; 4 CREATE b; 5 CREATE c; 5 DELETE c; "
+		     "7 CREATE g; 8 MODIFY; 1 DELETE a; 4 DELETE b");
+	t_fdinfo(fd);
+	EXPECT_EQ(0, TS(t_umount("d/mnt")));
+	EXPECT_Q(fd, "4 UNMOUNT|ISDIR; 4 IGNORED");
+	EXPECT_EQ(0, close(dirfd));
+	EXPECT_EQ(0, close(efd));
+	EXPECT_EQ(0, t_close(fd));
+}
+
+/* b98_child's directories, open before the child drops its privileges. */
+struct b98_dirs {
+	int priv;	/* 0700, root's */
+	int noread;	/* 0711: search, no read */
+};
+
+static int b98_child(void *arg)
+{
+	const struct b98_dirs *dirs = arg;
+	struct rinotify_watch_at e[] = {
+		ENTRY(AT_FDCWD, "secret", IN_MODIFY),
+		ENTRY(dirs->priv, "x", IN_MODIFY),
+		ENTRY(dirs->noread, "f", IN_MODIFY),
+		ENTRY(AT_FDCWD, "noread", IN_MODIFY),
+		ENTRY(dirs->noread, "f", IN_ATTRIB),
+	};
+	const int expected[] = { -EACCES, -EACCES, 1, -EACCES, 1 };
+	int fd = t_init(0), fails = 0;
+	unsigned int i;
+
+	if (fd < 0)
+		return 100;
+	fails += t_add_watches(fd, e, ARRAY_SIZE(e)) != ARRAY_SIZE(e);
+	for (i = 0; i < ARRAY_SIZE(e); i++)
+		fails += e[i].result != expected[i];
+	t_close(fd);
+	return fails;
+}
+
+/* The look-up by name checks search permission in the directory, read on the target. */
+TEST_F(scenarios, b98_batch_names_check_permissions)
+{
+	struct b98_dirs dirs;
+
+	ASSERT_EQ(0, TS(mkdir("priv", 0700)));
+	MKFILE("priv/x");
+	MKFILE("secret");
+	ASSERT_EQ(0, TS(chmod("secret", 0600)));
+	ASSERT_EQ(0, TS(mkdir("noread", 0711)));
+	MKFILE("noread/f");
+	dirs.priv = open("priv", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, dirs.priv);
+	dirs.noread = open("noread", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, dirs.noread);
+	EXPECT_EQ(0, t_child(1, b98_child, &dirs));
+	EXPECT_EQ(0, close(dirs.priv));
+	EXPECT_EQ(0, close(dirs.noread));
+}
+
 /* The call itself: only rinotify has it. */
 static int instance(struct __test_metadata *_metadata)
 {

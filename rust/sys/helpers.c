@@ -92,6 +92,32 @@ struct file *rinotify_open_dir(const struct path *path)
 	return dentry_open(path, O_RDONLY | O_DIRECTORY | O_LARGEFILE, current_cred());
 }
 
+/*
+ * The directory a relative path names its first component in, pinned, as path_init()
+ * finds it: the working directory for AT_FDCWD (get_fs_pwd() is static inline), else the
+ * file open as @dfd, O_PATH included (fget_raw(): path_init()'s fdget_raw() is not
+ * exported), which must be a directory.
+ */
+int rinotify_get_lookup_dir(int dfd, struct path *path)
+{
+	if (dfd == AT_FDCWD) {
+		get_fs_pwd(current->fs, path);
+	} else {
+		struct file *file = fget_raw(dfd);
+
+		if (!file)
+			return -EBADF;
+		*path = file->f_path;
+		path_get(path);
+		fput(file);
+	}
+	if (!d_can_lookup(path->dentry)) {
+		path_put(path);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
 void rinotify_inode_lock_shared(struct inode *inode)
 {
 	inode_lock_shared(inode);

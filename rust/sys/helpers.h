@@ -11,7 +11,9 @@
 
 #include <linux/cred.h>
 #include <linux/exportfs.h>
+#include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/fs_struct.h>
 #include <linux/fsnotify_backend.h>
 #include <linux/memcontrol.h>
 #include <linux/sched/mm.h>
@@ -29,6 +31,7 @@ void rinotify_mem_cgroup_put(struct mem_cgroup *memcg);
 struct mem_cgroup *rinotify_set_active_memcg(struct mem_cgroup *memcg);
 bool rinotify_selinux_active(void);
 struct file *rinotify_open_dir(const struct path *path);
+int rinotify_get_lookup_dir(int dfd, struct path *path);
 void rinotify_inode_lock_shared(struct inode *inode);
 void rinotify_inode_unlock_shared(struct inode *inode);
 

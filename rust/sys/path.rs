@@ -8,12 +8,14 @@
 use super::bindings::{
     follow_down_one,
     lookup_one_positive_unlocked,
+    rinotify_get_lookup_dir,
     rinotify_inode_lock_shared,
     rinotify_inode_unlock_shared,
     user_path_at,
     RINOTIFY_LOOKUP_DIRECTORY,
     RINOTIFY_LOOKUP_FOLLOW, //
 };
+use core::mem::MaybeUninit;
 use kernel::{
     bindings,
     prelude::*,
@@ -22,6 +24,15 @@ use kernel::{
 
 /// `AT_FDCWD`: as a lookup's directory, the caller's working directory.
 pub(crate) const AT_FDCWD: i32 = bindings::AT_FDCWD;
+
+/// The longest name one look-up takes.
+const NAME_MAX: usize = bindings::NAME_MAX as usize;
+
+/// `DCACHE_MANAGED_DENTRY` of `include/linux/dcache.h`: something is or may be mounted on
+/// the dentry, or its file system manages the transit.
+const DCACHE_MANAGED_DENTRY: c_uint = bindings::dentry_flags_DCACHE_MOUNTED
+    | bindings::dentry_flags_DCACHE_NEED_AUTOMOUNT
+    | bindings::dentry_flags_DCACHE_MANAGE_TRANSIT;
 
 /// `S_IFMT` and `S_IFDIR` of `include/uapi/linux/stat.h`.
 const S_IFMT: u16 = 0o170000;
@@ -75,27 +86,13 @@ impl WatchTarget {
     /// One look-up in the dentry cache (`lookup_one_positive_unlocked()`), not a path walk:
     /// the crawl of a tree does one per directory.
     pub(crate) fn subdirectory(&self, name: &[u8]) -> Result<Self> {
-        let mut qname: bindings::qstr = pin_init::zeroed();
-        qname.name = name.as_ptr();
-        qname.__bindgen_anon_1.__bindgen_anon_1.len = u32::try_from(name.len())?;
-        // SAFETY: `self` pins the directory's dentry and mount; `qname` names `name`, which
-        // outlives the call; the function checks search permission on the directory
-        // itself, and hashes the name.
-        let dentry = unsafe {
-            let idmap = core::ptr::addr_of!((*self.path.mnt).mnt_idmap).read_volatile();
-            lookup_one_positive_unlocked(idmap, &mut qname, self.path.dentry)
-        };
-        let dentry = kernel::error::from_err_ptr(dentry)?;
-        // SAFETY: The mount is pinned by `self`; the new reference is the target's.
-        let mnt = unsafe { bindings::mntget(self.path.mnt) };
-        // INVARIANT: A positive dentry and a mount reference, both ours, which `Drop` puts.
-        let mut target = Self {
-            path: bindings::path { mnt, dentry },
-        };
-        // SAFETY: The dentry is pinned by `target`; its flags change under its lock, and a
-        // stale type or mount bit only sends this to the checks below.
-        let flags = unsafe { core::ptr::addr_of!((*dentry).d_flags).read_volatile() };
-        if flags & bindings::dentry_flags_DCACHE_MOUNTED != 0 {
+        if !self.can_look_up() {
+            return Err(ENOTDIR);
+        }
+        // SAFETY: By the type invariant `self.path` holds references to a mount and to a
+        // dentry on it, a directory's as checked above.
+        let mut target = unsafe { Self::child(&self.path, name)? };
+        if target.dentry_flags() & bindings::dentry_flags_DCACHE_MOUNTED != 0 {
             // Mounted on in some mount namespace; in the crawl's, if `follow_down_one()`
             // finds the mount (`target` then holds the mounted root: dropped either way).
             // SAFETY: `target.path` holds the references the function puts and replaces.
@@ -103,12 +100,53 @@ impl WatchTarget {
                 return Err(EXDEV);
             }
         }
-        if flags & bindings::dentry_flags_DCACHE_ENTRY_TYPE
-            != bindings::dentry_flags_DCACHE_DIRECTORY_TYPE
-        {
+        if !target.can_look_up() {
             return Err(ENOTDIR);
         }
         target.readable()
+    }
+
+    /// The positive dentry `name` (one component: `lookup_one_positive_unlocked()` refuses
+    /// `/`, `.` and `..` with `EACCES`) in the directory at `dir`, on `dir`'s mount, checking
+    /// search permission on `dir` as a path walk does; neither its type nor its mounts are
+    /// looked at, nor read permission checked.
+    ///
+    /// # Safety
+    ///
+    /// `dir` holds references to a mount and to a dentry on it for the call, a directory's
+    /// that names can be looked up in (`d_can_lookup()`).
+    unsafe fn child(dir: &bindings::path, name: &[u8]) -> Result<Self> {
+        let mut qname: bindings::qstr = pin_init::zeroed();
+        qname.name = name.as_ptr();
+        qname.__bindgen_anon_1.__bindgen_anon_1.len = u32::try_from(name.len())?;
+        // SAFETY: The caller's references pin the directory's dentry and mount; `qname`
+        // names `name`, which outlives the call; the function checks search permission on
+        // the directory itself, and hashes the name.
+        let dentry = unsafe {
+            let idmap = core::ptr::addr_of!((*dir.mnt).mnt_idmap).read_volatile();
+            lookup_one_positive_unlocked(idmap, &mut qname, dir.dentry)
+        };
+        let dentry = kernel::error::from_err_ptr(dentry)?;
+        // SAFETY: The mount is pinned by the caller; the new reference is the child's.
+        let mnt = unsafe { bindings::mntget(dir.mnt) };
+        // INVARIANT: A positive dentry and a mount reference, both ours, which `Drop` puts.
+        Ok(Self {
+            path: bindings::path { mnt, dentry },
+        })
+    }
+
+    /// Whether the dentry is a directory that names can be looked up in (`d_can_lookup()`:
+    /// not an automount point's, which has no `lookup()`).
+    fn can_look_up(&self) -> bool {
+        self.dentry_flags() & bindings::dentry_flags_DCACHE_ENTRY_TYPE
+            == bindings::dentry_flags_DCACHE_DIRECTORY_TYPE
+    }
+
+    /// The dentry's flags, for its type and mount bits. They change under its lock: a stale
+    /// value only sends the caller to a slower or failing path.
+    fn dentry_flags(&self) -> c_uint {
+        // SAFETY: The dentry is pinned by the type invariant.
+        unsafe { core::ptr::addr_of!((*self.path.dentry).d_flags).read_volatile() }
     }
 
     /// `self` if the caller may read its inode: `inotify_find_inode()`'s check.
@@ -170,6 +208,132 @@ impl WatchTarget {
         // SAFETY: The inode is pinned; its type never changes.
         unsafe { (*self.inode()).i_mode & S_IFMT == S_IFDIR }
     }
+}
+
+/// The directory a run of relative paths starts from, pinned for the run.
+///
+/// # Invariants
+///
+/// `path` holds references to a mount and to a directory's dentry on it that names can be
+/// looked up in (`d_can_lookup()`), the one `dirfd` named when `path` was taken.
+struct LookupDir {
+    dirfd: i32,
+    path: bindings::path,
+}
+
+impl LookupDir {
+    /// The directory `dirfd` names as the start of a relative path: the working directory
+    /// for [`AT_FDCWD`], else the directory open (`O_PATH` included) as `dirfd`; `EBADF` or
+    /// `ENOTDIR` as a path walk.
+    fn get(dirfd: i32) -> Result<Self> {
+        let mut path: bindings::path = pin_init::zeroed();
+        // SAFETY: `path` is valid for writes; the helper looks `dirfd` up in the caller's
+        // table, and on success leaves references to a directory in `path`.
+        kernel::error::to_result(unsafe { rinotify_get_lookup_dir(dirfd, &mut path) })?;
+        // INVARIANT: The helper succeeded.
+        Ok(Self { dirfd, path })
+    }
+}
+
+impl Drop for LookupDir {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we own a reference to `path`.
+        unsafe { bindings::path_put(&self.path) };
+    }
+}
+
+/// Looks up the paths of many watch requests, each as [`WatchTarget::lookup`] does.
+///
+/// A path that is one plain name, neither a symlink to follow nor a mount point, is looked
+/// up in the dentry cache of its directory (`lookup_one_positive_unlocked()`, which checks
+/// search permission there as the path walk does), and that directory is looked up once
+/// for a run of requests with the same `dirfd`: what a crawler adding the subdirectories of
+/// the directory it read passes. Anything else, and every failure, takes the path walk of
+/// [`WatchTarget::lookup`], so that each result and errno is the walk's.
+///
+/// Within a run the directory is the one `dirfd` named at the run's first request: a
+/// `close()`, `dup2()` or `chdir()` in another thread during the call may apply from the
+/// next run on, as if it had come later.
+pub(crate) struct BatchLookup {
+    dir: Option<LookupDir>,
+}
+
+impl BatchLookup {
+    /// A look-up with no directory pinned yet.
+    pub(crate) fn new() -> Self {
+        Self { dir: None }
+    }
+
+    /// [`WatchTarget::lookup`] of the path at user address `name`, relative to `dirfd`.
+    pub(crate) fn lookup(
+        &mut self,
+        dirfd: i32,
+        name: UserPtr,
+        follow: bool,
+        only_dir: bool,
+    ) -> Result<WatchTarget> {
+        match self.lookup_name(dirfd, name, follow, only_dir) {
+            Some(target) => Ok(target),
+            None => WatchTarget::lookup(dirfd, name, follow, only_dir),
+        }
+    }
+
+    /// The target if the path is one name and its dentry-cache look-up gives what the path
+    /// walk would give; `None` otherwise.
+    fn lookup_name(
+        &mut self,
+        dirfd: i32,
+        name: UserPtr,
+        follow: bool,
+        only_dir: bool,
+    ) -> Option<WatchTarget> {
+        let mut buf = [const { MaybeUninit::uninit() }; NAME_MAX + 1];
+        let name = copy_name(name, &mut buf)?;
+        // An empty path's error (`ENOENT`) and a long name's (`ENAMETOOLONG`, from
+        // `copy_name()`) are the walk's; `.`, `..` and more than one component are its work.
+        if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') {
+            return None;
+        }
+        if self.dir.as_ref().map(|dir| dir.dirfd) != Some(dirfd) {
+            self.dir = None;
+            self.dir = LookupDir::get(dirfd).ok();
+        }
+        let dir = self.dir.as_ref()?;
+        // SAFETY: By the type invariant of `LookupDir`, `dir.path` holds references to a
+        // mount and to a directory on it that passed `d_can_lookup()`.
+        let target = unsafe { WatchTarget::child(&dir.path, name) }.ok()?;
+        let flags = target.dentry_flags();
+        // Mounts and automount points need the walk's `follow_managed()`.
+        if flags & DCACHE_MANAGED_DENTRY != 0 {
+            return None;
+        }
+        let kind = flags & bindings::dentry_flags_DCACHE_ENTRY_TYPE;
+        if follow && kind == bindings::dentry_flags_DCACHE_SYMLINK_TYPE {
+            return None;
+        }
+        if only_dir && kind != bindings::dentry_flags_DCACHE_DIRECTORY_TYPE {
+            return None;
+        }
+        target.readable().ok()
+    }
+}
+
+/// Copies the NUL-terminated string at user address `name` into `buf` and returns it
+/// without its NUL: `None` if it is longer than `buf` can hold with the NUL, or faults.
+///
+/// `buf` is not initialised first, as the kernel crate's `strcpy_into_buf()` needs it to
+/// be: a batch copies a name per entry into a buffer as long as the longest name.
+fn copy_name<const N: usize>(name: UserPtr, buf: &mut [MaybeUninit<u8>; N]) -> Option<&[u8]> {
+    let len = isize::try_from(N).ok()?;
+    // SAFETY: `buf` is valid for writes of `N` bytes; `strncpy_from_user()` copies from the
+    // user address with fault handling.
+    let copied = unsafe {
+        bindings::strncpy_from_user(buf.as_mut_ptr().cast(), name.as_const_ptr().cast(), len)
+    };
+    // Negative for a fault, `N` if no NUL came within `N` bytes.
+    let copied = usize::try_from(copied).ok().filter(|&copied| copied < N)?;
+    // SAFETY: `strncpy_from_user()` wrote the first `copied` bytes, the string's.
+    Some(unsafe { core::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), copied) })
 }
 
 impl Drop for WatchTarget {

@@ -33,7 +33,9 @@ struct rinotify_watch {
  * dirfd as openat() resolves it (AT_FDCWD: the working directory; ignored for an absolute
  * path). The call writes into each entry's result what inotify_add_watch() would have
  * returned for it: the watch descriptor, or the negative errno (-ENOENT, -EACCES, -ENOSPC
- * at max_user_watches, ...). One failed entry does not stop the others.
+ * at max_user_watches, ...). One failed entry does not stop the others. Consecutive entries
+ * with the same dirfd start from the directory it named at the first of them: a close(),
+ * dup2() or chdir() in another thread during the call may apply only from a later entry.
  *
  * The ioctl returns how many entries it processed, from the first: all of them, or fewer
  * when a signal is pending (the results of the processed ones are written; call again
