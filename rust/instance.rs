@@ -96,31 +96,31 @@ impl Instance {
         let mut lookup = BatchLookup::new();
         let mut done = 0;
         // Why the batch stopped short, if it did: the call's error if it processed nothing.
-        let mut stop = None;
-        for entry in batch.entries() {
+        let stop = 'batch: loop {
+            if done == batch.count() {
+                break None;
+            }
+            // Between chunks, which are short: a signal need not wait for the whole batch.
             if kernel::current!().signal_pending() {
                 // Returned only if nothing was done: the call then restarts where the
                 // handler allows, as a read does.
-                stop = Some(ERESTARTSYS);
-                break;
+                break Some(ERESTARTSYS);
             }
-            let request = match entry.read() {
-                Ok(request) => request,
-                Err(e) => {
-                    stop = Some(e);
-                    break;
+            let chunk = match batch.chunk(done) {
+                Ok(chunk) => chunk,
+                Err(e) => break Some(e),
+            };
+            for (index, request) in chunk.requests().enumerate() {
+                let result = match self.add_watch_at(&request, Some(&mut lookup)) {
+                    Ok(wd) => wd,
+                    Err(e) => e.to_errno(),
+                };
+                if let Err(e) = chunk.write_result(index, result) {
+                    break 'batch Some(e);
                 }
-            };
-            let result = match self.add_watch_at(&request, Some(&mut lookup)) {
-                Ok(wd) => wd,
-                Err(e) => e.to_errno(),
-            };
-            if let Err(e) = entry.write_result(result) {
-                stop = Some(e);
-                break;
+                done += 1;
             }
-            done += 1;
-        }
+        };
         match stop {
             Some(e) if done == 0 => Err(e),
             _ => Ok(done as isize),

@@ -135,50 +135,93 @@ impl WatchBatch {
         })
     }
 
-    /// The entries, in order. An address that does not fit this machine's pointers, or
-    /// that wraps, gives entries that fault when read, as a bad pointer does.
-    pub(crate) fn entries(&self) -> impl Iterator<Item = BatchEntry> + '_ {
-        (0..u64::from(self.count)).map(move |i| BatchEntry {
-            addr: i
-                .checked_mul(BatchEntry::SIZE as u64)
-                .and_then(|offset| self.entries.checked_add(offset))
-                .and_then(|addr| usize::try_from(addr).ok()),
-        })
+    /// How many entries the batch has.
+    pub(crate) fn count(&self) -> usize {
+        self.count as usize
+    }
+
+    /// Copies in the entries from index `first` on, up to [`BatchChunk::ENTRIES`] of them,
+    /// and writes them back unchanged, so that the result of each can be written: a watch
+    /// is never added for an entry whose caller cannot be told its descriptor (only a
+    /// concurrent change of the caller's mappings can fail the real write after this one).
+    ///
+    /// Entries that cannot all be copied both ways at once are taken one at a time: the
+    /// chunk then holds one entry, or the call fails with `EFAULT` if even the first
+    /// cannot be.
+    pub(crate) fn chunk(&self, first: usize) -> Result<BatchChunk> {
+        let len = (self.count() - first.min(self.count())).min(BatchChunk::ENTRIES);
+        // An address that does not fit this machine's pointers, or that wraps, faults, as
+        // a bad pointer does.
+        let addr = u64::try_from(first)
+            .ok()
+            .and_then(|first| first.checked_mul(BatchChunk::ENTRY_SIZE as u64))
+            .and_then(|offset| self.entries.checked_add(offset))
+            .and_then(|addr| usize::try_from(addr).ok())
+            .ok_or(EFAULT)?;
+        let mut chunk = BatchChunk {
+            addr,
+            len,
+            entries: [[0; BatchChunk::ENTRY_WORDS]; BatchChunk::ENTRIES],
+        };
+        if chunk.copy_in_and_back().is_err() {
+            chunk.len = len.min(1);
+            chunk.copy_in_and_back()?;
+        }
+        Ok(chunk)
     }
 }
 
-/// One `struct rinotify_watch_at` of a [`WatchBatch`], in user memory.
-pub(crate) struct BatchEntry {
-    /// Its user address; `None` if it cannot be one.
-    addr: Option<usize>,
+/// Consecutive `struct rinotify_watch_at` entries of a [`WatchBatch`], copied in.
+pub(crate) struct BatchChunk {
+    /// The user address of the first.
+    addr: usize,
+    /// How many there are, at most [`BatchChunk::ENTRIES`].
+    len: usize,
+    /// Their words: each `__u64` as two (see [`join_u64`]).
+    entries: [[u32; BatchChunk::ENTRY_WORDS]; BatchChunk::ENTRIES],
 }
 
-impl BatchEntry {
-    const SIZE: usize = 24;
-    /// Where `result` is in the struct.
+impl BatchChunk {
+    /// The most entries a chunk holds: one copy in and one back for this many, instead of
+    /// one each per entry; small enough for the stack.
+    const ENTRIES: usize = 16;
+    const ENTRY_SIZE: usize = 24;
+    const ENTRY_WORDS: usize = Self::ENTRY_SIZE / size_of::<u32>();
+    /// Where `result` is in an entry.
     const RESULT_OFFSET: usize = 16;
 
-    /// Copies the request in, and makes sure its result can be written: the entry's
-    /// current result is written back unchanged, so that a watch is never added for an
-    /// entry whose caller cannot be told its descriptor (only a concurrent change of the
-    /// caller's mappings can fail the real write after this one).
-    pub(crate) fn read(&self) -> Result<WatchRequest> {
-        let addr = self.addr.ok_or(EFAULT)?;
-        let [first, second, dirfd, mask, result, reserved] = read_words::<6>(addr)?;
-        self.write_result(result as i32)?;
-        Ok(WatchRequest {
-            pathname: join_u64(first, second),
-            dirfd: dirfd as i32,
-            mask,
-            reserved,
-        })
+    /// Copies the first `len` entries in, and the same bytes back.
+    fn copy_in_and_back(&mut self) -> Result {
+        let entries = &mut self.entries[..self.len];
+        let (mut reader, mut writer) =
+            UserSlice::new(UserPtr::from_addr(self.addr), size_of_val(entries)).reader_writer();
+        reader.read_slice(entries.as_mut_bytes())?;
+        writer.write_slice(entries.as_bytes())
     }
 
-    /// Writes the entry's result: a watch descriptor or a negative errno.
-    pub(crate) fn write_result(&self, result: i32) -> Result {
+    /// The requests of the chunk's entries, in order.
+    pub(crate) fn requests(&self) -> impl Iterator<Item = WatchRequest> + '_ {
+        self.entries[..self.len]
+            .iter()
+            .map(
+                |&[first, second, dirfd, mask, _result, reserved]| WatchRequest {
+                    pathname: join_u64(first, second),
+                    dirfd: dirfd as i32,
+                    mask,
+                    reserved,
+                },
+            )
+    }
+
+    /// Writes the result of entry `index` of the chunk: a watch descriptor or a negative
+    /// errno.
+    pub(crate) fn write_result(&self, index: usize, result: i32) -> Result {
+        if index >= self.len {
+            return Err(EINVAL);
+        }
         let addr = self
             .addr
-            .and_then(|addr| addr.checked_add(Self::RESULT_OFFSET))
+            .checked_add(index * Self::ENTRY_SIZE + Self::RESULT_OFFSET)
             .ok_or(EFAULT)?;
         UserSlice::new(UserPtr::from_addr(addr), size_of::<i32>())
             .writer()

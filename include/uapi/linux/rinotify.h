@@ -40,7 +40,7 @@ struct rinotify_watch {
  * The ioctl returns how many entries it processed, from the first: all of them, or fewer
  * when a signal is pending (the results of the processed ones are written; call again
  * with the rest) or when an entry cannot be read or its result written (the entries after
- * it are untouched). It fails only if it processes none: EINVAL for flags other than 0 or
+ * it keep what they held). It fails only if it processes none: EINVAL for flags other than 0 or
  * a count above RINOTIFY_MAX_WATCHES_PER_CALL, EFAULT if the first entry cannot be read or
  * its result written, EINTR if a signal came before the first (or the call restarts, for a
  * handler with SA_RESTART). A count of 0 returns 0.
