@@ -22,6 +22,9 @@
  *
  * -o runs one side only, for a profiler that samples the whole guest (perf record -a): the
  * samples are then all of that side. It prints the rounds' values and no table or CSV.
+ * With RINOBENCH_PERF_CTL set to the control FIFO of perf record --control (and
+ * RINOBENCH_PERF_ACK to its acknowledgment FIFO), workloads 9 and 10 enable the profiler
+ * for their timed part only.
  *
  * Prints a table, then the results as CSV between the lines RIT-BENCH-CSV and
  * RIT-BENCH-CSV-END, which the host copies to bench/results.csv. A broken invariant (a lost
@@ -341,6 +344,32 @@ static void w3_entry(const struct backend *s, double *v)
 	v[2] = (double)(t3 - t2) / ENTRY_CALLS;
 }
 
+/* ---- a profiler's window --------------------------------------------------------------- */
+
+/*
+ * Enables ("enable") or disables ("disable") perf record around a timed part, through the
+ * FIFOs of its --control option named in RINOBENCH_PERF_CTL and RINOBENCH_PERF_ACK, and waits
+ * for its acknowledgment. Nothing without them.
+ */
+static void perf_window(const char *cmd)
+{
+	const char *ctl = getenv("RINOBENCH_PERF_CTL"), *ack = getenv("RINOBENCH_PERF_ACK");
+	static int ctl_fd = -1, ack_fd = -1;
+	char reply[16];
+
+	if (!ctl || !ack)
+		return;
+	if (ctl_fd < 0) {
+		ctl_fd = open(ctl, O_WRONLY | O_CLOEXEC);
+		ack_fd = open(ack, O_RDONLY | O_CLOEXEC);
+		if (ctl_fd < 0 || ack_fd < 0)
+			fail("perf control FIFOs %s, %s", ctl, ack);
+	}
+	if (write(ctl_fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd) ||
+	    read(ack_fd, reply, sizeof(reply)) <= 0)
+		fail("perf control: %s", cmd);
+}
+
 /* ---- workload 9: 10 000 watches added in batches --------------------------------------- */
 
 /*
@@ -365,10 +394,12 @@ static void w9(const struct backend *s, double *v)
 			.dirfd = dirfd,
 			.mask = mask,
 		};
+	perf_window("enable");
 	t0 = now_ns();
 	if (s == &backend_native) {
 		add_many(s, fd, wds);
 		t1 = now_ns();
+		perf_window("disable");
 	} else {
 		for (int i = 0, done; i < MANY; i += done) {
 			int n = MANY - i < RINOTIFY_MAX_WATCHES_PER_CALL ?
@@ -379,6 +410,7 @@ static void w9(const struct backend *s, double *v)
 				fail("%s: add_watches of %d at %d", s->name, n, i);
 		}
 		t1 = now_ns();
+		perf_window("disable");
 		for (int i = 0; i < MANY; i++) {
 			if (e[i].result < 0)
 				fail("%s: add_watches: %s: %s", s->name, many_paths[i],
@@ -462,6 +494,7 @@ static void w10(const struct backend *s, double *v)
 	long watched = 0;
 	int64_t t0, t1;
 
+	perf_window("enable");
 	t0 = now_ns();
 	if (s == &backend_native) {
 		watched = crawl(fd, TREE_DIR, tree.mask);
@@ -480,6 +513,7 @@ static void w10(const struct backend *s, double *v)
 		}
 	}
 	t1 = now_ns();
+	perf_window("disable");
 	if (watched != TREE_DIRS + 1)
 		fail("%s: %ld directories watched, not %d", s->name, watched, TREE_DIRS + 1);
 	close(fd);
