@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -48,6 +49,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "uapi.h"
 
@@ -437,10 +439,42 @@ static void w9(const struct backend *s, double *v)
 #define TREE_FANOUT 100
 #define TREE_DIRS (TREE_FANOUT * TREE_FANOUT)
 
+/* A tree of one directory: what inotifywait costs beside its crawl. */
+#define ONE_DIR "/tmp/w10-one"
+/*
+ * Debian's inotifywait runs in the host's root file system, which the guest of make bench
+ * mounts at HOST_ROOT (qemu/init.sh), with a tmpfs of its own on /tmp: the trees are bound
+ * there. Under make run, rinobench runs in that root itself (qemu/hostsh): host_root is
+ * then "".
+ */
+#define HOST_ROOT "/host"
+#define INOTIFYWAIT "/usr/bin/inotifywait"
+static const char *host_root = HOST_ROOT;
+
+/* Makes the directory path of the guest appear at the same path under host_root. */
+static void bind_to_host(const char *path)
+{
+	char host[PATH_MAX];
+
+	if (!*host_root)
+		return;
+	snprintf(host, sizeof(host), "%s%s", host_root, path);
+	make_dir(host);
+	if (mount(path, host, NULL, MS_BIND, NULL))
+		fail("bind %s to %s", path, host);
+}
+
 static void tree_setup(void)
 {
 	char path[64];
 
+	if (!access(INOTIFYWAIT, X_OK))
+		host_root = "";
+	else if (access(HOST_ROOT INOTIFYWAIT, X_OK))
+		fail("no %s: workload 10 needs inotify-tools in the host's root",
+		     HOST_ROOT INOTIFYWAIT);
+	make_dir(ONE_DIR);
+	bind_to_host(ONE_DIR);
 	make_dir(TREE_DIR);
 	for (int i = 0; i < TREE_FANOUT; i++) {
 		snprintf(path, sizeof(path), TREE_DIR "/d%02d", i);
@@ -450,6 +484,7 @@ static void tree_setup(void)
 			make_dir(path);
 		}
 	}
+	bind_to_host(TREE_DIR);
 }
 
 /* What inotifywait -r does to start: a watch on path, then on each subdirectory in turn. */
@@ -477,10 +512,65 @@ static long crawl(int fd, const char *path, uint32_t mask)
 }
 
 /*
+ * Debian's inotifywait -m -r on path (bound under host_root), as a user starts it: the time
+ * from its fork until it says "Watches established." on its standard error.
+ */
+static int64_t inotifywait_setup(const char *path)
+{
+	char line[256] = "";
+	int64_t t0, t1 = -1;
+	int p[2];
+	pid_t pid;
+	FILE *f;
+
+	if (pipe(p))
+		fail("pipe");
+	t0 = now_ns();
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null < 0 || dup2(null, 1) < 0 || dup2(p[1], 2) < 0)
+			_exit(126);
+		close(p[0]);
+		close(p[1]);
+		if (*host_root && (chroot(host_root) || chdir("/")))
+			_exit(125);
+		execle(INOTIFYWAIT, "inotifywait", "-m", "-r", "-e", "create,delete,move", path,
+		       (char *)NULL, (char *[]){ "PATH=/usr/bin:/bin", NULL });
+		_exit(127);
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	if (!f)
+		fail("fdopen");
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "Watches established")) {
+			t1 = now_ns();
+			break;
+		}
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	fclose(f);
+	if (t1 < 0)
+		fail("%s -m -r %s: no \"Watches established.\" (it said: %s)", INOTIFYWAIT, path,
+		     line);
+	return t1 - t0;
+}
+
+/*
  * Time to start watching TREE_DIR and the TREE_DIRS directories below it, until the client
  * knows every directory's wd: on native inotify a crawl from user space (crawl()), on
  * rinotify one RINOTIFY_IOC_ADD_TREE and the read of its RIN_WATCHED records. ns per
  * directory.
+ *
+ * The second metric's native side is Debian's inotifywait -m -r itself, which does more per
+ * directory than crawl() (an lstat() of each entry, its own bookkeeping): its set-up time for
+ * the tree less that for a tree of one directory (its start, which is not the crawl), per
+ * directory below the root. Its rinotify side is the first metric's.
  */
 static void w10(const struct backend *s, double *v)
 {
@@ -519,6 +609,15 @@ static void w10(const struct backend *s, double *v)
 	close(fd);
 	settle();
 	v[0] = (double)(t1 - t0) / (TREE_DIRS + 1);
+	if (s == &backend_native) {
+		int64_t one = inotifywait_setup(ONE_DIR);
+
+		settle();
+		v[1] = (double)(inotifywait_setup(TREE_DIR) - one) / TREE_DIRS;
+		settle();
+	} else {
+		v[1] = v[0];
+	}
 }
 
 /* ---- workload 4: wake-up latency ------------------------------------------------------ */
@@ -1144,8 +1243,9 @@ static struct workload workloads[] = {
 		{ "8 wait 1M", "longest write as 1048576 queued drain", "ns" } }, 1 },
 	{ 9, &backend_native, &backend_rinotify, w9, 1, {
 		{ "9 batch add", "add 10000 watches: 1 call each, or batched", "ns/watch" } } },
-	{ 10, &backend_native, &backend_rinotify, w10, 1, {
-		{ "10 tree", "watch a tree of 10001 directories", "ns/directory" } } },
+	{ 10, &backend_native, &backend_rinotify, w10, 2, {
+		{ "10 tree", "watch a tree of 10001 directories", "ns/directory" },
+		{ "10 inotifywait", "the same, native as inotifywait -m -r", "ns/directory" } } },
 };
 
 static double stat_of(const double *v, int n, int which)

@@ -33,5 +33,8 @@ int umount2(const char *target, int flags);
 #ifndef MNT_DETACH
 #define MNT_DETACH	2
 #endif
+#ifndef MS_BIND
+#define MS_BIND		4096
+#endif
 
 #endif /* RINOTIFY_LIB_UAPI_H */
