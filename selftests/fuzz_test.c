@@ -17,9 +17,12 @@
  * - fuzz.chaos: rinotify only, several threads on a shared table of instances: everything
  *   above plus fully random ioctl numbers and arguments, bad struct pointers, 64-bit
  *   pathname values from 32-bit callers, random open flags, concurrent closes, fdinfo reads,
- *   blocking reads interrupted by signals. Every record read must be well formed; at the
- *   end, with every instance closed, the module's slab caches and per-user counts must be
- *   back where they were.
+ *   blocking reads interrupted by signals; tree watches (RINOTIFY_IOC_ADD_TREE) and batches
+ *   with random paths, directories, masks, flags and entries that run into unmapped or
+ *   read-only memory, while other threads make, move (into, out of and across the trees)
+ *   and remove whole subtrees, and max_user_watches drops to 1 now and then. Every record
+ *   read must be well formed; at the end, with every instance closed, the module's slab
+ *   caches and per-user counts must be back where they were.
  *
  * The kernel is the other judge: `make check` and `make fuzz` fail on any splat (KASAN,
  * lockdep, kmemleak, WARN). Environment: RIT_FUZZ_SECONDS (the whole run, split between the
@@ -801,12 +804,18 @@ TEST_F_TIMEOUT(fuzz, differential, 7200)
 
 #define THREADS		4
 #define CHAOS_SLOTS	32
+/* Where whole subtrees go when they leave the chaos directory's trees. */
+#define CHAOS_OUTSIDE	"/tmp/rinotify-chaos-outside"
+/* How many entries of a chaos batch may have a path of pick_path()'s own. */
+#define CHAOS_BATCH_PATHS 8
 
 struct chaos {
 	int slot[CHAOS_SLOTS];
 	int stop;
 	uint64_t seed;
 	long ops, reads, records;
+	long trees, batched;	/* tree watches added, batch entries processed */
+	long tree_errors[134];	/* the tree watches refused, by errno */
 	int failed;
 	char why[256];
 	pthread_mutex_t lock;
@@ -915,6 +924,141 @@ static void chaos_read(struct chaos *c, struct chaos_thread *ct, int fd)
 		chaos_fail(c, "read returned malformed records: %s", why);
 }
 
+/* The directory a chaos request's path starts from: mostly the working directory. */
+static int pick_dirfd(struct rng *r, struct chaos *c)
+{
+	switch (below(r, 8)) {
+	case 0:
+		return slot_get(c, below(r, CHAOS_SLOTS));	/* an instance: ENOTDIR */
+	case 1:
+		return (int)rnd(r);
+	default:
+		return AT_FDCWD;
+	}
+}
+
+/* RINOTIFY_IOC_ADD_TREE of a random path, mostly a directory of the tree. */
+static void chaos_add_tree(struct chaos *c, struct chaos_thread *ct, int fd)
+{
+	struct rng *r = &ct->r;
+	char scratch[PATH_MAX];
+	struct rinotify_tree t = {
+		.pathname = (uintptr_t)(chance(r, 70) ? dirs[below(r, 4)] :
+				       pick_path(r, &ct->t, scratch, sizeof(scratch))),
+		.dirfd = pick_dirfd(r, c),
+		.mask = chance(r, 80) ? IN_CREATE | IN_DELETE | IN_MOVE : pick_mask(r),
+		.flags = chance(r, 5) ? (uint32_t)rnd(r) : 0,
+		.reserved = chance(r, 5) ? (uint32_t)rnd(r) : 0,
+	};
+	void *arg = &t;
+	int ret = -1;
+
+	switch (below(r, 12)) {
+	case 0:
+		arg = bad_address(r);
+		break;
+	case 1:
+		/* The struct runs into the PROT_NONE page. */
+		arg = ct->t.none - 8;
+		memcpy(arg, &t, 8);
+		break;
+	}
+	/* The signals that end blocking reads also stop crawls: a client calls again. */
+	for (int tries = 0; tries < 4; tries++) {
+		ret = ioctl(fd, RINOTIFY_IOC_ADD_TREE, arg);
+		if (ret >= 0 || errno != EINTR)
+			break;
+	}
+	if (ret > 0)
+		__atomic_add_fetch(&c->trees, 1, __ATOMIC_RELAXED);
+	else if (errno > 0 && errno < (int)ARRAY_SIZE(c->tree_errors))
+		__atomic_add_fetch(&c->tree_errors[errno], 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * RINOTIFY_IOC_ADD_WATCHES of random entries in the trap page: some batches end in the
+ * PROT_NONE page after it, some are read-only, some too long.
+ */
+static void chaos_add_watches(struct chaos *c, struct chaos_thread *ct, int fd)
+{
+	struct rng *r = &ct->r;
+	unsigned int n = below(r, 40), room = ct->t.ps / sizeof(struct rinotify_watch_at);
+	struct rinotify_watch_at *e = (struct rinotify_watch_at *)ct->t.none - room;
+	char scratch[CHAOS_BATCH_PATHS][64];
+	struct rinotify_watches b = { .count = n };
+	unsigned int i;
+	int done;
+
+	if (n > room)
+		n = room;
+	for (i = 0; i < n; i++) {
+		const char *path = i < CHAOS_BATCH_PATHS && chance(r, 30) ?
+			pick_path(r, &ct->t, scratch[i], sizeof(scratch[i])) :
+			fixed_paths[below(r, ARRAY_SIZE(fixed_paths))];
+
+		e[room - n + i] = (struct rinotify_watch_at){
+			.pathname = (uintptr_t)path,
+			.dirfd = pick_dirfd(r, c),
+			.mask = pick_mask(r),
+			.reserved = chance(r, 5) ? (uint32_t)rnd(r) : 0,
+		};
+	}
+	/* The entries end where the PROT_NONE page starts; a longer count runs into it. */
+	b.entries = (uintptr_t)(e + room - n);
+	b.count = n + (chance(r, 20) ? below(r, 3) : 0);
+	if (chance(r, 3))
+		b.count = RINOTIFY_MAX_WATCHES_PER_CALL + 1;
+	if (chance(r, 3))
+		b.flags = (uint32_t)rnd(r);
+	if (chance(r, 10)) {
+		mprotect(ct->t.page, ct->t.ps, PROT_READ);
+		done = ioctl(fd, RINOTIFY_IOC_ADD_WATCHES, &b);
+		mprotect(ct->t.page, ct->t.ps, PROT_READ | PROT_WRITE);
+	} else {
+		done = ioctl(fd, RINOTIFY_IOC_ADD_WATCHES,
+			     chance(r, 5) ? bad_address(r) : (void *)&b);
+	}
+	if (done > 0)
+		__atomic_add_fetch(&c->batched, done, __ATOMIC_RELAXED);
+}
+
+/*
+ * Whole subtrees under the tree's directories, named s0..s3: made a few levels deep, moved
+ * into, out of and across the directories trees watch, and removed with everything in them.
+ */
+static void chaos_subtree_op(struct rng *r)
+{
+	char a[PATH_MAX - 16], b[PATH_MAX];
+	int depth;
+
+	snprintf(a, sizeof(a), "%s/s%u", dirs[below(r, 4)], below(r, 4));
+	switch (below(r, 4)) {
+	case 0:
+		depth = 1 + below(r, 4);
+		for (int k = 0; k < depth && !mkdir(a, 0755); k++) {
+			snprintf(b, sizeof(b), "%s/f", a);
+			close(open(b, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+			strncat(a, "/s", sizeof(a) - strlen(a) - 1);
+		}
+		break;
+	case 1:
+		snprintf(b, sizeof(b), "%s/s%u", dirs[below(r, 4)], below(r, 4));
+		rename(a, b);
+		break;
+	case 2:
+		/* Out of every tree and back in. */
+		snprintf(b, sizeof(b), CHAOS_OUTSIDE "/s%u", below(r, 4));
+		mkdir(CHAOS_OUTSIDE, 0755);
+		if (chance(r, 50))
+			rename(a, b);
+		else
+			rename(b, a);
+		break;
+	default:
+		rm_tree(a);
+	}
+}
+
 static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 {
 	struct rng *r = &ct->r;
@@ -926,7 +1070,7 @@ static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 		chaos_open(c, r);
 		return;
 	}
-	switch (below(r, 20)) {
+	switch (below(r, 24)) {
 	case 0:
 		chaos_open(c, r);
 		break;
@@ -1046,6 +1190,16 @@ static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 		if (write(fd, "x", 1) >= 0)
 			chaos_fail(c, "write() to an instance succeeded%s", "");
 		break;
+	case 18:
+		chaos_add_tree(c, ct, fd);
+		break;
+	case 19:
+		chaos_add_watches(c, ct, fd);
+		break;
+	case 20:
+	case 21:
+		chaos_subtree_op(r);
+		break;
 	default:
 		fs_op(r, desc, sizeof(desc));
 	}
@@ -1116,6 +1270,7 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	ASSERT_LE(0, e0);
 	snprintf(dir, sizeof(dir), "/tmp/rinotify-chaos");
 	remove_tree(dir);
+	remove_tree(CHAOS_OUTSIDE);
 	ASSERT_EQ(0, mkdir(dir, 0755));
 	ASSERT_EQ(0, chdir(dir));
 	ASSERT_EQ(0, make_tree());
@@ -1133,11 +1288,18 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	}
 	end = now() + fuzz_seconds() / 2.0;
 	/* Blocking reads on empty queues are part of the game: signals end them, often. */
-	while (now() < end) {
+	for (int tick = 0; now() < end; tick++) {
 		usleep(20 * 1000);
 		for (int k = 0; k < THREADS; k++)
 			pthread_kill(ct[k].th, SIGUSR1);
+		/* One watch a user, for a tenth of the time: trees and batches at the limit. */
+		if (tick % 10 < 2) {
+			long limit = tick % 10 ? watches : 1;
+
+			sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_watches", limit);
+		}
 	}
+	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_watches", watches);
 	__atomic_store_n(&c.stop, 1, __ATOMIC_SEQ_CST);
 	/* Blocking reads end with EINTR. */
 	for (int k = 0; k < THREADS; k++) {
@@ -1154,6 +1316,12 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	EXPECT_EQ(0, c.failed) TH_LOG("seed %llu: %s", (unsigned long long)c.seed, c.why);
 	printf("# chaos: seed %llu, %d threads, %ld operations, %ld reads checked\n",
 	       (unsigned long long)c.seed, THREADS, c.ops, c.reads);
+	printf("# chaos: %ld tree watches added, %ld batch entries processed\n", c.trees,
+	       c.batched);
+	for (int e = 0; e < (int)ARRAY_SIZE(c.tree_errors); e++)
+		if (c.tree_errors[e])
+			printf("# chaos: %ld tree watches refused with %s\n", c.tree_errors[e],
+			       strerror(e));
 	/* Debian's kernel: the rest of the chaos runs, without injected failures. */
 	if (access("/proc/thread-self/fail-nth", F_OK))
 		printf("# chaos: no fail-nth (no CONFIG_FAULT_INJECTION): no failure injected\n");
@@ -1187,6 +1355,7 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_watches", watches);
 	EXPECT_EQ(0, chdir("/tmp"));
 	remove_tree(dir);
+	remove_tree(CHAOS_OUTSIDE);
 }
 
 TEST_HARNESS_MAIN
