@@ -288,12 +288,10 @@ impl BatchLookup {
         only_dir: bool,
     ) -> Option<WatchTarget> {
         let mut buf = [const { MaybeUninit::uninit() }; NAME_MAX + 1];
+        // A long name's error (`ENAMETOOLONG`) is the walk's. An empty one's (`ENOENT`) is
+        // too, and `.`, `..` and more than one component are its work: `child()` refuses
+        // them (`lookup_one_positive_unlocked()` checks the name before it looks).
         let name = copy_name(name, &mut buf)?;
-        // An empty path's error (`ENOENT`) and a long name's (`ENAMETOOLONG`, from
-        // `copy_name()`) are the walk's; `.`, `..` and more than one component are its work.
-        if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') {
-            return None;
-        }
         if self.dir.as_ref().map(|dir| dir.dirfd) != Some(dirfd) {
             self.dir = None;
             self.dir = LookupDir::get(dirfd).ok();
