@@ -80,16 +80,18 @@ pub(crate) struct Mark {
     #[pin]
     fsn: Opaque<fsn::fsnotify_mark>,
     wd: Atomic<i32>,
-    /// Whether the mark was ever attached: its watch is in its instance's table from just
-    /// before, and must not be found there until then (see [`Mark::was_attached`]).
-    attached: Atomic<bool>,
-    /// What its owner keeps about the watch beside fsnotify's fields (the tree it is in).
+    /// What its owner keeps about the watch beside fsnotify's fields (the tree it is in),
+    /// and whether it was attached.
     state: MarkState,
 }
 
 /// The fields of a [`Mark`] that fsnotify does not know of: whether it is a directory of a
 /// tree watch, and where in the tree. Each is an atomic of its own, changed only under the
 /// owner's lock of watch updates; readers take a consistent enough snapshot field by field.
+///
+/// A mark is fsnotify's, its descriptor and these 12 bytes (88 on the perf kernel, where
+/// inotify's is 80): the two flags share the word this struct is padded to, where a flag of
+/// [`Mark`]'s own after it would add another 8.
 pub(crate) struct MarkState {
     /// The events a tree watch reports (its user's mask), 0 for a mark not in a tree.
     pub(crate) tree_events: Atomic<u32>,
@@ -97,6 +99,10 @@ pub(crate) struct MarkState {
     pub(crate) parent: Atomic<i32>,
     /// Set while the directory is being renamed out of its parent, until it is seen arrive.
     pub(crate) moving: Atomic<bool>,
+    /// Whether the mark was ever attached: its watch is in its instance's table from just
+    /// before, and must not be found there until then (see [`Mark::was_attached`]). Only
+    /// [`NewMark::attach`] sets it: the field is private to this file.
+    attached: Atomic<bool>,
 }
 
 // SAFETY: fsnotify marks are shared between threads and synchronise themselves; the
@@ -104,6 +110,9 @@ pub(crate) struct MarkState {
 unsafe impl Send for Mark {}
 // SAFETY: As above.
 unsafe impl Sync for Mark {}
+
+// What a mark adds to fsnotify's: the descriptor and the owner's 12 bytes, no padding.
+const _: () = assert!(size_of::<Mark>() == size_of::<fsn::fsnotify_mark>() + 16);
 
 /// The slab cache of every [`Mark`], `rinotify_watch_cache`.
 static MARK_CACHE: KmemCache<Mark> = KmemCache::new();
@@ -121,7 +130,7 @@ impl Mark {
 
     /// Whether [`NewMark::attach`] attached the mark; it may have been detached since.
     pub(crate) fn was_attached(&self) -> bool {
-        self.attached.load(Acquire)
+        self.state.attached.load(Acquire)
     }
 
     /// The owner's fields.
@@ -319,7 +328,7 @@ impl NewMark {
             )
         };
         kernel::error::to_result(ret)?;
-        self.mark.attached.store(true, Release);
+        self.mark.state.attached.store(true, Release);
         Ok(self.mark)
     }
 
@@ -801,11 +810,11 @@ unsafe fn new_mark_of(group: *mut fsn::fsnotify_group, mask: u32, flags: u32) ->
             (*slot).flags = flags;
         }),
         wd: Atomic::new(-1),
-        attached: Atomic::new(false),
         state: MarkState {
             tree_events: Atomic::new(0),
             parent: Atomic::new(0),
             moving: Atomic::new(false),
+            attached: Atomic::new(false),
         },
     }? Error);
     let ptr = MARK_CACHE.alloc_pin_init(mark, Gfp::KERNEL)?;
