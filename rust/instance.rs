@@ -39,7 +39,11 @@ use crate::{
             MARK_FLAG_EXCL_UNLINK,
             MARK_FLAG_IN_ONESHOT, //
         },
-        path::BatchLookup,
+        path::{
+            BatchLookup,
+            Lookup,
+            PathWalk, //
+        },
         seq_file::SeqFileExt,
     },
     tree,
@@ -83,7 +87,7 @@ impl Instance {
     /// `inotify_add_watch()`: [`RINOTIFY_IOC_ADD_WATCH`].
     fn add_watch(&self, arg: usize) -> Result<isize> {
         let request = WatchRequest::read_from(arg)?;
-        Ok(self.add_watch_at(&request, None)? as isize)
+        Ok(self.add_watch_at(&request, &mut PathWalk)? as isize)
     }
 
     /// [`RINOTIFY_IOC_ADD_WATCHES`]: each entry as [`Instance::add_watch`], its path relative
@@ -111,7 +115,7 @@ impl Instance {
                 Err(e) => break Some(e),
             };
             for (index, request) in chunk.requests().enumerate() {
-                let result = match self.add_watch_at(&request, Some(&mut lookup)) {
+                let result = match self.add_watch_at(&request, &mut lookup) {
                     Ok(wd) => wd,
                     Err(e) => e.to_errno(),
                 };
@@ -127,13 +131,9 @@ impl Instance {
         }
     }
 
-    /// `inotify_add_watch()` of the request's path, relative to its `dirfd`; a batch's
-    /// entries through the batch's `lookup`.
-    fn add_watch_at(
-        &self,
-        request: &WatchRequest,
-        lookup: Option<&mut BatchLookup>,
-    ) -> Result<i32> {
+    /// `inotify_add_watch()` of the request's path, relative to its `dirfd`, looked up with
+    /// `lookup` (a single request's walk, or a batch's look-up).
+    fn add_watch_at(&self, request: &WatchRequest, lookup: &mut impl Lookup) -> Result<i32> {
         let mask = request.mask;
         // The syscall's checks, in its order (the fd checks are the VFS's here).
         request::check_mask_bits(mask)?;
@@ -144,11 +144,11 @@ impl Instance {
             return Err(EINVAL);
         }
         let target = request::lookup_path(
+            lookup,
             request.pathname,
             request.dirfd,
             mask,
             mask & IN_ONLYDIR != 0,
-            lookup,
         )?;
         // Always report unmount; directories care about their children.
         let mut events = IN_UNMOUNT | (mask & IN_ALL_EVENTS);

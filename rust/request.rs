@@ -10,7 +10,7 @@ use crate::sys::{
         IN_DONT_FOLLOW, //
     },
     path::{
-        BatchLookup,
+        Lookup,
         WatchTarget,
         AT_FDCWD, //
     },
@@ -50,21 +50,17 @@ pub(crate) fn check_mask_bits(mask: u32) -> Result {
 
 /// Looks up the path at user address `pathname` relative to `dirfd`, following a trailing
 /// symlink unless `mask` has `IN_DONT_FOLLOW`, requiring a directory if `only_dir`: what
-/// every watch request names. A batch's entries go through its `batch` look-up, which
-/// gives the same result for less where it can.
+/// every watch request names, with `lookup` (a batch's gives the same result for less where
+/// it can).
 pub(crate) fn lookup_path(
+    lookup: &mut impl Lookup,
     pathname: u64,
     dirfd: i32,
     mask: u32,
     only_dir: bool,
-    batch: Option<&mut BatchLookup>,
 ) -> Result<WatchTarget> {
     let pathname = UserPtr::from_addr(usize::try_from(pathname).map_err(|_| EFAULT)?);
-    let follow = mask & IN_DONT_FOLLOW == 0;
-    match batch {
-        Some(batch) => batch.lookup(dirfd, pathname, follow, only_dir),
-        None => WatchTarget::lookup(dirfd, pathname, follow, only_dir),
-    }
+    lookup.lookup(dirfd, pathname, mask & IN_DONT_FOLLOW == 0, only_dir)
 }
 
 /// Copies `N` 32-bit words in from user address `addr`, in one copy: the structs are words,

@@ -35,7 +35,10 @@ use crate::{
             MarkState,
             MARK_FLAG_EXCL_UNLINK, //
         },
-        path::WatchTarget,
+        path::{
+            PathWalk,
+            WatchTarget, //
+        },
     },
 };
 use kernel::{
@@ -115,7 +118,7 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
     if request.flags != 0 || request.reserved != 0 {
         return Err(EINVAL);
     }
-    let root = request::lookup_path(request.pathname, request.dirfd, mask, true, None)?;
+    let root = request::lookup_path(&mut PathWalk, request.pathname, request.dirfd, mask, true)?;
     let listener = group.data();
     let root_wd = watch_directory(group, &root, 0, None, mask)?;
 

@@ -242,6 +242,35 @@ impl Drop for LookupDir {
     }
 }
 
+/// How a watch request's path is looked up: one request's [`PathWalk`], or a batch's
+/// [`BatchLookup`]. A trait, not a choice at run time, so that a single request's look-up
+/// carries nothing of the batch's.
+pub(crate) trait Lookup {
+    /// [`WatchTarget::lookup`] of the path at user address `name`, relative to `dirfd`.
+    fn lookup(
+        &mut self,
+        dirfd: i32,
+        name: UserPtr,
+        follow: bool,
+        only_dir: bool,
+    ) -> Result<WatchTarget>;
+}
+
+/// The path walk of [`WatchTarget::lookup`], for one request.
+pub(crate) struct PathWalk;
+
+impl Lookup for PathWalk {
+    fn lookup(
+        &mut self,
+        dirfd: i32,
+        name: UserPtr,
+        follow: bool,
+        only_dir: bool,
+    ) -> Result<WatchTarget> {
+        WatchTarget::lookup(dirfd, name, follow, only_dir)
+    }
+}
+
 /// Looks up the paths of many watch requests, each as [`WatchTarget::lookup`] does.
 ///
 /// A path that is one plain name, neither a symlink to follow nor a mount point, is looked
@@ -262,20 +291,6 @@ impl BatchLookup {
     /// A look-up with no directory pinned yet.
     pub(crate) fn new() -> Self {
         Self { dir: None }
-    }
-
-    /// [`WatchTarget::lookup`] of the path at user address `name`, relative to `dirfd`.
-    pub(crate) fn lookup(
-        &mut self,
-        dirfd: i32,
-        name: UserPtr,
-        follow: bool,
-        only_dir: bool,
-    ) -> Result<WatchTarget> {
-        match self.lookup_name(dirfd, name, follow, only_dir) {
-            Some(target) => Ok(target),
-            None => WatchTarget::lookup(dirfd, name, follow, only_dir),
-        }
     }
 
     /// The target if the path is one name and its dentry-cache look-up gives what the path
@@ -313,6 +328,21 @@ impl BatchLookup {
             return None;
         }
         target.readable().ok()
+    }
+}
+
+impl Lookup for BatchLookup {
+    fn lookup(
+        &mut self,
+        dirfd: i32,
+        name: UserPtr,
+        follow: bool,
+        only_dir: bool,
+    ) -> Result<WatchTarget> {
+        match self.lookup_name(dirfd, name, follow, only_dir) {
+            Some(target) => Ok(target),
+            None => WatchTarget::lookup(dirfd, name, follow, only_dir),
+        }
     }
 }
 
