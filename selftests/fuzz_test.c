@@ -1342,6 +1342,13 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 		static const char *const p[] = { "d0", "d2", "f3" };
 		int wd[3];
 
+		/*
+		 * The chaos may have left them removed: "recreate" unlinks a file and creates it
+		 * again, and the creation can fail with an injected allocation failure.
+		 */
+		mkdir("d0", 0755);
+		mkdir("d2", 0755);
+		close(open("f3", O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 		for (int k = 0; k < 3; k++)
 			wd[k] = rinotify_add_watch(fds[0], p[k], IN_ATTRIB);
 		EXPECT_LT(0, wd[0]);
