@@ -924,6 +924,23 @@ static void chaos_read(struct chaos *c, struct chaos_thread *ct, int fd)
 		chaos_fail(c, "read returned malformed records: %s", why);
 }
 
+/*
+ * The argument of an ioctl whose struct is s: mostly s itself, sometimes a bad address,
+ * sometimes a copy of its first 8 bytes that runs into the PROT_NONE page.
+ */
+static void *chaos_struct_arg(struct rng *r, struct traps *t, const void *s)
+{
+	switch (below(r, 12)) {
+	case 0:
+		return bad_address(r);
+	case 1:
+		memcpy(t->none - 8, s, 8);
+		return t->none - 8;
+	default:
+		return (void *)s;
+	}
+}
+
 /* The directory a chaos request's path starts from: mostly the working directory. */
 static int pick_dirfd(struct rng *r, struct chaos *c)
 {
@@ -950,19 +967,9 @@ static void chaos_add_tree(struct chaos *c, struct chaos_thread *ct, int fd)
 		.flags = chance(r, 5) ? (uint32_t)rnd(r) : 0,
 		.reserved = chance(r, 5) ? (uint32_t)rnd(r) : 0,
 	};
-	void *arg = &t;
+	void *arg = chaos_struct_arg(r, &ct->t, &t);
 	int ret = -1;
 
-	switch (below(r, 12)) {
-	case 0:
-		arg = bad_address(r);
-		break;
-	case 1:
-		/* The struct runs into the PROT_NONE page. */
-		arg = ct->t.none - 8;
-		memcpy(arg, &t, 8);
-		break;
-	}
 	/* The signals that end blocking reads also stop crawls: a client calls again. */
 	for (int tries = 0; tries < 4; tries++) {
 		ret = ioctl(fd, RINOTIFY_IOC_ADD_TREE, arg);
@@ -1084,27 +1091,14 @@ static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 		break;
 	case 3:
 	case 4:
-	case 5: {
-		void *arg = &w;
-
+	case 5:
 		w.pathname = (uintptr_t)pick_path(r, &ct->t, scratch, sizeof(scratch));
 		if (chance(r, 5))
 			w.pathname = rnd(r);	/* high bits too, from 32-bit callers */
 		w.mask = pick_mask(r);
 		w.reserved = chance(r, 5) ? (uint32_t)rnd(r) : 0;
-		switch (below(r, 12)) {
-		case 0:
-			arg = bad_address(r);
-			break;
-		case 1:
-			/* The struct runs into the PROT_NONE page. */
-			arg = ct->t.none - 8;
-			memcpy(arg, &w, 8);
-			break;
-		}
-		ioctl(fd, RINOTIFY_IOC_ADD_WATCH, arg);
+		ioctl(fd, RINOTIFY_IOC_ADD_WATCH, chaos_struct_arg(r, &ct->t, &w));
 		break;
-	}
 	case 6:
 		ioctl(fd, RINOTIFY_IOC_RM_WATCH,
 		      chance(r, 70) ? below(r, 40) - 2 : (unsigned long)rnd(r));
