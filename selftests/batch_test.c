@@ -263,12 +263,7 @@ TEST_F(scenarios, b98_batch_names_check_permissions)
 {
 	struct b98_dirs dirs;
 
-	ASSERT_EQ(0, TS(mkdir("priv", 0700)));
-	MKFILE("priv/x");
-	MKFILE("secret");
-	ASSERT_EQ(0, TS(chmod("secret", 0600)));
-	ASSERT_EQ(0, TS(mkdir("noread", 0711)));
-	MKFILE("noread/f");
+	MAKE_PERMISSION_FILES();
 	dirs.priv = open("priv", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	ASSERT_LE(0, dirs.priv);
 	dirs.noread = open("noread", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -67,5 +67,18 @@ FIXTURE_TEARDOWN(scenarios)
 
 /* Creates an empty file (logged). */
 #define MKFILE(path) TS(close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)))
+/*
+ * The files of the permission scenarios (logged): priv/x in a directory only root may
+ * search (0700), secret only root may read (0600), noread/f in a directory others may
+ * search but not read (0711).
+ */
+#define MAKE_PERMISSION_FILES() do {					\
+	ASSERT_EQ(0, TS(mkdir("priv", 0700)));				\
+	MKFILE("priv/x");						\
+	MKFILE("secret");						\
+	ASSERT_EQ(0, TS(chmod("secret", 0600)));			\
+	ASSERT_EQ(0, TS(mkdir("noread", 0711)));			\
+	MKFILE("noread/f");						\
+} while (0)
 
 #endif /* RINOTIFY_SELFTESTS_SCENARIO_H */

@@ -190,12 +190,7 @@ TEST_F(scenarios, b17_eacces_unprivileged)
 {
 	int fd;
 
-	ASSERT_EQ(0, TS(mkdir("priv", 0700)));
-	MKFILE("priv/x");
-	MKFILE("secret");
-	ASSERT_EQ(0, TS(chmod("secret", 0600)));
-	ASSERT_EQ(0, TS(mkdir("noread", 0711)));
-	MKFILE("noread/f");
+	MAKE_PERMISSION_FILES();
 	ASSERT_EQ(0, TS(mkdir("pub", 0755)));
 	EXPECT_EQ(0, t_child(1, b17_child, NULL));
 	/* Root passes with CAP_DAC_OVERRIDE, even on mode 0. */
