@@ -31,7 +31,10 @@ use crate::{
         },
         memcg::MemCgroup,
     },
-    tree,
+    tree::{
+        self,
+        Trees, //
+    },
     watch::{
         Watches,
         WdCursor, //
@@ -78,6 +81,9 @@ pub(crate) struct Listener {
     /// looked for: only new watches take descriptors.
     #[pin]
     update: Mutex<WdCursor>,
+    /// The rights the instance's trees were added with.
+    #[pin]
+    trees: Trees,
     /// Set when a directory of a tree loses its watch: the watches below it are to go too,
     /// in the watcher's context (see `tree::prune`).
     prune_pending: Atomic<bool>,
@@ -110,6 +116,7 @@ impl Listener {
             fasync: FasyncQueue::new(),
             watches <- Watches::new(),
             update <- new_mutex!(WdCursor::new(), "Listener::update"),
+            trees <- Trees::new(),
             prune_pending: Atomic::new(false),
             closed: Atomic::new(false),
             memcg: MemCgroup::of_current_task(),
@@ -126,6 +133,11 @@ impl Listener {
     /// The lock of watch updates, and the descriptor cursor it keeps.
     pub(crate) fn update(&self) -> &Mutex<WdCursor> {
         &self.update
+    }
+
+    /// The rights the instance's trees were added with.
+    pub(crate) fn trees(&self) -> &Trees {
+        &self.trees
     }
 
     /// The memory cgroup that pays for the instance's events.

@@ -39,11 +39,23 @@ use crate::{
             PathWalk,
             WatchTarget, //
         },
+        rights::Rights,
     },
+    watch::WdCursor,
 };
 use kernel::{
     prelude::*,
-    sync::atomic::Relaxed, //
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc, //
+    },
+    xarray::{
+        AllocKind,
+        XArray, //
+    },
 };
 
 /// Record: a directory is now watched as part of a tree (`RIN_WATCHED`).
@@ -55,6 +67,79 @@ pub(crate) const TREE_RECORDS: u32 = RIN_WATCHED | RIN_RESCAN;
 
 /// In [`MarkState::tree_events`]: the mark is a tree's (its user's mask may be empty).
 const IN_TREE: u32 = 1 << 31;
+/// In [`MarkState::tree_events`], above the user's mask: the id of the [`Rights`] the tree's
+/// directories are followed with (see [`Trees`]).
+const RIGHTS_SHIFT: u32 = 16;
+const RIGHTS_IDS: u32 = 1 << 15;
+const _: () = assert!(IN_ALL_EVENTS < 1 << RIGHTS_SHIFT && RIGHTS_IDS << RIGHTS_SHIFT == IN_TREE);
+
+/// The tree word of a mark: in a tree followed with the rights `rights`, reporting `events`.
+fn tree_word(rights: u32, events: u32) -> u32 {
+    IN_TREE | rights << RIGHTS_SHIFT | events & IN_ALL_EVENTS
+}
+
+/// The id of the rights in a tree word.
+fn rights_of(tree_events: u32) -> u32 {
+    (tree_events & !IN_TREE) >> RIGHTS_SHIFT
+}
+
+/// The rights the trees of an instance were added with, by id: the credentials of each
+/// `RINOTIFY_IOC_ADD_TREE` caller and the idmap of the mount it named. A directory that
+/// another task creates in a tree is watched only if these rights could have watched it.
+///
+/// A tree's directories keep the id in their marks (in the word of [`MarkState::tree_events`],
+/// so that a mark is no larger for it). Calls with the same credentials through the same
+/// mount, one after the other, share an id; the ids are kept until the instance is freed.
+#[pin_data]
+pub(crate) struct Trees {
+    #[pin]
+    rights: XArray<Arc<Rights>>,
+    /// How many ids are taken, 0 up to this; changed only under `Listener::update`.
+    count: Atomic<u32>,
+}
+
+impl Trees {
+    /// No rights yet.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            rights <- XArray::new(AllocKind::Alloc),
+            count: Atomic::new(0),
+        })
+    }
+
+    /// The id of `rights`: the last one's if they are the same, else a new one (`ENOSPC`
+    /// past [`RIGHTS_IDS`]). `_update` is the guard of `Listener::update`, which serialises
+    /// the ids.
+    fn id(&self, _update: &mut WdCursor, rights: Rights) -> Result<u32> {
+        let count = self.count.load(Relaxed);
+        if let Some(last) = count.checked_sub(1) {
+            let same = self
+                .rights
+                .lock()
+                .get(last as usize)
+                .is_some_and(|r| r.is(&rights));
+            if same {
+                return Ok(last);
+            }
+        }
+        if count >= RIGHTS_IDS {
+            return Err(ENOSPC);
+        }
+        // Charged to the caller, whose rights they are.
+        let rights = Arc::new(rights, GFP_KERNEL_ACCOUNT)?;
+        let mut table = self.rights.lock();
+        let stored = table.store(count as usize, rights, GFP_KERNEL_ACCOUNT);
+        drop(table);
+        stored.map_err(|e| e.error)?;
+        self.count.store(count + 1, Relaxed);
+        Ok(count)
+    }
+
+    /// The rights with id `id`.
+    fn get(&self, id: u32) -> Option<Arc<Rights>> {
+        self.rights.lock().get(id as usize).map(Arc::from)
+    }
+}
 
 /// What a tree's marks listen to beyond their user's mask, to follow directories that
 /// are created, arrive and leave.
@@ -95,7 +180,9 @@ pub(crate) fn updated_mask(state: &MarkState, events: u32, add: bool) -> u32 {
     } else {
         events & IN_ALL_EVENTS
     };
-    state.tree_events.store(IN_TREE | user, Relaxed);
+    state
+        .tree_events
+        .store(tree_word(rights_of(tree_events), user), Relaxed);
     events | mark_mask(user)
 }
 
@@ -120,7 +207,10 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
     }
     let root = request::lookup_path(&mut PathWalk, request.pathname, request.dirfd, mask, true)?;
     let listener = group.data();
-    let root_wd = watch_directory(group, &root, 0, None, mask)?;
+    // What the tree's directories created later are checked with: this caller's rights.
+    let rights = Rights::of_current_task(&root);
+    let rights = listener.trees().id(&mut listener.update().lock(), rights)?;
+    let root_wd = watch_directory(group, &root, 0, None, mask, rights)?;
 
     // Depth first, each directory's subdirectories in the order they are listed. The stack
     // holds a frame per directory from the root down, each one watched: however deep a tree
@@ -156,7 +246,7 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
                 continue;
             }
         };
-        match watch_directory(group, &child, top.wd, Some(bytes), mask) {
+        match watch_directory(group, &child, top.wd, Some(bytes), mask, rights) {
             Ok(wd) => {
                 let listing = Listing::read(listener, child, wd);
                 // Watched, but what is below it is not crawled without the memory.
@@ -170,19 +260,22 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
     Ok(root_wd)
 }
 
-/// Watches `dir` as a directory of a tree with user mask `mask`, below the directory with
-/// descriptor `parent` (0 for the root) under `name`, and returns its descriptor: a new
-/// watch, announced with `RIN_WATCHED`, or the instance's watch there already, which joins
-/// the tree with `mask` and keeps its descriptor (and its place in a tree it is in).
+/// Watches `dir` as a directory of a tree with user mask `mask`, followed with the rights
+/// of id `rights`, below the directory with descriptor `parent` (0 for the root) under
+/// `name`, and returns its descriptor: a new watch, announced with `RIN_WATCHED`, or the
+/// instance's watch there already, which joins the tree with `mask` and keeps its
+/// descriptor (and its place in a tree it is in).
 fn watch_directory(
     group: &Group<Listener>,
     dir: &WatchTarget,
     parent: i32,
     name: Option<&[u8]>,
     mask: u32,
+    rights: u32,
 ) -> Result<i32> {
     let listener = group.data();
     let events = mark_mask(mask);
+    let tree = tree_word(rights, mask);
     let flags = if mask & IN_EXCL_UNLINK != 0 {
         MARK_FLAG_EXCL_UNLINK
     } else {
@@ -196,9 +289,7 @@ fn watch_directory(
         if parent != 0 || state.tree_events.load(Relaxed) == 0 {
             state.parent.store(parent, Relaxed);
         }
-        state
-            .tree_events
-            .store(IN_TREE | mask & IN_ALL_EVENTS, Relaxed);
+        state.tree_events.store(tree, Relaxed);
         mark.update(events, flags, true);
         let wd = mark.wd();
         if wd != -1 {
@@ -206,9 +297,7 @@ fn watch_directory(
         }
     }
     let mark = group.new_mark(events, flags)?;
-    mark.state()
-        .tree_events
-        .store(IN_TREE | mask & IN_ALL_EVENTS, Relaxed);
+    mark.state().tree_events.store(tree, Relaxed);
     mark.state().parent.store(parent, Relaxed);
     listener.new_watch(
         &mut cursor,
@@ -275,6 +364,10 @@ impl Listing {
 /// whose inode is `entry`), in the task that caused it: watches a directory created or
 /// moved in, notes one leaving, and removes the watch of one that left.
 ///
+/// A directory is watched only if the rights the tree was added with could have watched it
+/// ([`Rights::may_watch`]), checked before any lock is taken (the check may sleep); one
+/// they could not is named in a `RIN_RESCAN` record.
+///
 /// O(1) whatever the tree's size: one look-up of the entry's marks and at most one new
 /// watch. The caller may hold the VFS locks of the operation (the directories' inode
 /// locks); `Listener::update` is taken under them, see the lock order in the crate root.
@@ -312,11 +405,26 @@ pub(crate) fn follow(
         return;
     }
     let moved_in = mask & IN_MOVED_TO != 0;
+    let parent = mark.wd();
+    if parent == -1 {
+        return;
+    }
+    // A directory the instance watches already needs no new right; any other is checked
+    // with the tree's.
+    let known = entry.find_mark(mark).filter(|m| m.wd() != -1);
+    let allowed = known.is_some()
+        || listener
+            .trees()
+            .get(rights_of(tree_events))
+            .is_some_and(|rights| rights.may_watch(&entry).is_ok());
+    if !allowed {
+        listener.queue_record(parent, RIN_RESCAN | IN_ISDIR, 0, name);
+        return;
+    }
     let mut cursor = listener.update().lock();
     // The instance is being closed: `release` is detaching its watches and must find all.
     // A directory whose watch is going (its descriptor already -1) gets no new ones below.
-    let parent = mark.wd();
-    if listener.is_closed() || parent == -1 {
+    if listener.is_closed() || mark.wd() == -1 {
         return;
     }
     if let Some(known) = entry.find_mark(mark).filter(|m| m.wd() != -1) {
@@ -330,7 +438,9 @@ pub(crate) fn follow(
         // A directory the instance watched on its own joins the tree with its own mask.
         let own = known.mask() & IN_ALL_EVENTS;
         state.parent.store(parent, Relaxed);
-        state.tree_events.store(IN_TREE | own, Relaxed);
+        state
+            .tree_events
+            .store(tree_word(rights_of(tree_events), own), Relaxed);
         known.update(mark_mask(own), 0, false);
         // Its watch may be going meanwhile (rm_watch takes no lock of this): then say nothing.
         let wd = known.wd();
@@ -340,6 +450,12 @@ pub(crate) fn follow(
                 listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None);
             }
         }
+        return;
+    }
+    // Its watch went since it was found before the lock: the rights were not checked.
+    if known.is_some() {
+        drop(cursor);
+        listener.queue_record(parent, RIN_RESCAN | IN_ISDIR, 0, name);
         return;
     }
     // Charged to the watcher, as the events are: the task creating the directory does not

@@ -339,17 +339,28 @@ impl NewMark {
 }
 
 /// The inode of the entry an event on a directory is about (the child created, deleted or
-/// moved), for the length of a [`GroupOps::handle_event`] call.
+/// moved), and the directory's, for the length of a [`GroupOps::handle_event`] call.
 ///
 /// # Invariants
 ///
-/// `inode` is pinned for `'a` by the file-system operation that reports the event.
+/// `inode` and `dir` are pinned for `'a` by the file-system operation that reports the event.
 pub(crate) struct EventEntry<'a> {
     inode: NonNull<bindings::inode>,
+    dir: NonNull<bindings::inode>,
     _call: PhantomData<&'a bindings::inode>,
 }
 
 impl EventEntry<'_> {
+    /// The entry's inode, for the permission checks of this crate.
+    pub(super) fn inode(&self) -> *mut bindings::inode {
+        self.inode.as_ptr()
+    }
+
+    /// The directory's inode, for the permission checks of this crate.
+    pub(super) fn dir_inode(&self) -> *mut bindings::inode {
+        self.dir.as_ptr()
+    }
+
     /// The mark that the group of `of` has on the entry, if it has one (`fsnotify_find_mark()`;
     /// takes the inode's connector spinlock).
     pub(crate) fn find_mark(&self, of: MarkRef<'_>) -> Option<WatchMark> {
@@ -741,10 +752,12 @@ impl<T: GroupOps> OpsTable<T> {
         let data = unsafe { Self::data(mark) };
         // For an event about an entry of a directory, `inode` is the entry's (the data
         // inode of `fsnotify_handle_inode_event()`) and `dir` the directory.
-        let entry = match (name.is_some() && !dir.is_null(), NonNull::new(inode)) {
-            // INVARIANT: The VFS operation reporting the event holds the entry's inode.
-            (true, Some(inode)) => Some(EventEntry {
+        let entry = match (name.is_some(), NonNull::new(dir), NonNull::new(inode)) {
+            // INVARIANT: The VFS operation reporting the event holds the entry's inode and the
+            // directory's.
+            (true, Some(dir), Some(inode)) => Some(EventEntry {
                 inode,
+                dir,
                 _call: PhantomData,
             }),
             _ => None,

@@ -127,3 +127,38 @@ void rinotify_inode_unlock_shared(struct inode *inode)
 {
 	inode_unlock_shared(inode);
 }
+
+/* get_current_cred() (a macro): a reference to the calling task's subjective credentials. */
+const struct cred *rinotify_get_current_cred(void)
+{
+	return get_current_cred();
+}
+
+/* A reference to the idmap of @mnt (mnt_idmap() is static inline). */
+struct mnt_idmap *rinotify_mnt_idmap_get(const struct vfsmount *mnt)
+{
+	return mnt_idmap_get(mnt_idmap(mnt));
+}
+
+/*
+ * Whether the task whose credentials are @cred could watch @inode, an entry of the directory
+ * @dir, through a mount with @idmap, as inotify_add_watch() of a path through @dir checks it:
+ * search permission on @dir (the walk's may_lookup()) and read permission on @inode
+ * (path_permission(MAY_READ)). inode_permission() and the LSM hooks it calls read current's
+ * credentials, with no variant taking others: they are installed for the two calls, as
+ * do_faccessat() and overlayfs install theirs. override_creds() takes no reference and
+ * revert_creds() puts none: the caller's reference on @cred covers the window. Process
+ * context; may sleep (ACLs, a file system's ->permission()).
+ */
+int rinotify_may_watch_as(const struct cred *cred, struct mnt_idmap *idmap, struct inode *dir,
+			  struct inode *inode)
+{
+	const struct cred *old = override_creds(cred);
+	int ret;
+
+	ret = inode_permission(idmap, dir, MAY_EXEC);
+	if (!ret)
+		ret = inode_permission(idmap, inode, MAY_READ);
+	revert_creds(old);
+	return ret;
+}

@@ -16,6 +16,8 @@
 #include <linux/fs_struct.h>
 #include <linux/fsnotify_backend.h>
 #include <linux/memcontrol.h>
+#include <linux/mnt_idmapping.h>
+#include <linux/mount.h>
 #include <linux/sched/mm.h>
 #include <linux/security.h>
 #include <linux/slab.h>
@@ -34,5 +36,9 @@ struct file *rinotify_open_dir(const struct path *path);
 int rinotify_get_lookup_dir(int dfd, struct path *path);
 void rinotify_inode_lock_shared(struct inode *inode);
 void rinotify_inode_unlock_shared(struct inode *inode);
+const struct cred *rinotify_get_current_cred(void);
+struct mnt_idmap *rinotify_mnt_idmap_get(const struct vfsmount *mnt);
+int rinotify_may_watch_as(const struct cred *cred, struct mnt_idmap *idmap, struct inode *dir,
+			  struct inode *inode);
 
 #endif /* RINOTIFY_SYS_HELPERS_H */

@@ -91,11 +91,21 @@ struct rinotify_watches {
  *
  * As the tree changes, a directory created in it or moved into it is watched in the same
  * system call that created or moved it, before that call returns: nothing created in it
- * afterwards can be missed. A directory deleted, or moved out of the tree, loses its watch
- * with IN_IGNORED, and so do the watches below a directory moved out (these when the
- * watcher next reads or calls an ioctl on the instance: their number is the subtree's,
- * which the task that moved it must not pay for). inotify_rm_watch() of a directory of the
- * tree removes the watches below it the same way.
+ * afterwards can be missed.
+ *
+ * A tree watch carries the rights of the task that called RINOTIFY_IOC_ADD_TREE: its
+ * credentials when it called, through the mount it named. A directory that another task
+ * creates or moves into the tree is watched only if that caller could have watched it with
+ * inotify_add_watch() by its path through the tree (search permission on its parent, read
+ * permission on it, as the security modules decide them); otherwise it is not watched, and
+ * the watcher is told with the RIN_RESCAN record of its name, and learns nothing of what is
+ * inside, as an inotify program would not.
+ *
+ * A directory deleted, or moved out of the tree, loses its watch with IN_IGNORED, and so do
+ * the watches below a directory moved out (these when the watcher next reads or calls an
+ * ioctl on the instance: their number is the subtree's, which the task that moved it must
+ * not pay for). inotify_rm_watch() of a directory of the tree removes the watches below it
+ * the same way.
  *
  * Mounts: the tree does not cross into other mounts. A directory on which something is
  * mounted is left out with what is below it, as find -xdev leaves it out (no record).
