@@ -216,7 +216,7 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
     // holds a frame per directory from the root down, each one watched: however deep a tree
     // is (a look-up relative to its parent has no PATH_MAX), max_user_watches bounds it.
     let mut stack = KVec::new();
-    stack.push(Listing::read(listener, root, root_wd), GFP_KERNEL)?;
+    stack.push(Listing::read(listener, root, root_wd), GFP_KERNEL_ACCOUNT)?;
     let mut name = [0u8; NAME_BUF];
     while let Some(top) = stack.last_mut() {
         if kernel::current!().signal_pending() {
@@ -250,7 +250,7 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
             Ok(wd) => {
                 let listing = Listing::read(listener, child, wd);
                 // Watched, but what is below it is not crawled without the memory.
-                if stack.push(listing, GFP_KERNEL).is_err() {
+                if stack.push(listing, GFP_KERNEL_ACCOUNT).is_err() {
                     listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None);
                 }
             }

@@ -128,8 +128,8 @@ impl NameReader<'_> {
         }
         let copied = reader
             .names
-            .extend_from_slice(name, GFP_KERNEL)
-            .and_then(|()| reader.names.push(0, GFP_KERNEL));
+            .extend_from_slice(name, GFP_KERNEL_ACCOUNT)
+            .and_then(|()| reader.names.push(0, GFP_KERNEL_ACCOUNT));
         match copied {
             Ok(()) => true,
             Err(e) => {
