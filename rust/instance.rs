@@ -39,6 +39,7 @@ use crate::{
             MARK_FLAG_EXCL_UNLINK,
             MARK_FLAG_IN_ONESHOT, //
         },
+        kmem::Gfp,
         path::{
             BatchLookup,
             Lookup,
@@ -182,7 +183,13 @@ impl Instance {
 
         // As `inotify_new_watch()`: the mark, then its descriptor and the user's count.
         let mark = self.group.new_mark(events, flags)?;
-        listener.new_watch(&mut cursor, mark, |_| false, |mark| mark.attach(&target))
+        listener.new_watch(
+            &mut cursor,
+            mark,
+            Gfp::KERNEL,
+            |_| false,
+            |mark| mark.attach(&target),
+        )
     }
 
     /// [`RINOTIFY_IOC_ADD_TREE`]: see `tree.rs`.
@@ -204,11 +211,16 @@ impl Instance {
     /// returns. As in inotify, the watch and its descriptor leave the table only in
     /// `freeing_mark`, after `IN_IGNORED` is queued: a concurrent `add_watch` cannot get the
     /// descriptor back before that, and a concurrent `rm_watch` of the same watch finds it
-    /// and returns 0 as well. A watch whose `add_watch` has not attached its mark yet is not
-    /// found: its descriptor was not returned to anyone.
+    /// and returns 0 as well. It looks under `update`, as inotify under its group's mutex:
+    /// an `add_watch` of the descriptor under way attaches its mark first.
     fn rm_watch(&self, wd: i32) -> Result<isize> {
-        let mark = self.listener().watches().get(wd).ok_or(EINVAL)?;
+        let listener = self.listener();
+        // Also because the watcher's calls use the group's `mark_mutex` only under `update`:
+        // a tree's `follow` in another task takes that mutex only once it has `update`.
+        let update = listener.update().lock();
+        let mark = listener.watches().get(wd).ok_or(EINVAL)?;
         mark.detach();
+        drop(update);
         Ok(0)
     }
 
@@ -367,7 +379,10 @@ impl FileOps for Instance {
 
     fn show_fdinfo(this: Borrowed<'_, Self>, m: &SeqFile, _file: &File) {
         // As `inotify_fdinfo()`: fsnotify's list of the group's marks, newest first, with the
-        // inode of each read through its mark.
+        // inode of each read through its mark. The group's `mark_mutex` is held across the
+        // list: under `update`, so that a tree's `follow` in another task does not wait for it
+        // (it tries `update` and reports `RIN_RESCAN` instead).
+        let update = this.listener().update().lock();
         this.group.for_each_mark(|mark, inode| {
             let mut mask = tree::shown_mask(mark.state(), mark.mask());
             if mark.flags() & MARK_FLAG_EXCL_UNLINK != 0 {
@@ -404,5 +419,6 @@ impl FileOps for Instance {
                 ControlFlow::Continue(())
             }
         });
+        drop(update);
     }
 }

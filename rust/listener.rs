@@ -29,6 +29,7 @@ use crate::{
             WatchMark,
             MARK_FLAG_IN_ONESHOT, //
         },
+        kmem::Gfp,
         memcg::MemCgroup,
     },
     tree::{
@@ -156,8 +157,9 @@ impl Listener {
     }
 
     /// Makes `mark` a watch, as `inotify_new_watch()` does, under `update` (whose guard
-    /// `cursor` is): a descriptor for it, the user's count, and the mark attached last by
-    /// `attach`, so that every event it reports names a descriptor returned here.
+    /// `cursor` is): a descriptor for it (the table allocating with `gfp`), the user's count,
+    /// and the mark attached last by `attach`, so that every event it reports names a
+    /// descriptor returned here.
     /// `announce` runs once the descriptor is known and before the mark is attached, to
     /// queue what must come before the watch's first event, and says whether it queued
     /// anything. If attaching fails, the descriptor and the count are given back, and an
@@ -166,10 +168,11 @@ impl Listener {
         &self,
         cursor: &mut WdCursor,
         mark: NewMark,
+        gfp: Gfp,
         announce: impl FnOnce(i32) -> bool,
         attach: impl FnOnce(NewMark) -> Result<WatchMark>,
     ) -> Result<i32> {
-        let wd = self.watches.insert(cursor, &mark)?;
+        let wd = self.watches.insert(cursor, &mark, gfp)?;
         if let Err(e) = self.user.charge_watch() {
             self.watches.remove_unattached(wd);
             return Err(e);
@@ -357,17 +360,20 @@ impl GroupOps for Listener {
             mask
         };
         // A tree's directory listens to more than its user asked for, to follow the tree.
+        let mut queued = Ok(());
         if tree::reports(mark, mask) {
+            queued = self.queue_event(wd, reported, cookie, name);
             // An event lost for want of memory leaves an IN_ONESHOT watch in place, as in
             // inotify, which returns before removing it.
-            self.queue_event(wd, reported, cookie, name)?;
-            if mark.flags() & MARK_FLAG_IN_ONESHOT != 0 {
+            if queued.is_ok() && mark.flags() & MARK_FLAG_IN_ONESHOT != 0 {
                 mark.detach();
                 return Ok(());
             }
         }
+        // Whatever became of the event: its overflow record says that it was lost, not
+        // that the tree stopped following.
         tree::follow(self, mark, mask, name, entry);
-        Ok(())
+        queued
     }
 
     fn freeing_mark(&self, mark: MarkRef<'_>) {

@@ -13,14 +13,14 @@
 //! misc_mtx                          (misc_open() holds it across Instance::open, which
 //!   Accounts::users                  charges the instance to its user)
 //!
-//! VFS inode locks                   (a tree's directory created or moved in: fsnotify
-//!   Listener::update                 calls tree::follow with the directories' i_rwsem held)
+//! Listener::update                  (the watcher's calls that add, change or remove
+//!   fsnotify group->mark_mutex       watches: add_watch, add_tree, rm_watch, SETNEXTWD,
+//!   Listener::watches                fdinfo, prune; inside fsnotify_find_mark/add_mark/
+//!   Listener::trees                  destroy_mark; the XArrays' spinlocks)
 //!
-//! Listener::update                  (add_watch, add_tree: find, create or update a watch;
-//!   fsnotify group->mark_mutex       SETNEXTWD; inside fsnotify_find_mark/add_mark/
-//!   Listener::watches                destroy_mark; the descriptor table's XArray spinlock)
-//!
-//! fsnotify group->mark_mutex        (show_fdinfo: printing the marks; release: finding them)
+//! fsnotify group->mark_mutex        (release, once no watch can be added: finding and
+//!                                    removing the marks; an IN_ONESHOT watch removed
+//!                                    by its event, as in inotify)
 //!
 //! Listener::queue                   (event queue; a spinlock)
 //! Accounts::users                   (per-user counters; the debugfs file formats them
@@ -31,16 +31,25 @@
 //! system waits for it, so what `Instance::open` does under it is short: a few allocations
 //! and the per-user count, no fsnotify lock, no user memory.
 //!
+//! A tree's directory created or moved in is watched by `tree::follow` in the task that
+//! made it, with the VFS inode locks of that operation held, inside fsnotify's SRCU read
+//! section. That task must never wait for the watcher, who holds `Listener::update` across
+//! work it chooses the length of. So `follow` only tries `Listener::update` (a try-lock
+//! orders nothing: it cannot deadlock, and lockdep records no dependency for it) and
+//! reports `RIN_RESCAN` when it is taken; and the watcher's calls take the group's
+//! `mark_mutex`, which `follow` then takes for `fsnotify_add_mark()`, only under
+//! `Listener::update`, so that with it `follow` waits for nothing of the watcher's.
+//!
 //! `Listener::update` is never held while a directory is read or a path looked up (a
 //! tree's crawl reads each directory before it takes the lock for the directory's watch),
 //! so that no inode lock is taken under it.
 //!
-//! `Listener::queue`, `Listener::watches` and `Accounts::users` are leaves: no other lock is
-//! taken, no fsnotify function called and no user memory touched while one is held, and they
-//! are never held together. fsnotify calls `GroupOps::handle_event` and
-//! `GroupOps::freeing_mark` with none of its locks held but possibly with VFS inode locks
-//! held; they take only the leaves. A mark reference is never put under a spinlock, since
-//! the last put may sleep.
+//! `Listener::queue`, `Listener::watches`, `Listener::trees` and `Accounts::users` are
+//! leaves: no other lock is taken, no fsnotify function called and no user memory touched
+//! while one is held, and they are never held together. fsnotify calls
+//! `GroupOps::handle_event` and `GroupOps::freeing_mark` with none of its locks held but
+//! possibly with VFS inode locks held; they take only the leaves, and `follow` what is said
+//! above. A mark reference is never put under a spinlock, since the last put may sleep.
 
 use kernel::{
     prelude::*,

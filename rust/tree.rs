@@ -35,6 +35,7 @@ use crate::{
             MarkState,
             MARK_FLAG_EXCL_UNLINK, //
         },
+        kmem::Gfp,
         path::{
             PathWalk,
             WatchTarget, //
@@ -155,10 +156,12 @@ pub(crate) fn is_tree(mark: MarkRef<'_>) -> bool {
 
 /// Whether the watch of `mark` reports an event with fsnotify mask `mask`: any event for
 /// a plain watch (fsnotify hands it only those of its mask), those of its user's mask for
-/// a tree's directory.
+/// a tree's directory, none for one that left its tree and waits to be removed.
 pub(crate) fn reports(mark: MarkRef<'_>, mask: u32) -> bool {
     let tree_events = mark.state().tree_events.load(Relaxed);
-    tree_events == 0 || mask & (tree_events & IN_ALL_EVENTS | IN_UNMOUNT) != 0
+    tree_events == 0
+        || mask & (tree_events & IN_ALL_EVENTS | IN_UNMOUNT) != 0
+            && !mark.state().left.load(Relaxed)
 }
 
 /// The fsnotify mask of a tree directory's mark, for its user's mask `events`.
@@ -302,6 +305,7 @@ fn watch_directory(
     listener.new_watch(
         &mut cursor,
         mark,
+        Gfp::KERNEL,
         |wd| announce(listener, wd, parent, name),
         |mark| mark.attach(dir),
     )
@@ -364,13 +368,23 @@ impl Listing {
 /// whose inode is `entry`), in the task that caused it: watches a directory created or
 /// moved in, notes one leaving, and removes the watch of one that left.
 ///
-/// A directory is watched only if the rights the tree was added with could have watched it
-/// ([`Rights::may_watch`]), checked before any lock is taken (the check may sleep); one
-/// they could not is named in a `RIN_RESCAN` record.
+/// That task is anyone's, and the watcher must not be able to make it wait, fail or pay:
 ///
-/// O(1) whatever the tree's size: one look-up of the entry's marks and at most one new
-/// watch. The caller may hold the VFS locks of the operation (the directories' inode
-/// locks); `Listener::update` is taken under them, see the lock order in the crate root.
+/// - A directory is watched only if the rights the tree was added with could have watched
+///   it ([`Rights::may_watch`]), checked before any lock is taken.
+/// - `Listener::update` is only tried: the watcher holds it in its own calls across work it
+///   chooses the length of (allocations that reclaim, a directory's children marked by
+///   `fsnotify_add_mark()`, its fdinfo). Held, the directory is not watched, and the
+///   watcher is told with `RIN_RESCAN`. Taken, nothing below it waits for the watcher: the
+///   watcher takes the group's `mark_mutex` only under it.
+/// - What is allocated is charged to the watcher, and fails rather than invoking the OOM
+///   killer, as events are; a failure is a `RIN_RESCAN` as well.
+///
+/// So every directory created in the tree is either watched before the call that created
+/// it returns, or named by a `RIN_RESCAN` record. O(1) in the tree's size: one look-up of
+/// the entry's marks and at most one new watch, whose directory is new and empty. A
+/// directory moved in from outside costs `fsnotify_add_mark()` a walk of its cached
+/// children, which are the moving task's own.
 pub(crate) fn follow(
     listener: &Listener,
     mark: MarkRef<'_>,
@@ -379,14 +393,15 @@ pub(crate) fn follow(
     entry: Option<EventEntry<'_>>,
 ) {
     let tree_events = mark.state().tree_events.load(Relaxed);
-    if tree_events == 0 {
+    // Not a tree's, or one that left its tree: nothing to follow.
+    if tree_events == 0 || mark.state().left.load(Relaxed) {
         return;
     }
     if mask & IN_MOVE_SELF != 0 {
         // The directory is moving: if it was not seen arriving in a directory of the
-        // tree, it left it, and its watch goes (the ones below it in `prune`).
+        // tree, it left it.
         if mark.state().moving.xchg(false, Relaxed) {
-            mark.detach();
+            leave(listener, mark);
         }
         return;
     }
@@ -404,7 +419,6 @@ pub(crate) fn follow(
     if mask & (IN_CREATE | IN_MOVED_TO) == 0 {
         return;
     }
-    let moved_in = mask & IN_MOVED_TO != 0;
     let parent = mark.wd();
     if parent == -1 {
         return;
@@ -421,42 +435,50 @@ pub(crate) fn follow(
         listener.queue_record(parent, RIN_RESCAN | IN_ISDIR, 0, name);
         return;
     }
-    let mut cursor = listener.update().lock();
+    let Some(mut cursor) = listener.update().try_lock() else {
+        listener.queue_record(parent, RIN_RESCAN | IN_ISDIR, 0, name);
+        return;
+    };
     // The instance is being closed: `release` is detaching its watches and must find all.
     // A directory whose watch is going (its descriptor already -1) gets no new ones below.
     if listener.is_closed() || mark.wd() == -1 {
         return;
     }
-    if let Some(known) = entry.find_mark(mark).filter(|m| m.wd() != -1) {
-        let state = known.state();
-        if state.tree_events.load(Relaxed) != 0 {
-            // Moved within the tree (or from another tree of the instance).
+    let moved_in = mask & IN_MOVED_TO != 0;
+    match entry.find_mark(mark).filter(|m| m.wd() != -1) {
+        Some(known) => {
+            let state = known.state();
+            if state.tree_events.load(Relaxed) != 0 {
+                // Moved within the tree (or from another tree of the instance).
+                state.parent.store(parent, Relaxed);
+                state.moving.store(false, Relaxed);
+                return;
+            }
+            // A directory the instance watched on its own joins the tree with its own mask.
+            let own = known.mask() & IN_ALL_EVENTS;
             state.parent.store(parent, Relaxed);
-            state.moving.store(false, Relaxed);
+            state
+                .tree_events
+                .store(tree_word(rights_of(tree_events), own), Relaxed);
+            known.update(mark_mask(own), 0, false);
+            // Its watch may be going meanwhile (rm_watch takes no lock of this): then say
+            // nothing.
+            let wd = known.wd();
+            if wd != -1 {
+                announce(listener, wd, parent, name);
+                if moved_in {
+                    listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None);
+                }
+            }
             return;
         }
-        // A directory the instance watched on its own joins the tree with its own mask.
-        let own = known.mask() & IN_ALL_EVENTS;
-        state.parent.store(parent, Relaxed);
-        state
-            .tree_events
-            .store(tree_word(rights_of(tree_events), own), Relaxed);
-        known.update(mark_mask(own), 0, false);
-        // Its watch may be going meanwhile (rm_watch takes no lock of this): then say nothing.
-        let wd = known.wd();
-        if wd != -1 {
-            announce(listener, wd, parent, name);
-            if moved_in {
-                listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None);
-            }
+        // Its watch went since it was found without the lock: the rights were not checked.
+        None if known.is_some() => {
+            drop(cursor);
+            listener.queue_record(parent, RIN_RESCAN | IN_ISDIR, 0, name);
+            return;
         }
-        return;
-    }
-    // Its watch went since it was found before the lock: the rights were not checked.
-    if known.is_some() {
-        drop(cursor);
-        listener.queue_record(parent, RIN_RESCAN | IN_ISDIR, 0, name);
-        return;
+        None => {}
     }
     // Charged to the watcher, as the events are: the task creating the directory does not
     // pay for someone else's watch on it.
@@ -468,6 +490,7 @@ pub(crate) fn follow(
         listener.new_watch(
             &mut cursor,
             new,
+            Gfp::EVENT,
             |wd| announce(listener, wd, parent, name),
             |new| new.attach_to_entry(&entry),
         )
@@ -488,9 +511,26 @@ pub(crate) fn follow(
     }
 }
 
-/// Removes the watches of the tree directories whose parent directory lost its watch,
-/// and of those below them, in the watcher's context: one pass over the watches per level
-/// of the subtree, each look-up its own critical section.
+/// Removes the watch of `mark`, a directory that left its tree, in the task that moved it
+/// if the watcher's lock is free, as an `IN_ONESHOT` watch goes in inotify; else it reports
+/// nothing more and the watcher's next call removes it (see [`prune`]).
+fn leave(listener: &Listener, mark: MarkRef<'_>) {
+    match listener.update().try_lock() {
+        Some(update) => {
+            mark.detach();
+            drop(update);
+        }
+        None => {
+            mark.state().left.store(true, Relaxed);
+            listener.request_prune();
+        }
+    }
+}
+
+/// Removes the watches of the tree directories that left their tree, or whose parent
+/// directory lost its watch, and of those below them, in the watcher's context: one pass
+/// over the watches per level of the subtree, each look-up its own critical section, each
+/// removal under `Listener::update`, as every removal by the watcher is.
 pub(crate) fn prune(listener: &Listener) {
     loop {
         let mut removed = false;
@@ -498,16 +538,19 @@ pub(crate) fn prune(listener: &Listener) {
         while let Some((wd, mark)) = from.and_then(|wd| listener.watches().first_from(wd)) {
             from = wd.checked_add(1);
             let state = mark.state();
-            let parent = state.parent.load(Relaxed);
-            if state.tree_events.load(Relaxed) == 0 || parent == 0 {
+            if state.tree_events.load(Relaxed) == 0 {
                 continue;
             }
-            let parent_in_tree = listener
-                .watches()
-                .get(parent)
-                .is_some_and(|p| p.state().tree_events.load(Relaxed) != 0);
-            if !parent_in_tree {
+            let parent = state.parent.load(Relaxed);
+            let orphan = parent != 0
+                && listener
+                    .watches()
+                    .get(parent)
+                    .is_none_or(|p| p.state().tree_events.load(Relaxed) == 0);
+            if orphan || state.left.load(Relaxed) {
+                let update = listener.update().lock();
                 mark.detach();
+                drop(update);
                 removed = true;
             }
         }

@@ -62,11 +62,11 @@ impl Watches {
     }
 
     /// Stores the watch of `mark` under a free descriptor, the first from `cursor` on
-    /// (`idr_alloc_cyclic()`), and gives the mark that descriptor. Fails with `ENOSPC` if
-    /// every descriptor is taken.
-    pub(crate) fn insert(&self, cursor: &mut WdCursor, mark: &NewMark) -> Result<i32> {
+    /// (`idr_alloc_cyclic()`), allocating with `gfp`, and gives the mark that descriptor.
+    /// Fails with `ENOSPC` if every descriptor is taken.
+    pub(crate) fn insert(&self, cursor: &mut WdCursor, mark: &NewMark, gfp: Gfp) -> Result<i32> {
         let mut marks = self.marks.lock();
-        let stored = marks.alloc(mark.watch(), &mut cursor.0, Gfp::KERNEL);
+        let stored = marks.alloc(mark.watch(), &mut cursor.0, gfp);
         // Indices are at most `i32::MAX`.
         let stored = stored.map(|index| {
             // INVARIANT: The entry's mark gets its descriptor under the lock.

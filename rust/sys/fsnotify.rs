@@ -90,8 +90,8 @@ pub(crate) struct Mark {
 /// owner's lock of watch updates; readers take a consistent enough snapshot field by field.
 ///
 /// A mark is fsnotify's, its descriptor and these 12 bytes (88 on the perf kernel, where
-/// inotify's is 80): the two flags share the word this struct is padded to, where a flag of
-/// [`Mark`]'s own after it would add another 8.
+/// inotify's is 80): the three flags share the word this struct is padded to, where a flag
+/// of [`Mark`]'s own after it would add another 8.
 pub(crate) struct MarkState {
     /// The events a tree watch reports (its user's mask), 0 for a mark not in a tree.
     pub(crate) tree_events: Atomic<u32>,
@@ -99,6 +99,9 @@ pub(crate) struct MarkState {
     pub(crate) parent: Atomic<i32>,
     /// Set while the directory is being renamed out of its parent, until it is seen arrive.
     pub(crate) moving: Atomic<bool>,
+    /// Set when the directory left its tree and its watch could not be removed at once: it
+    /// reports nothing more, and its owner removes it later.
+    pub(crate) left: Atomic<bool>,
     /// Whether the mark was ever attached: its watch is in its instance's table from just
     /// before, and must not be found there until then (see [`Mark::was_attached`]). Only
     /// [`NewMark::attach`] sets it: the field is private to this file.
@@ -254,12 +257,14 @@ impl MarkRef<'_> {
     }
 
     /// Creates a mark of the same group, as [`Group::new_mark`] does, for a callback that
-    /// adds a watch (the group is live: the mark holds a reference to it).
+    /// adds a watch (the group is live: the mark holds a reference to it). Allocated in
+    /// another task's call, it is allocated as events are ([`Gfp::EVENT`]): charged to the
+    /// active memory cgroup, failing rather than invoking the OOM killer.
     pub(crate) fn new_mark(&self, mask: u32, flags: u32) -> Result<NewMark> {
         // SAFETY: The mark is allocated for the call and holds a reference on its group.
         let group = unsafe { (*self.get().raw()).group };
         // SAFETY: As above, the group is live.
-        unsafe { new_mark_of(group, mask, flags) }
+        unsafe { new_mark_of(group, mask, flags, Gfp::EVENT) }
     }
 
     /// Detaches the mark, as [`Mark::detach`]; nothing happens if it is already detached.
@@ -492,7 +497,7 @@ impl<T: GroupOps> Group<T> {
     /// descriptor.
     pub(crate) fn new_mark(&self, mask: u32, flags: u32) -> Result<NewMark> {
         // SAFETY: We hold a group reference, so the group is live.
-        unsafe { new_mark_of(self.ptr.as_ptr(), mask, flags) }
+        unsafe { new_mark_of(self.ptr.as_ptr(), mask, flags, Gfp::KERNEL) }
     }
 
     /// The group's newest attached mark, if it has any: closing an instance detaches its
@@ -807,12 +812,18 @@ impl<T: GroupOps> OpsTable<T> {
     }
 }
 
-/// A new mark of `group`, with event mask `mask` and mark flags `flags`, not attached.
+/// A new mark of `group`, with event mask `mask` and mark flags `flags`, not attached,
+/// allocated with `gfp`.
 ///
 /// # Safety
 ///
 /// `group` must be a live group made by [`Group::new`].
-unsafe fn new_mark_of(group: *mut fsn::fsnotify_group, mask: u32, flags: u32) -> Result<NewMark> {
+unsafe fn new_mark_of(
+    group: *mut fsn::fsnotify_group,
+    mask: u32,
+    flags: u32,
+    gfp: Gfp,
+) -> Result<NewMark> {
     let mark = try_pin_init!(Mark {
         // SAFETY: `slot` is a mark-sized object of the cache, not yet shared;
         // `fsnotify_init_mark()` initialises it (with one reference, which the handle
@@ -827,10 +838,11 @@ unsafe fn new_mark_of(group: *mut fsn::fsnotify_group, mask: u32, flags: u32) ->
             tree_events: Atomic::new(0),
             parent: Atomic::new(0),
             moving: Atomic::new(false),
+            left: Atomic::new(false),
             attached: Atomic::new(false),
         },
     }? Error);
-    let ptr = MARK_CACHE.alloc_pin_init(mark, Gfp::KERNEL)?;
+    let ptr = MARK_CACHE.alloc_pin_init(mark, gfp)?;
     // SAFETY: The mark is initialised for our group, from `MARK_CACHE` (the invariant of
     // `Mark`), with one reference, which the `ARef` owns.
     let mark = unsafe { WatchMark::from_raw(ptr) };

@@ -84,14 +84,16 @@ struct rinotify_watches {
  *                            client should read it again. wd and name: the directory, as
  *                            for an event about an entry (no name: the wd's own directory).
  *                            Queued when a directory could not be watched (max_user_watches
- *                            reached: ENOSPC; no permission; out of memory) or when a
- *                            directory was moved into the tree: it is watched at once, the
- *                            directories below it are not; call RINOTIFY_IOC_ADD_TREE on it
- *                            to watch them (its own wd stays the same).
+ *                            reached: ENOSPC; no permission; out of memory; the instance
+ *                            busy in a call of its own when another task created it) or
+ *                            when a directory was moved into the tree: it is watched at
+ *                            once, the directories below it are not; call
+ *                            RINOTIFY_IOC_ADD_TREE on it to watch them (its own wd stays
+ *                            the same).
  *
  * As the tree changes, a directory created in it or moved into it is watched in the same
- * system call that created or moved it, before that call returns: nothing created in it
- * afterwards can be missed.
+ * system call that created or moved it, before that call returns, or named in a RIN_RESCAN
+ * record: nothing created in it afterwards is missed unsaid.
  *
  * A tree watch carries the rights of the task that called RINOTIFY_IOC_ADD_TREE: its
  * credentials when it called, through the mount it named. A directory that another task
