@@ -6,6 +6,7 @@
  * same thing.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,7 +111,13 @@ int tree_subdirectories(const char *path, char **names)
 		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
 			continue;
 		sub = tree_join(path, de->d_name);
-		if (!lstat(sub, &st) && S_ISDIR(st.st_mode)) {
+		/*
+		 * In a directory the client may read but not search, lstat() fails: a
+		 * crawler goes by the entry's type, and its inotify_add_watch() fails
+		 * (EACCES) as the module's look-up does, a RIN_RESCAN of the entry.
+		 */
+		if (lstat(sub, &st) ? errno == EACCES && de->d_type == DT_DIR :
+		    S_ISDIR(st.st_mode)) {
 			fwrite(de->d_name, 1, strlen(de->d_name) + 1, out);
 			n++;
 		}

@@ -51,7 +51,10 @@ void tree_forget_all(void);
 /* dir/name, malloc()ed. */
 char *tree_join(const char *dir, const char *name);
 
-/* The names of path's subdirectories, in readdir() order, NUL-separated; the count. */
+/*
+ * The names of path's subdirectories, in readdir() order, NUL-separated; the count. Those
+ * of a directory the caller may read but not search are the entries of type DT_DIR.
+ */
 int tree_subdirectories(const char *path, char **names);
 
 /* RINOTIFY_IOC_ADD_TREE, or on native inotify the oracle's crawl (logged). */
