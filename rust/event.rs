@@ -2,24 +2,22 @@
 
 //! One queued inotify event and its `struct inotify_event` wire format.
 
-use crate::{
-    sys::{
-        abi::{
-            IN_ALL_EVENTS,
-            IN_IGNORED,
-            IN_ISDIR,
-            IN_Q_OVERFLOW,
-            IN_UNMOUNT, //
-        },
-        kmem::{
-            Gfp,
-            KmemCache,
-            TailBox,
-            TailHeader,
-            TailNode, //
-        },
+use crate::sys::{
+    abi::{
+        IN_ALL_EVENTS,
+        IN_IGNORED,
+        IN_ISDIR,
+        IN_Q_OVERFLOW,
+        IN_UNMOUNT,
+        TREE_RECORDS, //
     },
-    tree::TREE_RECORDS,
+    kmem::{
+        Gfp,
+        KmemCache,
+        TailBox,
+        TailHeader,
+        TailNode, //
+    },
 };
 use kernel::{
     alloc::AllocError,

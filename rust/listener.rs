@@ -353,7 +353,7 @@ impl GroupOps for Listener {
         }
         // inotify never reported IN_ISDIR with these two. The bits of tree records are not
         // fsnotify events of ours (FS_PRE_ACCESS shares one), and never reported as such.
-        let mask = mask & !tree::TREE_RECORDS;
+        let mask = mask & !TREE_RECORDS;
         let reported = if mask & (IN_MOVE_SELF | IN_DELETE_SELF) != 0 {
             mask & !IN_ISDIR
         } else {

@@ -24,8 +24,13 @@ pub(crate) mod seq_file;
 pub(crate) mod sysctl;
 pub(crate) mod xarray;
 
-/// The inotify ABI constants, from `<linux/inotify.h>` through bindgen.
+/// The inotify ABI constants, from `<linux/inotify.h>`, and rinotify's own, from
+/// `include/uapi/linux/rinotify.h`, through bindgen.
 pub(crate) mod abi {
+    /// The bits of the records a tree watch queues itself, which no fsnotify event of an
+    /// inotify mask carries.
+    pub(crate) const TREE_RECORDS: u32 = RIN_WATCHED | RIN_RESCAN;
+
     pub(crate) use super::bindings::{
         FS_EVENT_ON_CHILD,
         IN_ALL_EVENTS,
@@ -47,5 +52,7 @@ pub(crate) mod abi {
         RINOTIFY_ALL_INOTIFY_BITS as ALL_INOTIFY_BITS,
         RINOTIFY_INOTIFY_IOC_SETNEXTWD as INOTIFY_IOC_SETNEXTWD,
         RINOTIFY_OPEN_FLAGS_OK as OPEN_FLAGS_OK, //
+        RIN_RESCAN,
+        RIN_WATCHED,
     };
 }

@@ -59,13 +59,6 @@ use kernel::{
     },
 };
 
-/// Record: a directory is now watched as part of a tree (`RIN_WATCHED`).
-pub(crate) const RIN_WATCHED: u32 = 0x0010_0000;
-/// Record: events may have been missed in or below a directory (`RIN_RESCAN`).
-pub(crate) const RIN_RESCAN: u32 = 0x0020_0000;
-/// The bits of the records above, which no event from fsnotify may carry.
-pub(crate) const TREE_RECORDS: u32 = RIN_WATCHED | RIN_RESCAN;
-
 /// In [`MarkState::tree_events`]: the mark is a tree's (its user's mask may be empty).
 const IN_TREE: u32 = 1 << 31;
 /// In [`MarkState::tree_events`], above the user's mask: the id of the [`Rights`] the tree's

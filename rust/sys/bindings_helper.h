@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The C declarations rinotify needs that Linux 7.3's kernel::bindings leaves out:
- * fsnotify's backend API and user path lookup. Kbuild runs bindgen on this header with
- * the kernel's own C flags, so every struct layout comes from the real headers.
+ * fsnotify's backend API and user path lookup, and the constants of rinotify's own ABI.
+ * Kbuild runs bindgen on this header with the kernel's own C flags, so every struct layout
+ * comes from the real headers.
  */
 #include <linux/fsnotify_backend.h>
 #include <linux/inotify.h>
 #include <linux/namei.h>
 
 #include "helpers.h"
+/* The module's own ABI: the record bits of tree watches (RIN_*). */
+#include "../../include/uapi/linux/rinotify.h"
 
 /* Function-like macros are invisible to bindgen; constants make them visible. */
 const unsigned int RINOTIFY_LOOKUP_FOLLOW = LOOKUP_FOLLOW;
