@@ -328,6 +328,18 @@ impl Listener {
         result
     }
 
+    /// Queues the event fsnotify reported with `mask` to the watch `wd`, as inotify reports
+    /// it: never with `IN_ISDIR` for `IN_MOVE_SELF` and `IN_DELETE_SELF`. `ENOMEM` if it was
+    /// lost for want of memory (the overflow record is queued in its place).
+    pub(crate) fn report(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) -> Result {
+        let reported = if mask & (IN_MOVE_SELF | IN_DELETE_SELF) != 0 {
+            mask & !IN_ISDIR
+        } else {
+            mask
+        };
+        self.queue_event(wd, reported, cookie, name)
+    }
+
     /// Wakes readers, pollers and `SIGIO` owners if `pushed` grew the queue.
     fn wake(&self, pushed: &Pushed) {
         if pushed.grew() {
@@ -351,29 +363,19 @@ impl GroupOps for Listener {
         if wd == -1 {
             return Ok(());
         }
-        // inotify never reported IN_ISDIR with these two. The bits of tree records are not
-        // fsnotify events of ours (FS_PRE_ACCESS shares one), and never reported as such.
+        // The bits of tree records are not fsnotify events of ours (FS_PRE_ACCESS shares one),
+        // and never reported as such.
         let mask = mask & !TREE_RECORDS;
-        let reported = if mask & (IN_MOVE_SELF | IN_DELETE_SELF) != 0 {
-            mask & !IN_ISDIR
-        } else {
-            mask
-        };
-        // A tree's directory listens to more than its user asked for, to follow the tree.
-        let mut queued = Ok(());
-        if tree::reports(mark, mask) {
-            queued = self.queue_event(wd, reported, cookie, name);
-            // An event lost for want of memory leaves an IN_ONESHOT watch in place, as in
-            // inotify, which returns before removing it.
-            if queued.is_ok() && mark.flags() & MARK_FLAG_IN_ONESHOT != 0 {
-                mark.detach();
-                return Ok(());
-            }
+        if tree::is_tree(mark) {
+            return tree::handle_event(self, mark, wd, mask, name, entry, cookie);
         }
-        // Whatever became of the event: its overflow record says that it was lost, not
-        // that the tree stopped following.
-        tree::follow(self, mark, mask, name, entry);
-        queued
+        self.report(wd, mask, cookie, name)?;
+        // An event lost for want of memory leaves an IN_ONESHOT watch in place, as in
+        // inotify, which returns before removing it.
+        if mark.flags() & MARK_FLAG_IN_ONESHOT != 0 {
+            mark.detach();
+        }
+        Ok(())
     }
 
     fn freeing_mark(&self, mark: MarkRef<'_>) {

@@ -147,14 +147,32 @@ pub(crate) fn is_tree(mark: MarkRef<'_>) -> bool {
     mark.state().tree_events.load(Relaxed) != 0
 }
 
-/// Whether the watch of `mark` reports an event with fsnotify mask `mask`: any event for
-/// a plain watch (fsnotify hands it only those of its mask), those of its user's mask for
-/// a tree's directory, none for one that left its tree and waits to be removed.
-pub(crate) fn reports(mark: MarkRef<'_>, mask: u32) -> bool {
-    let tree_events = mark.state().tree_events.load(Relaxed);
-    tree_events == 0
-        || mask & (tree_events & IN_ALL_EVENTS | IN_UNMOUNT) != 0
-            && !mark.state().left.load(Relaxed)
+/// An event with fsnotify mask `mask` on the tree directory of `mark`, watched as `wd`:
+/// reported if its user asked for it (the mark listens to more, to follow the tree), then
+/// followed ([`follow`]), whatever became of the event. A directory that left its tree and
+/// waits to be removed reports and follows nothing.
+pub(crate) fn handle_event(
+    listener: &Listener,
+    mark: MarkRef<'_>,
+    wd: i32,
+    mask: u32,
+    name: Option<&[u8]>,
+    entry: Option<EventEntry<'_>>,
+    cookie: u32,
+) -> Result {
+    let state = mark.state();
+    if state.left.load(Relaxed) {
+        return Ok(());
+    }
+    let tree_events = state.tree_events.load(Relaxed);
+    let mut queued = Ok(());
+    if mask & (tree_events & IN_ALL_EVENTS | IN_UNMOUNT) != 0 {
+        queued = listener.report(wd, mask, cookie, name);
+    }
+    // An event lost for want of memory became the overflow record, which says that it was
+    // lost; the tree follows all the same.
+    follow(listener, mark, tree_events, mask, name, entry);
+    queued
 }
 
 /// The fsnotify mask of a tree directory's mark, for its user's mask `events`.
@@ -357,8 +375,8 @@ impl Listing {
     }
 }
 
-/// Follows the tree of `mark` through an event on it (`mask`, about the entry `name`
-/// whose inode is `entry`), in the task that caused it: watches a directory created or
+/// Follows the tree of `mark` (whose tree word is `tree_events`) through an event on it
+/// (`mask`, about the entry `name` whose inode is `entry`), in the task that caused it: watches a directory created or
 /// moved in, notes one leaving, and removes the watch of one that left.
 ///
 /// That task is anyone's, and the watcher must not be able to make it wait, fail or pay:
@@ -378,18 +396,14 @@ impl Listing {
 /// the entry's marks and at most one new watch, whose directory is new and empty. A
 /// directory moved in from outside costs `fsnotify_add_mark()` a walk of its cached
 /// children, which are the moving task's own.
-pub(crate) fn follow(
+fn follow(
     listener: &Listener,
     mark: MarkRef<'_>,
+    tree_events: u32,
     mask: u32,
     name: Option<&[u8]>,
     entry: Option<EventEntry<'_>>,
 ) {
-    let tree_events = mark.state().tree_events.load(Relaxed);
-    // Not a tree's, or one that left its tree: nothing to follow.
-    if tree_events == 0 || mark.state().left.load(Relaxed) {
-        return;
-    }
     if mask & IN_MOVE_SELF != 0 {
         // The directory is moving: if it was not seen arriving in a directory of the
         // tree, it left it.
@@ -453,7 +467,9 @@ pub(crate) fn follow(
             state
                 .tree_events
                 .store(tree_word(rights_of(tree_events), own), Relaxed);
-            known.update(mark_mask(own), 0, false);
+            // As `ADD_TREE` sets a watch it finds: a tree's watches are never `IN_ONESHOT`.
+            let flags = known.flags() & MARK_FLAG_EXCL_UNLINK;
+            known.update(mark_mask(own), flags, true);
             // Its watch may be going meanwhile (rm_watch takes no lock of this): then say
             // nothing.
             let wd = known.wd();
