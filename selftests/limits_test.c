@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Differential scenarios: per-user limits (B3, B27, via the backend's own sysctls, set for
- * the test and restored), RLIMIT_NOFILE, and thousands of watches. The limit scenarios run
+ * the test and restored; B110 in a user namespace), RLIMIT_NOFILE, and thousands of
+ * watches. The limit scenarios run
  * their instances in a child with uid/gid 65534, which owns no other instances or watches,
  * so the counts are exact.
  */
+#include <sched.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include "file.h"
 #include "scenario.h"
 
 /* Waits out the lazy release of an instance slot (B4), without logging the retries. */
@@ -142,6 +147,78 @@ TEST_F(scenarios, b27_watch_limit)
 	ASSERT_EQ(0, t_sysctl_set("max_user_watches", 3));
 	EXPECT_EQ(0, t_child(1, b27_child, NULL));
 	EXPECT_EQ(0, t_sysctl_restore("max_user_watches"));
+}
+
+/* A user namespace of the caller's own, where its uid and gid are 0: 0, or -1. */
+static int enter_userns(void)
+{
+	char map[32];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	/* Changing credentials made /proc/self root's: the caller's again, for its maps. */
+	if (prctl(PR_SET_DUMPABLE, 1) || unshare(CLONE_NEWUSER))
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1", uid);
+	if (write_text("/proc/self/uid_map", map) || write_text("/proc/self/setgroups", "deny"))
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1", gid);
+	return write_text("/proc/self/gid_map", map);
+}
+
+static int b110_child(void *arg)
+{
+	int out = t_init(0), fd[3], fails = 0;
+
+	if (out < 0)
+		return 100;
+	fails += t_add(out, "f1", IN_MODIFY) != 1;
+	if (enter_userns()) {
+		t_log("unshare(CLONE_NEWUSER): %s", errno_name(errno));
+		return 100;
+	}
+	t_log("in a user namespace of its own, as uid %u", (unsigned int)getuid());
+	/* What the user holds outside counts inside, and the other way round. */
+	fd[0] = t_init(0);
+	fd[1] = t_init(0);
+	fails += fd[0] < 0 || fd[1] < 0;
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	fails += t_add(fd[0], "f2", IN_MODIFY) != 1;
+	fails += t_add(fd[1], "f3", IN_MODIFY) != 1;
+	fails += !(t_add(fd[1], "f4", IN_MODIFY) == -1 && errno == ENOSPC);
+	fails += !(t_add(out, "f4", IN_MODIFY) == -1 && errno == ENOSPC);
+	t_close(out);
+	wait_instance_slot();
+	fd[2] = t_init(0);
+	fails += fd[2] < 0;
+	fails += t_add(fd[2], "f4", IN_MODIFY) != 1;
+	fails += !(t_add(fd[2], "f5", IN_MODIFY) == -1 && errno == ENOSPC);
+	for (int i = 0; i < 3; i++)
+		t_close(fd[i]);
+	return fails;
+}
+
+/*
+ * B110: a user in a user namespace of its own (unshare -U, its uid alone mapped) is held to
+ * the same limits as outside it, against what it holds on both sides: inotify charges the
+ * namespace's count and its creator's in the initial namespace, rinotify the one uid.
+ */
+TEST_F(scenarios, b110_limits_in_a_user_namespace)
+{
+	char name[8];
+	int i;
+
+	for (i = 1; i <= 5; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		MKFILE(name);
+		ASSERT_EQ(0, TS(chmod(name, 0666)));
+	}
+	t_log("max_user_instances := 3, max_user_watches := 3");
+	ASSERT_EQ(0, t_sysctl_set("max_user_instances", 3));
+	ASSERT_EQ(0, t_sysctl_set("max_user_watches", 3));
+	EXPECT_EQ(0, t_child(1, b110_child, NULL));
+	EXPECT_EQ(0, t_sysctl_restore("max_user_watches"));
+	EXPECT_EQ(0, t_sysctl_restore("max_user_instances"));
 }
 
 /*
