@@ -35,6 +35,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -1096,6 +1097,290 @@ static void w8(const struct backend *s, double *v)
 	v[1] = producer_wait(s, scaled(1048576));
 }
 
+/* ---- workload 11: what a tree costs the tasks that change it ------------------------------ */
+
+/*
+ * A tree watch works in the mkdir() and rename() of whoever changes the tree: for a new
+ * directory it checks that the watcher may watch it (the watcher's credentials installed
+ * with override_creds(), two inode_permission() calls), tries the watcher's lock and adds
+ * a watch, all in the producer's call. A crawler on native inotify adds its watch later, in
+ * its own context: the producer pays only for the event.
+ *
+ * The producer is a process of its own, run as an unprivileged user (W11_UID) other than the
+ * watcher (root), in directories it owns: the check is then made for someone else, as when
+ * a daemon watches a user's files. The tree is W11_DIR with m, a and b in it, and w11_dirs
+ * directories in a. On native inotify each of its directories is watched by
+ * inotify_add_watch(), as a crawler leaves them; on rinotify the whole by one
+ * RINOTIFY_IOC_ADD_TREE. The producer, w11_dirs times each:
+ *
+ *   - makes a directory in m (what the tree adds to each mkdir(): to weigh against a
+ *     native inotify_add_watch(), workload 3's add);
+ *   - makes a directory in m and creates and closes a file in it (on rinotify the new
+ *     directory's watch reports the file; native's crawler has no watch on it yet);
+ *   - renames a directory of a into b.
+ *
+ * It works in batches of W11_BATCH, each timed while the watcher sleeps; between batches the
+ * watcher reads the queue, untimed. The directories are removed untimed, the instance
+ * closed first. ns per mkdir, per mkdir and file, per rename.
+ */
+#define W11_DIR "/tmp/w11"
+#define W11_UID 1000
+#define W11_GID 1000
+#define W11_MASK (IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVE)
+#define W11_BATCH 64
+#define W11_STEPS 3
+
+static long w11_dirs = 2000;
+
+/* The names the producer uses, made before the clock starts. */
+struct w11_names {
+	char made[24];		/* in m/: e00000 */
+	char with_file[24];	/* in m/: d00000 */
+	char file[24];		/* in m/: d00000/f */
+	char moved[24];		/* in a/, then in b/: r00000 */
+};
+
+static struct w11_names *w11_names;
+
+/* What the watcher reads per step: events, and RIN_WATCHED records (native, rinotify). */
+static const long w11_events[2][W11_STEPS] = { { 1, 1, 2 }, { 1, 3, 2 } };
+static const long w11_watched[2][W11_STEPS] = { { 0, 0, 0 }, { 1, 1, 0 } };
+
+struct w11_tally {
+	long events;
+	long watched;
+	long other;	/* RIN_RESCAN, IN_IGNORED, IN_Q_OVERFLOW: none expected */
+};
+
+static void w11_drain(int fd, struct w11_tally *t)
+{
+	static char buf[READ_BUF] __attribute__((aligned(8)));
+	ssize_t len;
+
+	while ((len = read(fd, buf, sizeof(buf))) > 0) {
+		for (const char *p = buf; p < buf + len;) {
+			const struct inotify_event *e = (const void *)p;
+
+			if (e->mask & RIN_WATCHED)
+				t->watched++;
+			else if (e->mask & (RIN_RESCAN | IN_IGNORED | IN_Q_OVERFLOW))
+				t->other++;
+			else
+				t->events++;
+			p += sizeof(*e) + e->len;
+		}
+	}
+	if (len < 0 && errno != EAGAIN)
+		fail("read");
+}
+
+/* The state of process pid, the letter of /proc/<pid>/stat (as task_state()), or -1. */
+static int process_state(pid_t pid)
+{
+	char path[64], buf[256], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_text(path, buf, sizeof(buf)))
+		return -1;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? (unsigned char)p[2] : -1;
+}
+
+/* One call (or three) of the producer, in directories m, a and b. */
+static void w11_step(int step, int m, int a, int b, const struct w11_names *n)
+{
+	int fd;
+
+	switch (step) {
+	case 0:
+		if (mkdirat(m, n->made, 0755))
+			fail("producer: mkdir %s", n->made);
+		break;
+	case 1:
+		if (mkdirat(m, n->with_file, 0755))
+			fail("producer: mkdir %s", n->with_file);
+		fd = openat(m, n->file, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		if (fd < 0)
+			fail("producer: create %s", n->file);
+		close(fd);
+		break;
+	default:
+		if (renameat(a, n->moved, b, n->moved))
+			fail("producer: rename %s", n->moved);
+	}
+}
+
+/*
+ * The producer's process: for each step and batch, waits for the watcher's go on fd go and
+ * for the watcher to sleep, times the batch and says so on fd done; then writes the time
+ * of each step, in ns, on done.
+ */
+static void w11_producer(int go, int done, long dirs)
+{
+	int64_t spent[W11_STEPS] = { 0 };
+	pid_t watcher = getppid();
+	int m, a, b;
+	char c;
+
+	if (setgroups(0, NULL) || setgid(W11_GID) || setuid(W11_UID))
+		fail("producer: become uid %d", W11_UID);
+	m = open_dir(W11_DIR "/m");
+	a = open_dir(W11_DIR "/a");
+	b = open_dir(W11_DIR "/b");
+	for (int step = 0; step < W11_STEPS; step++) {
+		for (long i = 0; i < dirs; i += W11_BATCH) {
+			long end = i + W11_BATCH < dirs ? i + W11_BATCH : dirs;
+			int64_t t0;
+
+			if (read(go, &c, 1) != 1)
+				fail("producer: read");
+			/* Only the producer runs while it is timed. */
+			while (process_state(watcher) != 'S')
+				sched_yield();
+			t0 = now_ns();
+			for (long j = i; j < end; j++)
+				w11_step(step, m, a, b, &w11_names[j]);
+			spent[step] += now_ns() - t0;
+			if (write(done, "d", 1) != 1)
+				fail("producer: write");
+		}
+	}
+	if (write(done, spent, sizeof(spent)) != sizeof(spent))
+		fail("producer: write");
+	_exit(0);
+}
+
+/* Makes the directory path, the producer's. */
+static void w11_make_dir(const char *path)
+{
+	make_dir(path);
+	if (chown(path, W11_UID, W11_GID))
+		fail("chown %s", path);
+}
+
+/* Makes the tree and watches it: on native inotify each directory, on rinotify the tree. */
+static int w11_watch(const struct backend *s, long dirs)
+{
+	static const char *const subdirs[] = { W11_DIR "/m", W11_DIR "/a", W11_DIR "/b" };
+	int fd = new_instance(s, O_NONBLOCK), rinotify = s == &backend_rinotify;
+	struct rinotify_tree tree = {
+		.pathname = (uintptr_t)W11_DIR,
+		.dirfd = AT_FDCWD,
+		.mask = W11_MASK,
+	};
+	struct w11_tally t = { 0 };
+	char path[64];
+
+	make_dir(W11_DIR);
+	for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++)
+		w11_make_dir(subdirs[i]);
+	for (long i = 0; i < dirs; i++) {
+		snprintf(path, sizeof(path), W11_DIR "/a/%s", w11_names[i].moved);
+		w11_make_dir(path);
+	}
+	if (rinotify) {
+		if (ioctl(fd, RINOTIFY_IOC_ADD_TREE, &tree) < 0)
+			fail("%s: RINOTIFY_IOC_ADD_TREE", s->name);
+	} else {
+		add(s, fd, W11_DIR, W11_MASK);
+		for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++)
+			add(s, fd, subdirs[i], W11_MASK);
+		for (long i = 0; i < dirs; i++) {
+			snprintf(path, sizeof(path), W11_DIR "/a/%s", w11_names[i].moved);
+			add(s, fd, path, W11_MASK);
+		}
+	}
+	w11_drain(fd, &t);
+	if (t.watched != (rinotify ? dirs + 4 : 0) || t.events || t.other)
+		fail("%s: watching the tree: %ld watched, %ld events, %ld other", s->name,
+		     t.watched, t.events, t.other);
+	return fd;
+}
+
+/* Removes what w11_watch() and the producer made. */
+static void w11_remove(long dirs)
+{
+	int m = open_dir(W11_DIR "/m"), b = open_dir(W11_DIR "/b");
+
+	for (long i = 0; i < dirs; i++) {
+		const struct w11_names *n = &w11_names[i];
+
+		if (unlinkat(m, n->file, 0) || unlinkat(m, n->with_file, AT_REMOVEDIR) ||
+		    unlinkat(m, n->made, AT_REMOVEDIR) || unlinkat(b, n->moved, AT_REMOVEDIR))
+			fail("remove %s", n->with_file);
+	}
+	close(m);
+	close(b);
+	if (rmdir(W11_DIR "/m") || rmdir(W11_DIR "/a") || rmdir(W11_DIR "/b") || rmdir(W11_DIR))
+		fail("rmdir %s", W11_DIR);
+}
+
+static void w11(const struct backend *s, double *v)
+{
+	int rinotify = s == &backend_rinotify, go[2], done[2], fd, status;
+	int64_t spent[W11_STEPS];
+	long dirs = scaled(w11_dirs);
+	pid_t pid;
+	char c;
+
+	if (!w11_names) {
+		w11_names = calloc(dirs, sizeof(*w11_names));
+		if (!w11_names)
+			fail("calloc");
+		for (long i = 0; i < dirs; i++) {
+			struct w11_names *n = &w11_names[i];
+
+			snprintf(n->made, sizeof(n->made), "e%05ld", i);
+			snprintf(n->with_file, sizeof(n->with_file), "d%05ld", i);
+			snprintf(n->file, sizeof(n->file), "d%05ld/f", i);
+			snprintf(n->moved, sizeof(n->moved), "r%05ld", i);
+		}
+	}
+	fd = w11_watch(s, dirs);
+	if (pipe2(go, O_CLOEXEC) || pipe2(done, O_CLOEXEC))
+		fail("pipe");
+	/* One CPU: the producer wakes where the watcher goes to sleep. */
+	pin_to(0);
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (pid == 0) {
+		close(fd);
+		close(go[1]);
+		close(done[0]);
+		w11_producer(go[0], done[1], dirs);
+	}
+	close(go[0]);
+	close(done[1]);
+	for (int step = 0; step < W11_STEPS; step++) {
+		struct w11_tally t = { 0 };
+		long events, watched;
+
+		for (long i = 0; i < dirs; i += W11_BATCH) {
+			if (write(go[1], "g", 1) != 1 || read(done[0], &c, 1) != 1)
+				fail("%s: the producer stopped", s->name);
+			w11_drain(fd, &t);
+		}
+		events = dirs * w11_events[rinotify][step];
+		watched = dirs * w11_watched[rinotify][step];
+		if (t.events != events || t.watched != watched || t.other)
+			fail("%s: step %d: %ld events, %ld watched, %ld other, not %ld, %ld, 0",
+			     s->name, step, t.events, t.watched, t.other, events, watched);
+	}
+	if (read(done[0], spent, sizeof(spent)) != sizeof(spent))
+		fail("%s: no times from the producer", s->name);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		fail("%s: the producer failed", s->name);
+	unpin();
+	close(go[1]);
+	close(done[0]);
+	close(fd);
+	w11_remove(dirs);
+	settle();
+	for (int step = 0; step < W11_STEPS; step++)
+		v[step] = (double)spent[step] / dirs;
+}
+
 /* ---- profiling ---------------------------------------------------------------------- */
 
 #define TRACING "/sys/kernel/tracing"
@@ -1246,6 +1531,10 @@ static struct workload workloads[] = {
 	{ 10, &backend_native, &backend_rinotify, w10, 2, {
 		{ "10 tree", "watch a tree of 10001 directories", "ns/directory" },
 		{ "10 inotifywait", "the same, native as inotifywait -m -r", "ns/directory" } } },
+	{ 11, &backend_native, &backend_rinotify, w11, 3, {
+		{ "11 mkdir", "mkdir by another user, parent watched", "ns/mkdir" },
+		{ "11 mkdir+file", "the same, and a file created in it", "ns/mkdir" },
+		{ "11 rename", "directory moved between watched ones", "ns/rename" } } },
 };
 
 static double stat_of(const double *v, int n, int which)
