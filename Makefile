@@ -19,10 +19,10 @@ BENCH_ACCEL ?= icount
 BENCH_PARALLEL_ARGS ?= $(if $(BENCH_ARGS),,-w 8)
 # Extra RIT_NAME=value variables for the guest's /init and tests.
 VM_ENV ?=
-# make check boots again with each of these RAM sizes (mem=) for the tests of what the
-# module sizes by memory: max_user_watches's default.
+# make check boots again with each of these RAM sizes (mem=) for the tests of what depends
+# on the memory size: max_user_watches's default, inotify's, which it sizes by memory.
 MEM_BOOTS ?= 3G 5G
-MEM_TESTS := module_test:default_watches_follow_low_memory
+MEM_TESTS := module_test:defaults_are_inotifys_at_load
 # make check boots once more with SELinux active, where the kernel has it, for the test that
 # the module refuses to load there.
 SELINUX_TESTS := module_test:loads_only_where_selinux_is_not_active

@@ -10,6 +10,7 @@
 
 use crate::sys::{
     debugfs::Show,
+    inotify_limits::InotifyLimits,
     sysctl::{
         IntSysctl,
         SysctlTable, //
@@ -33,9 +34,11 @@ use kernel::{
     },
 };
 
-/// `max_user_instances`; inotify's default.
+/// `max_user_instances`; inotify's default, set at module load to inotify's value (see
+/// [`init_defaults_from_inotify`]).
 pub(crate) static MAX_USER_INSTANCES: Atomic<i32> = Atomic::new(128);
-/// `max_user_watches`; set at module load the way inotify computes its default.
+/// `max_user_watches`; set at module load to inotify's value, or, in a kernel without
+/// inotify, the way inotify computes its default ([`init_default_watches`]).
 pub(crate) static MAX_USER_WATCHES: Atomic<i32> = Atomic::new(8192);
 /// `max_queued_events`; inotify's default.
 pub(crate) static MAX_QUEUED_EVENTS: Atomic<i32> = Atomic::new(16384);
@@ -76,7 +79,21 @@ pub(crate) fn default_max_watches(low_pages: u64, page_shift: u32, watch_cost: u
     (bytes / watch_cost as u64).clamp(8192, 1048576) as i32
 }
 
-/// Sets `max_user_watches` to its default for `low_pages` pages of low memory.
+/// Takes inotify's per-user limits as rinotify's defaults, so that a user may hold as many
+/// instances and watches of rinotify as of inotify.
+///
+/// inotify's `max_user_watches` is computed at boot ([`default_max_watches`]), before the
+/// kernel frees its init memory and the initramfs; a module loads after, and the same formula
+/// then gives more watches. Only the value inotify holds is inotify's default on every kernel.
+/// It is also what root may have written to `/proc/sys/fs/inotify/` before the load: rinotify
+/// then starts with those limits too.
+pub(crate) fn init_defaults_from_inotify(inotify: &InotifyLimits) {
+    MAX_USER_INSTANCES.store(inotify.max_user_instances, Relaxed);
+    MAX_USER_WATCHES.store(inotify.max_user_watches, Relaxed);
+}
+
+/// Sets `max_user_watches` to its default for `low_pages` pages of low memory, where there is
+/// no inotify to take it from: what inotify would have computed, had it been built in.
 pub(crate) fn init_default_watches(low_pages: u64, page_shift: u32, watch_cost: usize) -> i32 {
     let max = default_max_watches(low_pages, page_shift, watch_cost);
     MAX_USER_WATCHES.store(max, Relaxed);

@@ -126,13 +126,23 @@ fn check_security_policy() -> Result {
 
 impl kernel::InPlaceModule for RinotifyModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        let low_pages = sys::kmem::low_memory_pages();
-        let page_shift = kernel::page::PAGE_SHIFT as u32;
-        let watches = limits::init_default_watches(low_pages, page_shift, WATCH_COST);
-        // What the default came from, so that it can be checked against inotify's formula.
-        pr_info!(
-            "max_user_watches defaults to {watches}: 1% of {low_pages} pages of low memory, {WATCH_COST} bytes per watch\n"
-        );
+        // The defaults, and what they came from, so that they can be checked against
+        // inotify's: see `limits::init_defaults_from_inotify`.
+        if let Some(inotify) = sys::inotify_limits::inotify_limits() {
+            limits::init_defaults_from_inotify(&inotify);
+            pr_info!(
+                "max_user_watches defaults to {}, max_user_instances to {}: inotify's current limits\n",
+                inotify.max_user_watches,
+                inotify.max_user_instances
+            );
+        } else {
+            let low_pages = sys::kmem::low_memory_pages();
+            let page_shift = kernel::page::PAGE_SHIFT as u32;
+            let watches = limits::init_default_watches(low_pages, page_shift, WATCH_COST);
+            pr_info!(
+                "max_user_watches defaults to {watches}: 1% of {low_pages} pages of low memory, {WATCH_COST} bytes per watch, as inotify computes it (no inotify in this kernel)\n"
+            );
+        }
         try_pin_init!(Self {
             _security: check_security_policy()?,
             accounts: Arc::pin_init(Accounts::new(), GFP_KERNEL)?,

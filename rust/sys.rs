@@ -15,6 +15,7 @@ pub(crate) mod dir;
 pub(crate) mod fasync;
 pub(crate) mod fifo;
 pub(crate) mod fsnotify;
+pub(crate) mod inotify_limits;
 pub(crate) mod kmem;
 pub(crate) mod memcg;
 pub(crate) mod path;
