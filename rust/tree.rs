@@ -304,6 +304,9 @@ fn watch_directory(
             state.parent.store(parent, Relaxed);
         }
         state.tree_events.store(tree, Relaxed);
+        // Watched again by the watcher's own call: a watch that left its tree and was not
+        // removed yet stays.
+        state.left.store(false, Relaxed);
         mark.update(events, flags, true);
         let wd = mark.wd();
         if wd != -1 {
@@ -433,6 +436,13 @@ fn follow(
     // A directory the instance watches already needs no new right; any other is checked
     // with the tree's.
     let known = entry.find_mark(mark).filter(|m| m.wd() != -1);
+    if let Some(known) = known
+        .as_ref()
+        .filter(|m| m.state().tree_events.load(Relaxed) != 0)
+    {
+        arrive(listener, known.state(), parent, name);
+        return;
+    }
     let allowed = known.is_some()
         || listener
             .trees()
@@ -456,9 +466,10 @@ fn follow(
         Some(known) => {
             let state = known.state();
             if state.tree_events.load(Relaxed) != 0 {
-                // Moved within the tree (or from another tree of the instance).
+                // Joined a tree since it was looked at above.
                 state.parent.store(parent, Relaxed);
                 state.moving.store(false, Relaxed);
+                state.left.store(false, Relaxed);
                 return;
             }
             // A directory the instance watched on its own joins the tree with its own mask.
@@ -520,6 +531,28 @@ fn follow(
     }
 }
 
+/// A directory of a tree, whose mark's fields are `state`, seen arriving in the tree's
+/// directory watched as `parent` under `name`: moved within the tree, or from another tree of
+/// the instance. Its watch stays, with its new parent; no lock is needed for the two stores,
+/// which [`prune`] reads as they come. A watch marked as having left (its move out of the tree
+/// found the watcher's lock held, see [`leave`]) is kept only under the lock, which [`prune`]
+/// takes before it removes one: if the lock is held, the watch goes, and the watcher is told
+/// with the `RIN_RESCAN` record of the directory that it is to be watched again.
+fn arrive(listener: &Listener, state: &MarkState, parent: i32, name: Option<&[u8]>) {
+    state.parent.store(parent, Relaxed);
+    state.moving.store(false, Relaxed);
+    if !state.left.load(Relaxed) {
+        return;
+    }
+    match listener.update().try_lock() {
+        Some(update) => {
+            state.left.store(false, Relaxed);
+            drop(update);
+        }
+        None => listener.queue_record(parent, RIN_RESCAN | IN_ISDIR, 0, name),
+    }
+}
+
 /// Removes the watch of `mark`, a directory that left its tree, in the task that moved it
 /// if the watcher's lock is free, as an `IN_ONESHOT` watch goes in inotify; else it reports
 /// nothing more and the watcher's next call removes it (see [`prune`]).
@@ -558,9 +591,13 @@ pub(crate) fn prune(listener: &Listener) {
                     .is_none_or(|p| p.state().tree_events.load(Relaxed) == 0);
             if orphan || state.left.load(Relaxed) {
                 let update = listener.update().lock();
-                mark.detach();
+                // A directory that came back into its tree keeps its watch: its `left` is
+                // cleared under this lock (see `arrive`).
+                if orphan || state.left.load(Relaxed) {
+                    mark.detach();
+                    removed = true;
+                }
                 drop(update);
-                removed = true;
             }
         }
         if !removed {

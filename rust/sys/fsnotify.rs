@@ -86,8 +86,9 @@ pub(crate) struct Mark {
 }
 
 /// The fields of a [`Mark`] that fsnotify does not know of: whether it is a directory of a
-/// tree watch, and where in the tree. Each is an atomic of its own, changed only under the
-/// owner's lock of watch updates; readers take a consistent enough snapshot field by field.
+/// tree watch, and where in the tree. Each is an atomic of its own, which the owner changes
+/// under its lock of watch updates, or with single stores where its readers allow them (see
+/// `tree.rs`); readers take a consistent enough snapshot field by field.
 ///
 /// A mark is fsnotify's, its descriptor and these 12 bytes (88 on the perf kernel, where
 /// inotify's is 80): the three flags share the word this struct is padded to, where a flag
