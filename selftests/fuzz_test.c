@@ -14,7 +14,8 @@
  *   runs once on native inotify and once on rinotify, each in a fresh directory, and every
  *   step must give the same return value, errno and (for reads) the same records. The first
  *   divergence is reported with the seed, round and step.
- * - fuzz.chaos: rinotify only, several threads on a shared table of instances: everything
+ * - fuzz.chaos: rinotify only, several threads on a shared table of instances, each thread
+ *   an unprivileged user (uid 1000, no capability) in a directory of its own: everything
  *   above plus fully random ioctl numbers and arguments, bad struct pointers, 64-bit
  *   pathname values from 32-bit callers, random open flags, concurrent closes, fdinfo reads,
  *   blocking reads interrupted by signals; tree watches (RINOTIFY_IOC_ADD_TREE) and batches
@@ -22,13 +23,14 @@
  *   read-only memory, while other threads make, move (into, out of and across the trees)
  *   and remove whole subtrees, and max_user_watches drops to 1 now and then. Every record
  *   read must be well formed; at the end, with every instance closed, the module's slab
- *   caches and per-user counts must be back where they were.
+ *   caches and the threads' user's per-user counts must be back where they were.
  *
  * The kernel is the other judge: `make check` and `make fuzz` fail on any splat (KASAN,
  * lockdep, kmemleak, WARN). Environment: RIT_FUZZ_SECONDS (the whole run, split between the
  * two tests; default 6), RIT_FUZZ_SEED (default 1).
  */
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -40,7 +42,9 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -806,6 +810,9 @@ TEST_F_TIMEOUT(fuzz, differential, 7200)
 #define CHAOS_SLOTS	32
 /* Where whole subtrees go when they leave the chaos directory's trees. */
 #define CHAOS_OUTSIDE	"/tmp/rinotify-chaos-outside"
+/* The chaos threads' user, which owns the chaos directory; no capability. */
+#define WATCHER_UID	1000
+#define WATCHER_GID	1000
 /* How many entries of a chaos batch may have a path of pick_path()'s own. */
 #define CHAOS_BATCH_PATHS 8
 
@@ -819,6 +826,8 @@ struct chaos {
 	int failed;
 	char why[256];
 	pthread_mutex_t lock;
+	/* Where the threads wait until all are WATCHER_UID. */
+	pthread_barrier_t dropped;
 };
 
 struct chaos_thread {
@@ -851,6 +860,56 @@ static void slot_put(struct chaos *c, int i, int fd)
 static int slot_get(struct chaos *c, int i)
 {
 	return __atomic_load_n(&c->slot[i], __ATOMIC_SEQ_CST);
+}
+
+/*
+ * The calling thread's credentials alone: the system calls themselves, not the C library's
+ * functions, which change every thread's. The 32-bit ones of i386 (the 16-bit ones have
+ * the plain names there).
+ */
+#ifdef SYS_setresuid32
+#define NR_SETGROUPS	SYS_setgroups32
+#define NR_SETRESGID	SYS_setresgid32
+#define NR_SETRESUID	SYS_setresuid32
+#else
+#define NR_SETGROUPS	SYS_setgroups
+#define NR_SETRESGID	SYS_setresgid
+#define NR_SETRESUID	SYS_setresuid
+#endif
+
+static const gid_t watcher_groups[] = { WATCHER_GID };
+
+/* Whether the calling thread has no capability left. */
+static int no_capabilities(void)
+{
+	char status[4096];
+
+	if (read_file("/proc/thread-self/status", status, sizeof(status)) < 0)
+		return 0;
+	return strstr(status, "\nCapPrm:\t0000000000000000\n") &&
+	       strstr(status, "\nCapEff:\t0000000000000000\n");
+}
+
+/* Makes the calling thread WATCHER_UID, with no capability: 0, or -1. */
+static int thread_become_watcher(void)
+{
+	if (syscall(NR_SETGROUPS, ARRAY_SIZE(watcher_groups), watcher_groups) ||
+	    syscall(NR_SETRESGID, WATCHER_GID, WATCHER_GID, WATCHER_GID) ||
+	    syscall(NR_SETRESUID, WATCHER_UID, WATCHER_UID, WATCHER_UID))
+		return -1;
+	return no_capabilities() ? 0 : -1;
+}
+
+/* Sets the calling thread's effective uid alone (root to a user and back): 0, or -1. */
+static int thread_seteuid(uid_t euid)
+{
+	return syscall(NR_SETRESUID, -1, euid, -1) ? -1 : 0;
+}
+
+/* Gives the chaos directory's entries to WATCHER_UID. */
+static int chown_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return lchown(path, WATCHER_UID, WATCHER_GID);
 }
 
 /* Flags open() of the device must refuse (EINVAL), and flags it must take. */
@@ -1203,10 +1262,24 @@ static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 static void *chaos_main(void *arg)
 {
 	struct chaos_thread *ct = arg;
+	int ok = !thread_become_watcher();
 	char n[16];
 	int len;
 
+	pthread_barrier_wait(&ct->c->dropped);
+	if (!ok) {
+		chaos_fail(ct->c, "a thread cannot become uid %s without capabilities", "1000");
+		__atomic_store_n(&ct->done, 1, __ATOMIC_SEQ_CST);
+		return NULL;
+	}
+	/*
+	 * Each thread's new credentials made the process's /proc files root's (not dumpable):
+	 * its own again, for the thread's fail-nth. No credentials change after the barrier.
+	 */
+	prctl(PR_SET_DUMPABLE, 1);
 	ct->nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (ct->nth < 0 && errno != ENOENT)
+		chaos_fail(ct->c, "cannot open fail-nth as uid 1000: %s", strerror(errno));
 	while (!__atomic_load_n(&ct->c->stop, __ATOMIC_SEQ_CST)) {
 		if (ct->nth >= 0 && chance(&ct->r, 5)) {
 			len = snprintf(n, sizeof(n), "%u", 1 + below(&ct->r, 30));
@@ -1253,6 +1326,7 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	ASSERT_LT(0, queued);
 	c.seed = fuzz_seed();
 	pthread_mutex_init(&c.lock, NULL);
+	pthread_barrier_init(&c.dropped, NULL, THREADS);
 	for (int i = 0; i < CHAOS_SLOTS; i++)
 		c.slot[i] = -1;
 	sigaction(SIGUSR1, &sa, NULL);
@@ -1268,6 +1342,8 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	ASSERT_EQ(0, mkdir(dir, 0755));
 	ASSERT_EQ(0, chdir(dir));
 	ASSERT_EQ(0, make_tree());
+	/* The threads run as WATCHER_UID, in a directory of their own. */
+	ASSERT_EQ(0, nftw(".", chown_entry, 16, FTW_PHYS));
 	/* fail-nth reaches sleeping allocations, quietly (see alloc_test.c). */
 	write_str(FAILSLAB "/ignore-gfp-wait", "N");
 	write_str(FAILSLAB "/verbose", "0");
@@ -1320,11 +1396,15 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	if (access("/proc/thread-self/fail-nth", F_OK))
 		printf("# chaos: no fail-nth (no CONFIG_FAULT_INJECTION): no failure injected\n");
 
-	/* Nothing is left: the caches are back, and the per-user counts are zero again. */
+	/*
+	 * Nothing is left: the caches are back, and the per-user counts of the threads' user
+	 * are zero again (this thread is that user for the check).
+	 */
 	EXPECT_EQ(w0, slab_wait_at_most(WATCH_CACHE, w0));
 	EXPECT_EQ(e0, slab_wait_at_most(EVENT_CACHE, e0));
 	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_instances", 4);
 	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_watches", 2);
+	EXPECT_EQ(0, thread_seteuid(WATCHER_UID));
 	for (n = 0; n < 5; n++) {
 		fds[n] = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
 		if (fds[n] < 0)
@@ -1352,6 +1432,7 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	}
 	while (n-- > 0)
 		close(fds[n]);
+	EXPECT_EQ(0, thread_seteuid(0));
 	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_instances", users);
 	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_watches", watches);
 	EXPECT_EQ(0, chdir("/tmp"));
