@@ -21,9 +21,15 @@
  *   blocking reads interrupted by signals; tree watches (RINOTIFY_IOC_ADD_TREE) and batches
  *   with random paths, directories, masks, flags and entries that run into unmapped or
  *   read-only memory, while other threads make, move (into, out of and across the trees)
- *   and remove whole subtrees, and max_user_watches drops to 1 now and then. Every record
- *   read must be well formed; at the end, with every instance closed, the module's slab
- *   caches and the threads' user's per-user counts must be back where they were.
+ *   and remove whole subtrees, and max_user_watches drops to 1 now and then. Meanwhile a
+ *   second user (uid 2000, private_dirs.h) makes, fills, moves in and out and removes
+ *   directories of its own, most of them private (0700, 0750 of a group uid 1000 lacks,
+ *   0711), in shared directories of the trees, and a dedicated watcher (a process of uid
+ *   1000's) holds a tree on the whole chaos directory and reads every record. Every record
+ *   read must be well formed, and none that uid 1000 reads may watch, or name anything
+ *   inside, a directory of uid 2000's that uid 1000 may not read; at the end, with every
+ *   instance closed, the module's slab caches and uid 1000's per-user counts must be back
+ *   where they were.
  *
  * The kernel is the other judge: `make check` and `make fuzz` fail on any splat (KASAN,
  * lockdep, kmemleak, WARN). Environment: RIT_FUZZ_SECONDS (the whole run, split between the
@@ -54,6 +60,7 @@
 #include "kselftest_harness.h"
 #include "backend.h"
 #include "file.h"
+#include "private_dirs.h"
 #include "records.h"
 #include "slab.h"
 #include "sysctl.h"
@@ -813,8 +820,26 @@ TEST_F_TIMEOUT(fuzz, differential, 7200)
 /* The chaos threads' user, which owns the chaos directory; no capability. */
 #define WATCHER_UID	1000
 #define WATCHER_GID	1000
+
 /* How many entries of a chaos batch may have a path of pick_path()'s own. */
 #define CHAOS_BATCH_PATHS 8
+
+/*
+ * Where another user, PRIV_UID, churns directories of its own (private_dirs.h): shared
+ * directories (01777, root's) in the chaos directory's trees, and one outside them.
+ */
+#define CHAOS_PRIV_OUTSIDE "/tmp/rinotify-chaos-private"
+static const char *const pub_dirs[] = { "pub", "d0/pub", "d0/d1/pub", "d2/pub" };
+
+/* What the chaos shares with its other processes: PRIV_UID's, and the dedicated watcher. */
+struct chaos_shared {
+	int stop;
+	struct priv_churn churn;	/* what PRIV_UID did */
+	struct priv_seen seen;		/* what WATCHER_UID's readers read of it, all of them */
+	int told;			/* why holds the first leak */
+	char why[256];
+	long watcher_reads, watcher_bytes, watcher_trees, watcher_bad;
+};
 
 struct chaos {
 	int slot[CHAOS_SLOTS];
@@ -828,6 +853,7 @@ struct chaos {
 	pthread_mutex_t lock;
 	/* Where the threads wait until all are WATCHER_UID. */
 	pthread_barrier_t dropped;
+	struct chaos_shared *sh;
 };
 
 struct chaos_thread {
@@ -877,7 +903,8 @@ static int slot_get(struct chaos *c, int i)
 #define NR_SETRESUID	SYS_setresuid
 #endif
 
-static const gid_t watcher_groups[] = { WATCHER_GID };
+/* PRIV_GROUP too: PRIV_UID's directories of that group and mode 0750 are the watchers'. */
+static const gid_t watcher_groups[] = { WATCHER_GID, PRIV_GROUP };
 
 /* Whether the calling thread has no capability left. */
 static int no_capabilities(void)
@@ -910,6 +937,101 @@ static int thread_seteuid(uid_t euid)
 static int chown_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	return lchown(path, WATCHER_UID, WATCHER_GID);
+}
+
+/*
+ * Judges the well-formed records buf[0..n) that one of WATCHER_UID's readers read: none
+ * may watch, or name anything inside, a directory of PRIV_UID's that WATCHER_UID may not
+ * read. The first leak is kept in sh->why; all are counted in sh->seen.
+ */
+static void chaos_judge(struct chaos_shared *sh, const void *buf, size_t n)
+{
+	char why[256];
+
+	if (priv_judge(buf, n, &sh->seen, why, sizeof(why)) &&
+	    !__atomic_exchange_n(&sh->told, 1, __ATOMIC_SEQ_CST))
+		snprintf(sh->why, sizeof(sh->why), "%s", why);
+}
+
+/*
+ * The dedicated watcher, a process of WATCHER_UID's own beside the chaos threads, whose
+ * reads are few and often into bad buffers: one instance with a tree on the whole chaos
+ * directory, every record read and judged, and the instance replaced (and the tree
+ * crawled again) every 2 s. Not after every RIN_RESCAN, as a client would: most name
+ * directories it may not read, and crawling the whole directory that often cost the chaos
+ * threads about half their operations under emulation.
+ */
+static void chaos_watcher(struct chaos_shared *sh)
+{
+	static char buf[READBUF] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct rinotify_tree t = {
+		.pathname = (uintptr_t)".",
+		.dirfd = AT_FDCWD,
+		.mask = IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVE | IN_DELETE_SELF,
+	};
+	double renew = 0;
+	int fd = -1;
+	char why[128];
+
+	while (!__atomic_load_n(&sh->stop, __ATOMIC_RELAXED)) {
+		struct pollfd p;
+		ssize_t n;
+
+		if (now() >= renew) {
+			if (fd >= 0)
+				close(fd);
+			fd = open(RINOTIFY_DEVICE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+			renew = now() + 2;
+			if (fd >= 0 && ioctl(fd, RINOTIFY_IOC_ADD_TREE, &t) > 0)
+				sh->watcher_trees++;
+		}
+		if (fd < 0) {
+			usleep(10 * 1000);
+			continue;
+		}
+		p = (struct pollfd){ .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 20) <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			continue;
+		sh->watcher_reads++;
+		if (records_check(buf, n, NULL, why, sizeof(why)) < 0) {
+			sh->watcher_bad++;
+			continue;
+		}
+		sh->watcher_bytes += n;
+		chaos_judge(sh, buf, n);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Forks fn(sh) as a process that dies with the test's; its pid, or -1. */
+static pid_t chaos_fork(void (*fn)(struct chaos_shared *), struct chaos_shared *sh)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fn(sh);
+		_exit(0);
+	}
+	return pid;
+}
+
+static void run_watcher(struct chaos_shared *sh)
+{
+	if (thread_become_watcher())
+		_exit(1);
+	chaos_watcher(sh);
+}
+
+static void run_private_dirs(struct chaos_shared *sh)
+{
+	if (priv_become())
+		_exit(1);
+	priv_churn(&sh->churn);
 }
 
 /* Flags open() of the device must refuse (EINVAL), and flags it must take. */
@@ -981,6 +1103,8 @@ static void chaos_read(struct chaos *c, struct chaos_thread *ct, int fd)
 		chaos_fail(c, "read returned more than asked%s", "");
 	else if (records_check(buf, n, NULL, why, sizeof(why)) < 0)
 		chaos_fail(c, "read returned malformed records: %s", why);
+	else
+		chaos_judge(c->sh, buf, n);
 }
 
 /*
@@ -1319,11 +1443,16 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	long queued = sysctl_get(RINOTIFY_SYSCTL_DIR, "max_queued_events");
 	long users = sysctl_get(RINOTIFY_SYSCTL_DIR, "max_user_instances");
 	long watches = sysctl_get(RINOTIFY_SYSCTL_DIR, "max_user_watches"), w0, e0;
+	struct chaos_shared *sh;
+	pid_t maker, watcher;
 	char dir[64];
 	double end;
-	int fds[8], n;
+	int fds[8], n, status;
 
 	ASSERT_LT(0, queued);
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(sh != MAP_FAILED);
+	c.sh = sh;
 	c.seed = fuzz_seed();
 	pthread_mutex_init(&c.lock, NULL);
 	pthread_barrier_init(&c.dropped, NULL, THREADS);
@@ -1339,11 +1468,32 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	snprintf(dir, sizeof(dir), "/tmp/rinotify-chaos");
 	remove_tree(dir);
 	remove_tree(CHAOS_OUTSIDE);
+	remove_tree(CHAOS_PRIV_OUTSIDE);
 	ASSERT_EQ(0, mkdir(dir, 0755));
 	ASSERT_EQ(0, chdir(dir));
 	ASSERT_EQ(0, make_tree());
 	/* The threads run as WATCHER_UID, in a directory of their own. */
 	ASSERT_EQ(0, nftw(".", chown_entry, 16, FTW_PHYS));
+	/* Where PRIV_UID makes its directories, in the trees and outside. */
+	for (size_t k = 0; k < ARRAY_SIZE(pub_dirs); k++) {
+		ASSERT_EQ(0, mkdir(pub_dirs[k], 0700));
+		ASSERT_EQ(0, chmod(pub_dirs[k], 01777));
+	}
+	ASSERT_EQ(0, mkdir(CHAOS_PRIV_OUTSIDE, 0700));
+	ASSERT_EQ(0, chmod(CHAOS_PRIV_OUTSIDE, 01777));
+	sh->churn = (struct priv_churn){
+		.dirs = pub_dirs,
+		.ndirs = ARRAY_SIZE(pub_dirs),
+		.outside = CHAOS_PRIV_OUTSIDE,
+		.seed = c.seed,
+		.stop = &sh->stop,
+	};
+	fflush(stdout);
+	fflush(stderr);
+	maker = chaos_fork(run_private_dirs, sh);
+	ASSERT_LT(0, maker);
+	watcher = chaos_fork(run_watcher, sh);
+	ASSERT_LT(0, watcher);
 	/* fail-nth reaches sleeping allocations, quietly (see alloc_test.c). */
 	write_str(FAILSLAB "/ignore-gfp-wait", "N");
 	write_str(FAILSLAB "/verbose", "0");
@@ -1381,9 +1531,24 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	}
 	for (int i = 0; i < CHAOS_SLOTS; i++)
 		slot_put(&c, i, -1);
+	__atomic_store_n(&sh->stop, 1, __ATOMIC_SEQ_CST);
+	EXPECT_EQ(maker, waitpid(maker, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("uid %d's process: status %#x", PRIV_UID, status);
+	EXPECT_EQ(watcher, waitpid(watcher, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the dedicated watcher: status %#x", status);
 	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_queued_events", queued);
 	write_str(FAILSLAB "/ignore-gfp-wait", "Y");
 	EXPECT_EQ(0, c.failed) TH_LOG("seed %llu: %s", (unsigned long long)c.seed, c.why);
+	/*
+	 * No record that uid 1000 read watches, or names anything inside, a directory of
+	 * PRIV_UID's that uid 1000 may not read.
+	 */
+	EXPECT_EQ(0, sh->seen.leaks) TH_LOG("seed %llu: %ld leaks, the first: %s",
+					    (unsigned long long)c.seed, sh->seen.leaks, sh->why);
+	EXPECT_EQ(0, sh->watcher_bad) TH_LOG("the dedicated watcher read malformed records");
+	EXPECT_LT(0, sh->churn.made);
 	printf("# chaos: seed %llu, %d threads, %ld operations, %ld reads checked\n",
 	       (unsigned long long)c.seed, THREADS, c.ops, c.reads);
 	printf("# chaos: %ld tree watches added, %ld batch entries processed\n", c.trees,
@@ -1392,6 +1557,16 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 		if (c.tree_errors[e])
 			printf("# chaos: %ld tree watches refused with %s\n", c.tree_errors[e],
 			       strerror(e));
+	printf("# chaos: uid %d made %ld directories (%ld that uid %d may not read),\n",
+	       PRIV_UID, sh->churn.made, sh->churn.made_private, WATCHER_UID);
+	printf("# chaos:   moved %ld out of the trees and %ld in, removed %ld\n",
+	       sh->churn.moved_out, sh->churn.moved_in, sh->churn.removed);
+	printf("# chaos: uid %d read %ld RIN_RESCAN of those it may not read, %ld RIN_WATCHED\n",
+	       WATCHER_UID, sh->seen.refused, sh->seen.followed);
+	printf("# chaos:   of those it may and %ld records of what they hold; %ld leaks\n",
+	       sh->seen.inside, sh->seen.leaks);
+	printf("# chaos: the dedicated watcher: %ld reads (%ld bytes), its tree added %ld times\n",
+	       sh->watcher_reads, sh->watcher_bytes, sh->watcher_trees);
 	/* Debian's kernel: the rest of the chaos runs, without injected failures. */
 	if (access("/proc/thread-self/fail-nth", F_OK))
 		printf("# chaos: no fail-nth (no CONFIG_FAULT_INJECTION): no failure injected\n");
@@ -1438,6 +1613,7 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	EXPECT_EQ(0, chdir("/tmp"));
 	remove_tree(dir);
 	remove_tree(CHAOS_OUTSIDE);
+	remove_tree(CHAOS_PRIV_OUTSIDE);
 }
 
 TEST_HARNESS_MAIN
