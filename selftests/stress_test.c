@@ -14,13 +14,19 @@
  *   instances while events are in flight, dup them and fork children that use the
  *   duplicate, read their fdinfo, FIONREAD, and switch O_ASYNC;
  * - a sysctl changer: max_queued_events, max_user_watches, max_user_instances under load;
+ * - a second user (uid 2000, private_dirs.h) makes directories of its own in the churned
+ *   directories that the tree watches hold, most of them private (0700, 0750 of a group
+ *   the watchers lack, 0711), fills them, moves them within the trees, out and back in,
+ *   moves files in and out, and removes them;
  * - the main process tries rmmod throughout (refused: it holds an instance open).
  *
  * The events of a deterministic subset (a process doing a fixed sequence in its own
  * directory, watched by a native inotify instance and a rinotify instance opened before the
  * load starts) must be the same on both, record for record. At the end: no process saw an
- * unexpected errno or a malformed record, every per-user counter of
- * /sys/kernel/debug/rinotify/users is gone, rmmod succeeds and the module loads again.
+ * unexpected errno or a malformed record, no record that the unprivileged watcher read
+ * watches, or names anything inside, a directory of uid 2000's that it may not read, every
+ * per-user counter of /sys/kernel/debug/rinotify/users is gone, rmmod succeeds and the
+ * module loads again.
  * Kernel splats and kmemleak reports are judged by `make check` itself.
  *
  * module_exit_under_load: insmod/rmmod cycles, each unloading as soon as the last instance
@@ -34,6 +40,7 @@
  * inotify and rinotify).
  */
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -54,6 +61,7 @@
 #include "clock.h"
 #include "file.h"
 #include "module.h"
+#include "private_dirs.h"
 #include "records.h"
 #include "sysctl.h"
 
@@ -71,6 +79,9 @@ struct shared {
 	long adds, add_ok, rms, reads, records, overflows, closes, forks, sysctl_writes;
 	long churn_ops, mounts, rmmod_refused, users_reads, probes, blocking_reads;
 	long interrupted_reads, signals, trees, tree_ok, batches;
+	/* What uid 2000 did, and what the two watchers (root's, nobody's) read of it. */
+	struct priv_churn churn;
+	struct priv_seen seen[2];
 	/* Unexpected results: one line each, the first NR_ERRS kept. */
 	int nerr;
 	char err[NR_ERRS][160];
@@ -274,6 +285,8 @@ static void churner(int id)
 
 static int inst[NR_INST];
 static unsigned int watcher_seed;
+/* 0 for root's watcher, 1 for nobody's. */
+static int watcher_id;
 static pthread_t blocked_reader;
 
 static int load_fd(int i)
@@ -287,6 +300,18 @@ static int errno_in(int err, const int *list)
 		if (err == *list)
 			return 1;
 	return 0;
+}
+
+/*
+ * Judges the well-formed records buf[0..n) that this watcher read: none may watch, or name
+ * anything inside, a directory of uid 2000's that the watcher's user may not read.
+ */
+static void judge(const char *buf, ssize_t n)
+{
+	char why[256];
+
+	if (priv_judge(buf, n, &sh->seen[watcher_id], why, sizeof(why)))
+		failure("%s", why);
 }
 
 /*
@@ -412,6 +437,8 @@ static void read_one(int fd, unsigned int *s)
 		failure("read(%zu) = 0", size);
 	else
 		__atomic_fetch_add(&sh->records, nrec, __ATOMIC_RELAXED);
+	if (nrec > 0)
+		judge(buf, n);
 	__atomic_fetch_add(&sh->overflows, overflows, __ATOMIC_RELAXED);
 }
 
@@ -505,6 +532,8 @@ static void *blocking_reader(void *arg)
 			failure("blocking read = 0");
 		else
 			__atomic_fetch_add(&sh->records, nrec, __ATOMIC_RELAXED);
+		if (nrec > 0)
+			judge(buf, n);
 		count(&sh->blocking_reads);
 	}
 	return NULL;
@@ -584,6 +613,7 @@ static void watcher(int id)
 	pthread_t t[8];
 
 	watcher_seed = 0x85ebca6bu * (id + 1);
+	watcher_id = id;
 	signal(SIGIO, SIG_IGN);
 	sigaction(SIGUSR1, &sa, NULL);
 	for (i = 0; i < NR_INST; i++)
@@ -806,12 +836,14 @@ static int acct_open(struct acct *a, const struct backend *b)
 	return 0;
 }
 
+/* fn(arg) in a process of its own, as uid (also its gid; PRIV_GROUP too) unless 0. */
 static pid_t spawn(void (*fn)(int), int arg, uid_t uid)
 {
+	gid_t groups[] = { uid, PRIV_GROUP };
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		if (uid && (setgid(uid) || setuid(uid)))
+		if (uid && (setgroups(2, groups) || setgid(uid) || setuid(uid)))
 			_exit(100);
 		fn(arg);
 		_exit(0);
@@ -834,6 +866,29 @@ static void run_acct(int unused)
 	acct_workload();
 }
 
+/* uid 2000's directories, in the churned directories of the trees and outside them. */
+static void run_private_dirs(int unused)
+{
+	static char dirs[NR_CHURN_DIRS][128], outside[128];
+	static const char *names[NR_CHURN_DIRS];
+
+	for (int c = 0; c < NR_CHURN_DIRS; c++) {
+		snprintf(dirs[c], sizeof(dirs[c]), "%s/c%d", base, c);
+		names[c] = dirs[c];
+	}
+	snprintf(outside, sizeof(outside), "%s/outside", base);
+	sh->churn = (struct priv_churn){
+		.dirs = names,
+		.ndirs = NR_CHURN_DIRS,
+		.outside = outside,
+		.seed = 0x2000,
+		.stop = &sh->stop,
+	};
+	if (priv_become())
+		_exit(100);
+	priv_churn(&sh->churn);
+}
+
 static int stress_seconds(void)
 {
 	const char *s = getenv("RIT_STRESS_SECONDS");
@@ -854,6 +909,8 @@ static void make_tree(void)
 		mkdir(path, 0777);
 	}
 	snprintf(path, sizeof(path), "%s/c0/mnt", base);
+	mkdir(path, 0777);
+	snprintf(path, sizeof(path), "%s/outside", base);
 	mkdir(path, 0777);
 	for (size_t i = 0; i < ARRAY_SIZE(acct_paths); i++) {
 		snprintf(path, sizeof(path), "%s/%s", base, acct_paths[i]);
@@ -888,7 +945,7 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 	struct acct nat = { 0 }, rin = { 0 };
 	long saved[3], end, rmmod_ok = 0;
 	pthread_t tn, tr;
-	pid_t pids[8];
+	pid_t pids[10];
 	int npids = 0, status, i, seconds = stress_seconds();
 	char msg[256];
 	const char *left;
@@ -916,6 +973,7 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 	pids[npids++] = spawn(run_sysctl_changer, 0, 0);
 	pids[npids++] = spawn(run_users_reader, 0, 0);
 	pids[npids++] = spawn(run_acct, 0, 0);
+	pids[npids++] = spawn(run_private_dirs, 0, 0);
 
 	/* rmmod throughout: refused, since this process holds an instance. */
 	end = now_ms() + seconds * 1000L;
@@ -952,9 +1010,21 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 	       sh->interrupted_reads, sh->signals, sh->records, sh->overflows, sh->closes);
 	TH_LOG("  %ld forks, %ld fdinfo/FIONREAD/O_ASYNC; %ld reads of %s", sh->forks,
 	       sh->probes, sh->users_reads, USERS);
+	TH_LOG("uid %d: %ld directories made (%ld that uid %d may not read), %ld moved out",
+	       PRIV_UID, sh->churn.made, sh->churn.made_private, NOBODY, sh->churn.moved_out);
+	TH_LOG("  of the trees and %ld in, %ld removed", sh->churn.moved_in, sh->churn.removed);
+	for (i = 0; i < 2; i++) {
+		TH_LOG("  %s's watcher: %ld RIN_RESCAN of those it may not read, %ld RIN_WATCHED",
+		       i ? "nobody" : "root", sh->seen[i].refused, sh->seen[i].followed);
+		TH_LOG("    of those it may, %ld records of what they hold: %ld leaks",
+		       sh->seen[i].inside, sh->seen[i].leaks);
+	}
 	for (i = 0; i < sh->nerr && i < NR_ERRS; i++)
 		TH_LOG("unexpected: %s", sh->err[i]);
 	EXPECT_EQ(0, sh->nerr);
+	/* Nothing that uid 65534 may not read was watched, or named in what it read. */
+	EXPECT_EQ(0, sh->seen[1].leaks);
+	EXPECT_LT(0, sh->churn.made);
 	EXPECT_EQ(0, rmmod_ok);
 	EXPECT_LT(0, sh->add_ok);
 	EXPECT_LT(0, sh->tree_ok);
