@@ -43,11 +43,10 @@ pub(crate) fn inotify_limits() -> Option<InotifyLimits> {
 /// The initial user namespace's limit of `kind`, in the range of an `int` sysctl.
 #[cfg(CONFIG_INOTIFY_USER)]
 fn ucount_max(kind: bindings::ucount_type) -> i32 {
-    // SAFETY: `init_user_ns` is a static object that lives as long as the kernel, and `kind`
-    // is one of the `ucount_type` entries below `UCOUNT_COUNTS`, the array's length (an index
-    // out of range would panic, not read past it). The limits change only through sysctls
-    // (`fs.inotify.*`, `user.max_inotify_*`), with plain stores; this is the `READ_ONCE()`
-    // that `inc_ucount()` reads them with, and no reference to the `static mut` is made.
+    // The limits change only through sysctls (`fs.inotify.*`, `user.max_inotify_*`), with
+    // plain stores: a volatile read is the `READ_ONCE()` that `inc_ucount()` reads them with.
+    // SAFETY: `init_user_ns` lives as long as the kernel; the index is bounds-checked (a
+    // `ucount_type` below `UCOUNT_COUNTS`); no reference to the `static mut` is made.
     let max = unsafe {
         core::ptr::addr_of!(bindings::init_user_ns.ucount_max[kind as usize]).read_volatile()
     };
