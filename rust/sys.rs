@@ -20,6 +20,7 @@ pub(crate) mod kmem;
 pub(crate) mod memcg;
 pub(crate) mod path;
 pub(crate) mod rights;
+pub(crate) mod sched;
 pub(crate) mod security;
 pub(crate) mod seq_file;
 pub(crate) mod sysctl;

@@ -162,3 +162,15 @@ int rinotify_may_watch_as(const struct cred *cred, struct mnt_idmap *idmap, stru
 	revert_creds(old);
 	return ret;
 }
+
+/* cond_resched() (a macro, a static call on preemption-dynamic kernels). */
+void rinotify_cond_resched(void)
+{
+	cond_resched();
+}
+
+/* fatal_signal_pending(current) (static inline). */
+bool rinotify_fatal_signal_pending(void)
+{
+	return fatal_signal_pending(current);
+}

@@ -18,7 +18,9 @@
 #include <linux/memcontrol.h>
 #include <linux/mnt_idmapping.h>
 #include <linux/mount.h>
+#include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/security.h>
 #include <linux/slab.h>
 #include <uapi/linux/xattr.h>
@@ -38,6 +40,8 @@ void rinotify_inode_lock_shared(struct inode *inode);
 void rinotify_inode_unlock_shared(struct inode *inode);
 const struct cred *rinotify_get_current_cred(void);
 struct mnt_idmap *rinotify_mnt_idmap_get(const struct vfsmount *mnt);
+void rinotify_cond_resched(void);
+bool rinotify_fatal_signal_pending(void);
 int rinotify_may_watch_as(const struct cred *cred, struct mnt_idmap *idmap, struct inode *dir,
 			  struct inode *inode);
 
