@@ -318,9 +318,66 @@ ssize_t tree_read_records(int fd)
 	return n;
 }
 
+/* Whether the record in short form at @rec (up to "; " or the end) is "<wd> IGNORED". */
+static int ignored_wd(const char *rec)
+{
+	int wd, len = 0;
+
+	if (sscanf(rec, "%d IGNORED%n", &wd, &len) == 1 && len &&
+	    (rec[len] == ';' || rec[len] == '\0'))
+		return wd;
+	return 0;
+}
+
+static int by_wd(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * Puts each run of IN_IGNORED records in @out in descriptor order. A tree's watches removed
+ * together (a subtree whose top lost its watch) are removed in an order that is neither
+ * inotify's nor the native crawler's to choose: the set is what is compared.
+ */
+static void sort_ignored_runs(char *out)
+{
+	static int wds[TREE_MAX_WD];
+	char *rec = out;
+
+	while (*rec) {
+		char *end = rec;
+		int n = 0;
+
+		while (*end && n < TREE_MAX_WD && (wds[n] = ignored_wd(end))) {
+			n++;
+			end = strchr(end, ';');
+			end = end ? end + 2 : rec + strlen(rec);
+		}
+		if (n > 1) {
+			char *at = rec;
+
+			qsort(wds, n, sizeof(*wds), by_wd);
+			for (int i = 0; i < n; i++)
+				at += sprintf(at, "%d IGNORED%s", wds[i], i + 1 < n ? "; " : "");
+			/* The same records, the same length: the text after them is in place. */
+			if (*end)
+				at[0] = ';';
+		}
+		if (n) {
+			rec = end;
+			continue;
+		}
+		end = strchr(rec, ';');
+		if (!end)
+			break;
+		rec = end + 2;
+	}
+}
+
 /*
  * Reads the whole queue (the instance is non-blocking), follows it, and returns the records
- * in short form (logged): "wd MASK [name] [cN]", and "<parent" for RIN_WATCHED.
+ * in short form (logged): "wd MASK [name] [cN]", and "<parent" for RIN_WATCHED; the
+ * IN_IGNORED records of a subtree in descriptor order.
  */
 const char *tree_drain(int fd)
 {
@@ -348,6 +405,7 @@ const char *tree_drain(int fd)
 			tree_follow(fd, &t_ev[i], out, &mv_wd, &mv_from);
 	}
 	free(mv_from);
+	sort_ignored_runs(out);
 	t_log("tree: %s", out);
 	return out;
 }
