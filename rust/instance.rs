@@ -174,7 +174,11 @@ impl Instance {
             }
             let add = mask & IN_MASK_ADD != 0;
             // A directory of a tree keeps following it.
-            mark.update(tree::updated_mask(mark.state(), events, add), flags, !add);
+            mark.update(
+                tree::updated_mask(listener, &mark, events, add),
+                flags,
+                !add,
+            );
             let wd = mark.wd();
             if wd != -1 {
                 return Ok(wd);
@@ -187,7 +191,7 @@ impl Instance {
             &mut cursor,
             mark,
             Gfp::KERNEL,
-            |_| false,
+            |_, _| Ok(false),
             |mark| mark.attach(&target),
         )
     }
@@ -195,6 +199,9 @@ impl Instance {
     /// [`RINOTIFY_IOC_ADD_TREE`]: see `tree.rs`.
     fn add_tree(&self, arg: usize) -> Result<isize> {
         let request = TreeRequest::read_from(arg)?;
+        // What earlier trees left to remove goes first: a descriptor handed out again cannot
+        // be a tree's while the tombstone of its last watch is there.
+        self.prune_trees();
         Ok(tree::add_tree(&self.group, &request)? as isize)
     }
 
@@ -384,7 +391,7 @@ impl FileOps for Instance {
         // (it tries `update` and reports `RIN_RESCAN` instead).
         let update = this.listener().update().lock();
         this.group.for_each_mark(|mark, inode| {
-            let mut mask = tree::shown_mask(mark.state(), mark.mask());
+            let mut mask = tree::shown_mask(this.listener(), mark, mark.mask());
             if mark.flags() & MARK_FLAG_EXCL_UNLINK != 0 {
                 mask |= IN_EXCL_UNLINK;
             }

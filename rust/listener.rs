@@ -85,8 +85,8 @@ pub(crate) struct Listener {
     /// The rights the instance's trees were added with.
     #[pin]
     trees: Trees,
-    /// Set when a directory of a tree loses its watch: the watches below it are to go too,
-    /// in the watcher's context (see `tree::prune`).
+    /// Set when a tree has watches to remove: a directory's that left its tree, or those
+    /// below a directory that lost its watch, in the watcher's context (see `tree::prune`).
     prune_pending: Atomic<bool>,
     /// Set under `update` when the file is released: no watch may be added any more (a
     /// tree's, in another task) once `release` has started detaching them.
@@ -160,16 +160,16 @@ impl Listener {
     /// `cursor` is): a descriptor for it (the table allocating with `gfp`), the user's count,
     /// and the mark attached last by `attach`, so that every event it reports names a
     /// descriptor returned here.
-    /// `announce` runs once the descriptor is known and before the mark is attached, to
-    /// queue what must come before the watch's first event, and says whether it queued
-    /// anything. If attaching fails, the descriptor and the count are given back, and an
-    /// `IN_IGNORED` follows what `announce` queued.
+    /// `prepare` runs once the descriptor is known and before the mark is attached, to make
+    /// the mark a tree's and queue what must come before the watch's first event; it says
+    /// whether it queued anything. If it fails, or attaching does, the descriptor and the
+    /// count are given back, and an `IN_IGNORED` follows what `prepare` queued.
     pub(crate) fn new_watch(
         &self,
         cursor: &mut WdCursor,
         mark: NewMark,
         gfp: Gfp,
-        announce: impl FnOnce(i32) -> bool,
+        prepare: impl FnOnce(i32, &NewMark) -> Result<bool>,
         attach: impl FnOnce(NewMark) -> Result<WatchMark>,
     ) -> Result<i32> {
         let wd = self.watches.insert(cursor, &mark, gfp)?;
@@ -177,8 +177,19 @@ impl Listener {
             self.watches.remove_unattached(wd);
             return Err(e);
         }
-        let announced = announce(wd);
+        let announced = match prepare(wd, &mark) {
+            Ok(announced) => announced,
+            Err(e) => {
+                self.user.release_watch();
+                self.watches.remove_unattached(wd);
+                return Err(e);
+            }
+        };
+        let in_tree = mark.state().in_tree.load(Relaxed);
         if let Err(e) = attach(mark) {
+            if in_tree {
+                tree::forget(self, wd);
+            }
             self.user.release_watch();
             self.watches.remove_unattached(wd);
             if announced {
@@ -384,11 +395,12 @@ impl GroupOps for Listener {
             // Lost for want of memory, IN_IGNORED becomes the overflow record.
             let _ = self.queue_event(wd, IN_IGNORED, 0, None);
         }
+        // Before the descriptor is free again: a tree's node is found by it.
+        if wd != -1 && tree::is_tree(mark) {
+            tree::forget(self, wd);
+        }
         let removed = self.watches.remove_mark(mark);
         self.user.release_watch();
-        if tree::is_tree(mark) {
-            self.request_prune();
-        }
         // The table's mark reference is put outside the lock: putting may sleep.
         drop(removed);
     }

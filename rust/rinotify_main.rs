@@ -16,7 +16,8 @@
 //! Listener::update                  (the watcher's calls that add, change or remove
 //!   fsnotify group->mark_mutex       watches: add_watch, add_tree, rm_watch, SETNEXTWD,
 //!   Listener::watches                fdinfo, prune; inside fsnotify_find_mark/add_mark/
-//!   Listener::trees                  destroy_mark; the XArrays' spinlocks)
+//!   Listener::trees                  destroy_mark; the XArrays' spinlocks: the trees'
+//!                                    rights and their nodes, see tree/nodes.rs)
 //!
 //! fsnotify group->mark_mutex        (release, once no watch can be added: finding and
 //!                                    removing the marks; an IN_ONESHOT watch removed
@@ -44,8 +45,8 @@
 //! tree's crawl reads each directory before it takes the lock for the directory's watch),
 //! so that no inode lock is taken under it.
 //!
-//! `Listener::queue`, `Listener::watches`, `Listener::trees` and `Accounts::users` are
-//! leaves: no other lock is taken, no fsnotify function called and no user memory touched
+//! `Listener::queue`, `Listener::watches`, `Listener::trees` (each of its two XArrays) and
+//! `Accounts::users` are leaves, held for a bounded number of steps: no other lock is taken, no fsnotify function called and no user memory touched
 //! while one is held, and they are never held together. fsnotify calls
 //! `GroupOps::handle_event` and `GroupOps::freeing_mark` with none of its locks held but
 //! possibly with VFS inode locks held; they take only the leaves, and `follow` what is said

@@ -16,8 +16,11 @@
 //!   does in inotify; the watches below it, as many as the subtree has, are removed by
 //!   [`prune`] in the watcher's next call.
 //!
-//! Each tree directory's mark knows the descriptor of its parent directory's mark, which
-//! is how [`prune`] finds what is below a directory that lost its watch.
+//! The instance keeps each tree directory's parent and children beside its watch
+//! ([`nodes`]), which is how [`prune`] finds what is below a directory that lost its watch,
+//! in as many steps as there are watches to remove.
+
+mod nodes;
 
 use crate::{
     listener::Listener,
@@ -31,8 +34,9 @@ use crate::{
         fsnotify::{
             EventEntry,
             Group,
+            Mark,
             MarkRef,
-            MarkState,
+            NewMark,
             MARK_FLAG_EXCL_UNLINK, //
         },
         kmem::Gfp,
@@ -41,15 +45,33 @@ use crate::{
             WatchTarget, //
         },
         rights::Rights,
+        sched,
     },
     watch::WdCursor,
 };
+use nodes::{
+    Arrival,
+    Inserted,
+    Nodes,
+    Step, //
+};
+
 use kernel::{
+    alloc::{
+        flags::{
+            GFP_KERNEL,
+            GFP_KERNEL_ACCOUNT,
+            GFP_NOWAIT, //
+        },
+        Flags, //
+    },
     prelude::*,
     sync::{
         atomic::{
+            Acquire,
             Atomic,
-            Relaxed, //
+            Relaxed,
+            Release, //
         },
         Arc, //
     },
@@ -59,10 +81,10 @@ use kernel::{
     },
 };
 
-/// In [`MarkState::tree_events`]: the mark is a tree's (its user's mask may be empty).
+/// In a tree word: a tree's (its user's mask may be empty).
 const IN_TREE: u32 = 1 << 31;
-/// In [`MarkState::tree_events`], above the user's mask: the id of the [`Rights`] the tree's
-/// directories are followed with (see [`Trees`]).
+/// In a tree word, above the user's mask: the id of the [`Rights`] the tree's directories
+/// are followed with (see [`Trees`]).
 const RIGHTS_SHIFT: u32 = 16;
 const RIGHTS_IDS: u32 = 1 << 15;
 const _: () = assert!(IN_ALL_EVENTS < 1 << RIGHTS_SHIFT && RIGHTS_IDS << RIGHTS_SHIFT == IN_TREE);
@@ -81,23 +103,28 @@ fn rights_of(tree_events: u32) -> u32 {
 /// `RINOTIFY_IOC_ADD_TREE` caller and the idmap of the mount it named. A directory that
 /// another task creates in a tree is watched only if these rights could have watched it.
 ///
-/// A tree's directories keep the id in their marks (in the word of [`MarkState::tree_events`],
-/// so that a mark is no larger for it). Calls with the same credentials through the same
-/// mount, one after the other, share an id; the ids are kept until the instance is freed.
+/// A tree's directories keep the id in their tree word (see [`tree_word`]). Calls with the
+/// same credentials through the same mount, one after the other, share an id; the ids are
+/// kept until the instance is freed.
+///
+/// Beside the rights, the trees' shape: each directory's place in its tree ([`Nodes`]).
 #[pin_data]
 pub(crate) struct Trees {
     #[pin]
     rights: XArray<Arc<Rights>>,
     /// How many ids are taken, 0 up to this; changed only under `Listener::update`.
     count: Atomic<u32>,
+    #[pin]
+    nodes: Nodes,
 }
 
 impl Trees {
-    /// No rights yet.
+    /// No rights yet, and no tree.
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
             rights <- XArray::new(AllocKind::Alloc),
             count: Atomic::new(0),
+            nodes <- Nodes::new(),
         })
     }
 
@@ -135,6 +162,40 @@ impl Trees {
     }
 }
 
+/// How a tree's node is allocated in another task's call: charged to the active memory
+/// cgroup (the watcher's, under [`MemCgroup::charge`](crate::sys::memcg::MemCgroup::charge)),
+/// without reclaim, so that it fails (and the directory is named by `RIN_RESCAN`) rather
+/// than make that task wait for memory, or invoke the OOM killer, for the watcher.
+fn in_other_task() -> Flags {
+    GFP_NOWAIT | (GFP_KERNEL_ACCOUNT & !GFP_KERNEL)
+}
+
+/// Makes the mark `new` of the watch `wd` a directory of a tree, with tree word `word`, below
+/// the directory watched as `parent` (0 for a root), its node allocated with `gfp`: before it
+/// is attached, or under `Listener::update` for a watch that joins a tree.
+fn enter_tree(
+    listener: &Listener,
+    in_tree: &Atomic<bool>,
+    wd: i32,
+    word: u32,
+    parent: i32,
+    gfp: Flags,
+) -> Result {
+    if let Inserted::Orphan = listener.trees().nodes.insert(wd, word, parent, gfp)? {
+        listener.request_prune();
+    }
+    in_tree.store(true, Release);
+    Ok(())
+}
+
+/// The watch `wd` of a tree directory is going, in its mark's `freeing_mark` or because its
+/// mark could not be attached: what is below it is to go too (see [`prune`]).
+pub(crate) fn forget(listener: &Listener, wd: i32) {
+    if listener.trees().nodes.forget(wd) {
+        listener.request_prune();
+    }
+}
+
 /// What a tree's marks listen to beyond their user's mask, to follow directories that
 /// are created, arrive and leave.
 const FOLLOW_EVENTS: u32 = IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_MOVE_SELF;
@@ -144,7 +205,7 @@ const NAME_BUF: usize = 255;
 
 /// Whether `mark` is a directory of a tree.
 pub(crate) fn is_tree(mark: MarkRef<'_>) -> bool {
-    mark.state().tree_events.load(Relaxed) != 0
+    mark.state().in_tree.load(Acquire)
 }
 
 /// An event with fsnotify mask `mask` on the tree directory of `mark`, watched as `wd`:
@@ -160,18 +221,16 @@ pub(crate) fn handle_event(
     entry: Option<EventEntry<'_>>,
     cookie: u32,
 ) -> Result {
-    let state = mark.state();
-    if state.left.load(Relaxed) {
+    let Some(word) = listener.trees().nodes.reporting_word(wd) else {
         return Ok(());
-    }
-    let tree_events = state.tree_events.load(Relaxed);
+    };
     let mut queued = Ok(());
-    if mask & (tree_events & IN_ALL_EVENTS | IN_UNMOUNT) != 0 {
+    if mask & (word & IN_ALL_EVENTS | IN_UNMOUNT) != 0 {
         queued = listener.report(wd, mask, cookie, name);
     }
     // An event lost for want of memory became the overflow record, which says that it was
     // lost; the tree follows all the same.
-    follow(listener, mark, tree_events, mask, name, entry);
+    follow(listener, mark, word, mask, name, entry);
     queued
 }
 
@@ -180,32 +239,27 @@ fn mark_mask(events: u32) -> u32 {
     IN_UNMOUNT | FS_EVENT_ON_CHILD | FOLLOW_EVENTS | events & IN_ALL_EVENTS
 }
 
-/// The fsnotify mask to give the mark of `state`, a watch being updated to `mask` (as
-/// `inotify_add_watch()` updates one, `mask` its events and what the caller asked): for
-/// a tree's directory, its user's events become `mask`'s, or grow by them for
-/// `IN_MASK_ADD`, and the mark keeps following the tree.
-pub(crate) fn updated_mask(state: &MarkState, events: u32, add: bool) -> u32 {
-    let tree_events = state.tree_events.load(Relaxed);
-    if tree_events == 0 {
+/// The fsnotify mask to give `mark`, a watch being updated to `events` (as
+/// `inotify_add_watch()` updates one, `events` its events and what the caller asked): for
+/// a tree's directory, its user's events become these, or grow by them for `IN_MASK_ADD`,
+/// and the mark keeps following the tree.
+pub(crate) fn updated_mask(listener: &Listener, mark: &Mark, events: u32, add: bool) -> u32 {
+    if !mark.state().in_tree.load(Acquire) {
         return events;
     }
-    let user = if add {
-        tree_events & IN_ALL_EVENTS | events & IN_ALL_EVENTS
-    } else {
-        events & IN_ALL_EVENTS
-    };
-    state
-        .tree_events
-        .store(tree_word(rights_of(tree_events), user), Relaxed);
-    events | mark_mask(user)
+    let word = listener.trees().nodes.update_word(mark.wd(), |word| {
+        let user = if add { word | events } else { events } & IN_ALL_EVENTS;
+        tree_word(rights_of(word), user)
+    });
+    events | mark_mask(word.unwrap_or(0))
 }
 
-/// The events fdinfo shows for the watch of `state` with fsnotify mask `mask`.
-pub(crate) fn shown_mask(state: &MarkState, mask: u32) -> u32 {
-    match state.tree_events.load(Relaxed) {
-        0 => mask & IN_ALL_EVENTS,
-        tree_events => tree_events & IN_ALL_EVENTS,
+/// The events fdinfo shows for the watch of `mark`, with fsnotify mask `mask`.
+pub(crate) fn shown_mask(listener: &Listener, mark: &Mark, mask: u32) -> u32 {
+    if !mark.state().in_tree.load(Acquire) {
+        return mask & IN_ALL_EVENTS;
     }
+    listener.trees().nodes.word(mark.wd()) & IN_ALL_EVENTS
 }
 
 /// `RINOTIFY_IOC_ADD_TREE`: watches the directory `request` names and every directory
@@ -237,6 +291,8 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
             // What is watched stays watched; a second call finishes the tree.
             return Err(ERESTARTSYS);
         }
+        // A tree's size is its user's choice: so is the length of this loop.
+        sched::cond_resched();
         let len = match top.next_name(&mut name) {
             Some(Ok(len)) => len,
             // Longer than any look-up takes: what is below it cannot be watched.
@@ -297,16 +353,20 @@ fn watch_directory(
     };
     let mut cursor = listener.update().lock();
     if let Some(mark) = group.find_mark(dir).filter(|m| m.wd() != -1) {
-        let state = mark.state();
-        // A tree's root stays where it is in a tree it is in already; below the root, a
-        // tree inside this one becomes part of it.
-        if parent != 0 || state.tree_events.load(Relaxed) == 0 {
-            state.parent.store(parent, Relaxed);
+        let wd = mark.wd();
+        let in_tree = &mark.state().in_tree;
+        if in_tree.load(Acquire) {
+            let nodes = &listener.trees().nodes;
+            nodes.update_word(wd, |_| tree);
+            // A tree's root stays where it is in a tree it is in already; below the root, a
+            // tree inside this one becomes part of it. Watched again by the watcher's own
+            // call, a directory that left its tree and was not removed yet stays.
+            if nodes.place(wd, parent) {
+                listener.request_prune();
+            }
+        } else {
+            enter_tree(listener, in_tree, wd, tree, parent, GFP_KERNEL_ACCOUNT)?;
         }
-        state.tree_events.store(tree, Relaxed);
-        // Watched again by the watcher's own call: a watch that left its tree and was not
-        // removed yet stays.
-        state.left.store(false, Relaxed);
         mark.update(events, flags, true);
         let wd = mark.wd();
         if wd != -1 {
@@ -314,13 +374,21 @@ fn watch_directory(
         }
     }
     let mark = group.new_mark(events, flags)?;
-    mark.state().tree_events.store(tree, Relaxed);
-    mark.state().parent.store(parent, Relaxed);
     listener.new_watch(
         &mut cursor,
         mark,
         Gfp::KERNEL,
-        |wd| announce(listener, wd, parent, name),
+        |wd, mark| {
+            enter_tree(
+                listener,
+                &mark.state().in_tree,
+                wd,
+                tree,
+                parent,
+                GFP_KERNEL_ACCOUNT,
+            )?;
+            Ok(announce(listener, wd, parent, name))
+        },
         |mark| mark.attach(dir),
     )
 }
@@ -378,9 +446,9 @@ impl Listing {
     }
 }
 
-/// Follows the tree of `mark` (whose tree word is `tree_events`) through an event on it
-/// (`mask`, about the entry `name` whose inode is `entry`), in the task that caused it: watches a directory created or
-/// moved in, notes one leaving, and removes the watch of one that left.
+/// Follows the tree of `mark` (whose tree word is `word`) through an event on it (`mask`,
+/// about the entry `name` whose inode is `entry`), in the task that caused it: watches a
+/// directory created or moved in, notes one leaving, and removes the watch of one that left.
 ///
 /// That task is anyone's, and the watcher must not be able to make it wait, fail or pay:
 ///
@@ -390,7 +458,8 @@ impl Listing {
 ///   chooses the length of (allocations that reclaim, a directory's children marked by
 ///   `fsnotify_add_mark()`, its fdinfo). Held, the directory is not watched, and the
 ///   watcher is told with `RIN_RESCAN`. Taken, nothing below it waits for the watcher: the
-///   watcher takes the group's `mark_mutex` only under it.
+///   watcher takes the group's `mark_mutex` only under it. The trees' nodes are under a
+///   leaf spinlock, held for a few stores.
 /// - What is allocated is charged to the watcher, and fails rather than invoking the OOM
 ///   killer, as events are; a failure is a `RIN_RESCAN` as well.
 ///
@@ -402,15 +471,16 @@ impl Listing {
 fn follow(
     listener: &Listener,
     mark: MarkRef<'_>,
-    tree_events: u32,
+    word: u32,
     mask: u32,
     name: Option<&[u8]>,
     entry: Option<EventEntry<'_>>,
 ) {
+    let nodes = &listener.trees().nodes;
     if mask & IN_MOVE_SELF != 0 {
         // The directory is moving: if it was not seen arriving in a directory of the
         // tree, it left it.
-        if mark.state().moving.xchg(false, Relaxed) {
+        if nodes.take_moving(mark.wd()) {
             leave(listener, mark);
         }
         return;
@@ -420,8 +490,8 @@ fn follow(
     };
     if mask & IN_MOVED_FROM != 0 {
         if let Some(moved) = entry.find_mark(mark) {
-            if moved.state().tree_events.load(Relaxed) != 0 {
-                moved.state().moving.store(true, Relaxed);
+            if moved.state().in_tree.load(Acquire) {
+                nodes.set_moving(moved.wd());
             }
         }
         return;
@@ -436,17 +506,14 @@ fn follow(
     // A directory the instance watches already needs no new right; any other is checked
     // with the tree's.
     let known = entry.find_mark(mark).filter(|m| m.wd() != -1);
-    if let Some(known) = known
-        .as_ref()
-        .filter(|m| m.state().tree_events.load(Relaxed) != 0)
-    {
-        arrive(listener, known.state(), parent, name);
+    if let Some(known) = known.as_ref().filter(|m| m.state().in_tree.load(Acquire)) {
+        arrive(listener, known.wd(), parent, name);
         return;
     }
     let allowed = known.is_some()
         || listener
             .trees()
-            .get(rights_of(tree_events))
+            .get(rights_of(word))
             .is_some_and(|rights| rights.may_watch(&entry).is_ok());
     if !allowed {
         listener.queue_record(parent, RIN_RESCAN | IN_ISDIR, 0, name);
@@ -463,21 +530,31 @@ fn follow(
     }
     let moved_in = mask & IN_MOVED_TO != 0;
     match entry.find_mark(mark).filter(|m| m.wd() != -1) {
+        Some(known) if known.state().in_tree.load(Acquire) => {
+            // Joined a tree since it was looked at above.
+            drop(cursor);
+            arrive(listener, known.wd(), parent, name);
+            return;
+        }
         Some(known) => {
-            let state = known.state();
-            if state.tree_events.load(Relaxed) != 0 {
-                // Joined a tree since it was looked at above.
-                state.parent.store(parent, Relaxed);
-                state.moving.store(false, Relaxed);
-                state.left.store(false, Relaxed);
+            // A directory the instance watched on its own joins the tree with its own mask,
+            // the watcher paying for its node, as for a new watch.
+            let own = known.mask() & IN_ALL_EVENTS;
+            let joined = listener.memcg().charge(|| {
+                enter_tree(
+                    listener,
+                    &known.state().in_tree,
+                    known.wd(),
+                    tree_word(rights_of(word), own),
+                    parent,
+                    in_other_task(),
+                )
+            });
+            if joined.is_err() {
+                drop(cursor);
+                listener.queue_record(parent, RIN_RESCAN | IN_ISDIR, 0, name);
                 return;
             }
-            // A directory the instance watched on its own joins the tree with its own mask.
-            let own = known.mask() & IN_ALL_EVENTS;
-            state.parent.store(parent, Relaxed);
-            state
-                .tree_events
-                .store(tree_word(rights_of(tree_events), own), Relaxed);
             // As `ADD_TREE` sets a watch it finds: a tree's watches are never `IN_ONESHOT`.
             let flags = known.flags() & MARK_FLAG_EXCL_UNLINK;
             known.update(mark_mask(own), flags, true);
@@ -501,27 +578,30 @@ fn follow(
         None => {}
     }
     // Charged to the watcher, as the events are: the task creating the directory does not
-    // pay for someone else's watch on it.
+    // pay for someone else's watch on it. A parent whose watch goes meanwhile leaves the new
+    // watch an orphan, which its node says (see `nodes::Inserted::Orphan`).
     let watched = listener.memcg().charge(|| {
         let flags = mark.flags() & MARK_FLAG_EXCL_UNLINK;
-        let new = mark.new_mark(mark_mask(tree_events), flags)?;
-        new.state().tree_events.store(tree_events, Relaxed);
-        new.state().parent.store(parent, Relaxed);
+        let new = mark.new_mark(mark_mask(word), flags)?;
         listener.new_watch(
             &mut cursor,
             new,
             Gfp::EVENT,
-            |wd| announce(listener, wd, parent, name),
+            |wd, new: &NewMark| {
+                enter_tree(
+                    listener,
+                    &new.state().in_tree,
+                    wd,
+                    word,
+                    parent,
+                    in_other_task(),
+                )?;
+                Ok(announce(listener, wd, parent, name))
+            },
             |new| new.attach_to_entry(&entry),
         )
     });
     drop(cursor);
-    // The parent's watch may have gone since it was seen above, and the watcher's prune have
-    // run before the new watch was in the table: the new one is then an orphan, for the
-    // next prune to remove.
-    if watched.is_ok() && mark.wd() == -1 {
-        listener.request_prune();
-    }
     match watched {
         // What a directory moved in holds is not watched: the watcher crawls it.
         Ok(wd) if moved_in => listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None),
@@ -531,25 +611,17 @@ fn follow(
     }
 }
 
-/// A directory of a tree, whose mark's fields are `state`, seen arriving in the tree's
-/// directory watched as `parent` under `name`: moved within the tree, or from another tree of
-/// the instance. Its watch stays, with its new parent; no lock is needed for the two stores,
-/// which [`prune`] reads as they come. A watch marked as having left (its move out of the tree
-/// found the watcher's lock held, see [`leave`]) is kept only under the lock, which [`prune`]
-/// takes before it removes one: if the lock is held, the watch goes, and the watcher is told
-/// with the `RIN_RESCAN` record of the directory that it is to be watched again.
-fn arrive(listener: &Listener, state: &MarkState, parent: i32, name: Option<&[u8]>) {
-    state.parent.store(parent, Relaxed);
-    state.moving.store(false, Relaxed);
-    if !state.left.load(Relaxed) {
-        return;
-    }
-    match listener.update().try_lock() {
-        Some(update) => {
-            state.left.store(false, Relaxed);
-            drop(update);
-        }
-        None => listener.queue_record(parent, RIN_RESCAN | IN_ISDIR, 0, name),
+/// A directory of a tree, watched as `wd`, seen arriving in the tree's directory watched as
+/// `parent` under `name`: moved within the tree, or from another tree of the instance. Its
+/// watch stays, below its new parent, even if it had left its tree (its move out found the
+/// watcher's lock held, see [`leave`]) and [`prune`] has not removed it yet. If `prune` is
+/// removing it, the watcher is told with the `RIN_RESCAN` record of the directory that it is
+/// to be watched again. Takes only the nodes' leaf lock.
+fn arrive(listener: &Listener, wd: i32, parent: i32, name: Option<&[u8]>) {
+    match listener.trees().nodes.arrive(wd, parent) {
+        Arrival::Kept => {}
+        Arrival::Orphan => listener.request_prune(),
+        Arrival::Gone => listener.queue_record(parent, RIN_RESCAN | IN_ISDIR, 0, name),
     }
 }
 
@@ -563,45 +635,38 @@ fn leave(listener: &Listener, mark: MarkRef<'_>) {
             drop(update);
         }
         None => {
-            mark.state().left.store(true, Relaxed);
-            listener.request_prune();
+            if listener.trees().nodes.leave(mark.wd()) {
+                listener.request_prune();
+            }
         }
     }
 }
 
 /// Removes the watches of the tree directories that left their tree, or whose parent
-/// directory lost its watch, and of those below them, in the watcher's context: one pass
-/// over the watches per level of the subtree, each look-up its own critical section, each
-/// removal under `Listener::update`, as every removal by the watcher is.
+/// directory lost its watch, and of those below them, in the watcher's context: one step per
+/// watch removed, each under `Listener::update`, as every removal by the watcher is, with a
+/// chance to reschedule between steps. A fatal signal stops it, what is left for the
+/// watcher's next call.
 pub(crate) fn prune(listener: &Listener) {
+    let nodes = &listener.trees().nodes;
     loop {
-        let mut removed = false;
-        let mut from = Some(1);
-        while let Some((wd, mark)) = from.and_then(|wd| listener.watches().first_from(wd)) {
-            from = wd.checked_add(1);
-            let state = mark.state();
-            if state.tree_events.load(Relaxed) == 0 {
-                continue;
-            }
-            let parent = state.parent.load(Relaxed);
-            let orphan = parent != 0
-                && listener
-                    .watches()
-                    .get(parent)
-                    .is_none_or(|p| p.state().tree_events.load(Relaxed) == 0);
-            if orphan || state.left.load(Relaxed) {
-                let update = listener.update().lock();
-                // A directory that came back into its tree keeps its watch: its `left` is
-                // cleared under this lock (see `arrive`).
-                if orphan || state.left.load(Relaxed) {
-                    mark.detach();
-                    removed = true;
-                }
-                drop(update);
-            }
-        }
-        if !removed {
+        if sched::fatal_signal_pending() {
+            listener.request_prune();
             return;
         }
+        let update = listener.update().lock();
+        let step = nodes.next_doomed();
+        if let Step::Detach(wd) = step {
+            // Taken off its list under `update`: its descriptor is still its watch's, or
+            // free if the watch went meanwhile.
+            if let Some(mark) = listener.watches().get(wd) {
+                mark.detach();
+            }
+        }
+        drop(update);
+        if let Step::Done = step {
+            return;
+        }
+        sched::cond_resched();
     }
 }

@@ -109,20 +109,6 @@ impl Watches {
             .map(WatchMark::from)
     }
 
-    /// The first attached watch at descriptor `wd` or above, with its descriptor.
-    pub(crate) fn first_from(&self, wd: i32) -> Option<(i32, WatchMark)> {
-        let marks = self.marks.lock();
-        let mut from = index(wd).max(1);
-        loop {
-            let (at, mark) = marks.find_from(from)?;
-            if mark.was_attached() {
-                // Indices are at most `i32::MAX`.
-                return Some((at as i32, WatchMark::from(mark)));
-            }
-            from = at.checked_add(1)?;
-        }
-    }
-
     /// Removes the watch of `mark` if the table has it, and marks the watch dead: its
     /// events are not reported any more.
     pub(crate) fn remove_mark(&self, mark: MarkRef<'_>) -> Option<WatchMark> {

@@ -85,24 +85,17 @@ pub(crate) struct Mark {
     state: MarkState,
 }
 
-/// The fields of a [`Mark`] that fsnotify does not know of: whether it is a directory of a
-/// tree watch, and where in the tree. Each is an atomic of its own, which the owner changes
-/// under its lock of watch updates, or with single stores where its readers allow them (see
-/// `tree.rs`); readers take a consistent enough snapshot field by field.
+/// The fields of a [`Mark`] that fsnotify does not know of: whether the mark is a directory
+/// of a tree watch (whose place in its tree its owner keeps beside the mark, so that a plain
+/// watch does not pay for trees), and whether it was attached.
 ///
-/// A mark is fsnotify's, its descriptor and these 12 bytes (88 on the perf kernel, where
-/// inotify's is 80): the three flags share the word this struct is padded to, where a flag
-/// of [`Mark`]'s own after it would add another 8.
+/// A mark is fsnotify's, its descriptor and these two flags, which fit in the padding after
+/// the descriptor: exactly as large as inotify's `struct inotify_inode_mark`.
 pub(crate) struct MarkState {
-    /// The events a tree watch reports (its user's mask), 0 for a mark not in a tree.
-    pub(crate) tree_events: Atomic<u32>,
-    /// The watch descriptor of the parent directory in the tree, 0 for a tree's root.
-    pub(crate) parent: Atomic<i32>,
-    /// Set while the directory is being renamed out of its parent, until it is seen arrive.
-    pub(crate) moving: Atomic<bool>,
-    /// Set when the directory left its tree and its watch could not be removed at once: it
-    /// reports nothing more, and its owner removes it later.
-    pub(crate) left: Atomic<bool>,
+    /// Whether the mark is a directory of a tree. Set, before the mark is attached or under
+    /// its owner's lock of watch updates, once the owner keeps the mark's place in a tree;
+    /// never cleared.
+    pub(crate) in_tree: Atomic<bool>,
     /// Whether the mark was ever attached: its watch is in its instance's table from just
     /// before, and must not be found there until then (see [`Mark::was_attached`]). Only
     /// [`NewMark::attach`] sets it: the field is private to this file.
@@ -115,8 +108,12 @@ unsafe impl Send for Mark {}
 // SAFETY: As above.
 unsafe impl Sync for Mark {}
 
-// What a mark adds to fsnotify's: the descriptor and the owner's 12 bytes, no padding.
-const _: () = assert!(size_of::<Mark>() == size_of::<fsn::fsnotify_mark>() + 16);
+// A mark is as large as inotify's: fsnotify's, and the descriptor with the owner's flags in
+// what `struct inotify_inode_mark` pads.
+const _: () = assert!(
+    size_of::<Mark>()
+        == (size_of::<fsn::fsnotify_mark>() + 4).next_multiple_of(align_of::<fsn::fsnotify_mark>())
+);
 
 /// The slab cache of every [`Mark`], `rinotify_watch_cache`.
 static MARK_CACHE: KmemCache<Mark> = KmemCache::new();
@@ -836,10 +833,7 @@ unsafe fn new_mark_of(
         }),
         wd: Atomic::new(-1),
         state: MarkState {
-            tree_events: Atomic::new(0),
-            parent: Atomic::new(0),
-            moving: Atomic::new(false),
-            left: Atomic::new(false),
+            in_tree: Atomic::new(false),
             attached: Atomic::new(false),
         },
     }? Error);

@@ -187,24 +187,6 @@ impl<T: ForeignOwnable> Guard<'_, T> {
         Some(unsafe { T::borrow(entry.as_ptr()) })
     }
 
-    /// The first entry at `from` or above, with its index; `None` if there is none.
-    pub(crate) fn find_from(&self, from: u32) -> Option<(u32, T::Borrowed<'_>)> {
-        let mut index = from as c_ulong;
-        // SAFETY: The array is initialised and we hold its lock; `xa_find()` takes the RCU
-        // read lock it needs itself.
-        let entry = unsafe {
-            bindings::xa_find(
-                self.raw(),
-                &mut index,
-                MAX_INDEX as c_ulong,
-                bindings::XA_PRESENT,
-            )
-        };
-        let entry = NonNull::new(entry)?;
-        // SAFETY: As in `get`.
-        Some((index as u32, unsafe { T::borrow(entry.as_ptr()) }))
-    }
-
     /// Empties `index`; returns what was stored there.
     pub(crate) fn remove(&mut self, index: u32) -> Option<T> {
         // SAFETY: The array is initialised and we hold its lock. Erasing never allocates.
