@@ -82,7 +82,7 @@ pub(crate) struct Listener {
     /// looked for: only new watches take descriptors.
     #[pin]
     update: Mutex<WdCursor>,
-    /// The rights the instance's trees were added with.
+    /// The instance's trees: the rights they were added with, and their shape.
     #[pin]
     trees: Trees,
     /// Set when a tree has watches to remove: a directory's that left its tree, or those
@@ -136,7 +136,7 @@ impl Listener {
         &self.update
     }
 
-    /// The rights the instance's trees were added with.
+    /// The instance's trees: the rights they were added with, and their shape.
     pub(crate) fn trees(&self) -> &Trees {
         &self.trees
     }
