@@ -25,7 +25,8 @@ use crate::{
         RINOTIFY_IOC_ADD_TREE,
         RINOTIFY_IOC_ADD_WATCH,
         RINOTIFY_IOC_ADD_WATCHES,
-        RINOTIFY_IOC_RM_WATCH, //
+        RINOTIFY_IOC_RM_WATCH,
+        RINOTIFY_IOC_RM_WATCH_OLD, //
     },
     sys::{
         abi::*,
@@ -238,7 +239,8 @@ impl Instance {
             RINOTIFY_IOC_ADD_WATCHES => self.add_watches(arg),
             RINOTIFY_IOC_ADD_TREE => self.add_tree(arg),
             // The descriptor travels in the argument; like the syscall's `int`, its low bits.
-            RINOTIFY_IOC_RM_WATCH => self.rm_watch(arg as u32 as i32),
+            // The old number means the same (see the uapi header).
+            RINOTIFY_IOC_RM_WATCH | RINOTIFY_IOC_RM_WATCH_OLD => self.rm_watch(arg as u32 as i32),
             bindings::FIONREAD => {
                 let bytes = self.listener().queued_bytes();
                 let bytes = i32::try_from(bytes).unwrap_or(i32::MAX);

@@ -16,7 +16,10 @@ use crate::sys::{
     },
 };
 use kernel::{
-    ioctl::_IOW,
+    ioctl::{
+        _IO,
+        _IOW, //
+    },
     prelude::*,
     uaccess::{
         UserPtr,
@@ -26,8 +29,12 @@ use kernel::{
 
 /// `inotify_add_watch()`: returns the watch descriptor.
 pub(crate) const RINOTIFY_IOC_ADD_WATCH: u32 = _IOW::<[u8; WatchRequest::SIZE]>('I' as u32, 0x80);
-/// `inotify_rm_watch()`: the descriptor is the argument itself.
-pub(crate) const RINOTIFY_IOC_RM_WATCH: u32 = _IOW::<i32>('I' as u32, 0x81);
+/// `inotify_rm_watch()`: the descriptor is the argument itself, so the command has no
+/// direction and no size.
+pub(crate) const RINOTIFY_IOC_RM_WATCH: u32 = _IO('I' as u32, 0x84);
+/// The first number of [`RINOTIFY_IOC_RM_WATCH`], deprecated and still accepted: it claimed
+/// an `int` to read (`_IOW`) for a descriptor passed by value.
+pub(crate) const RINOTIFY_IOC_RM_WATCH_OLD: u32 = _IOW::<i32>('I' as u32, 0x81);
 /// Many `inotify_add_watch()`s, each relative to a directory: returns how many were
 /// processed.
 pub(crate) const RINOTIFY_IOC_ADD_WATCHES: u32 = _IOW::<[u8; WatchBatch::SIZE]>('I' as u32, 0x82);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Differential scenarios: add_watch/rm_watch arguments, errors and results (B11..B31),
- * and two rinotify-only checks of the ioctl ABI.
+ * and three rinotify-only checks of the ioctl ABI.
  *
  * Error precedence on a bad fd cannot match for the ioctl interface: inotify_add_watch()
  * checks the mask (B11, B12) before the fd, and a non-instance fd gives EINVAL (B15), while
@@ -572,6 +572,36 @@ TEST(rinotify_unknown_ioctl_enotty)
 	errno = 0;
 	EXPECT_EQ(-1, ioctl(fd, _IOW('I', 0x80, int), &arg));
 	EXPECT_EQ(ENOTTY, errno);
+	close(fd);
+}
+
+/*
+ * rinotify only: RINOTIFY_IOC_RM_WATCH passes the wd by value, so it is _IO('I', 0x84): no
+ * direction, no size, nothing for a decoder to read. Its deprecated first number,
+ * _IOW('I', 0x81, __s32), still works. The numbers are written out, as the ABI fixes them
+ * (this file takes <sys/inotify.h>, which clashes with <linux/rinotify.h>).
+ */
+TEST(rinotify_rm_watch_by_value)
+{
+	struct {
+		__u64 pathname;
+		__u32 mask;
+		__u32 reserved;
+	} w = { (uintptr_t)"/", IN_MODIFY, 0 };
+	int fd = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, ioctl(fd, _IOW('I', 0x80, w), &w));
+	w.pathname = (uintptr_t)"/dev";
+	EXPECT_EQ(2, ioctl(fd, _IOW('I', 0x80, w), &w));
+	EXPECT_EQ(0, ioctl(fd, _IO('I', 0x84), 1L));
+	EXPECT_EQ(0, ioctl(fd, _IOW('I', 0x81, __s32), 2L));
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(fd, _IOW('I', 0x81, __s32), 1L));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(fd, _IO('I', 0x84), 2L));
+	EXPECT_EQ(EINVAL, errno);
 	close(fd);
 }
 

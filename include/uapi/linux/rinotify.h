@@ -24,7 +24,13 @@ struct rinotify_watch {
 /* inotify_add_watch(): returns the watch descriptor. */
 #define RINOTIFY_IOC_ADD_WATCH	_IOW('I', 0x80, struct rinotify_watch)
 /* inotify_rm_watch(): the wd is passed by value in the ioctl argument. */
-#define RINOTIFY_IOC_RM_WATCH	_IOW('I', 0x81, __s32)
+#define RINOTIFY_IOC_RM_WATCH	_IO('I', 0x84)
+/*
+ * Deprecated: the first number of RINOTIFY_IOC_RM_WATCH, which said _IOW (a pointer to an
+ * int) while the wd travels by value, so that decoders such as strace read memory at the
+ * wd's address. Still accepted, with the same meaning, for programs built before 0x84.
+ */
+#define RINOTIFY_IOC_RM_WATCH_OLD	_IOW('I', 0x81, __s32)
 
 /*
  * Many watches in one call (not in inotify).
