@@ -75,7 +75,7 @@ impl Watches {
         });
         drop(marks);
         // A reference not stored is put outside the lock.
-        stored.map_err(|(e, _unstored)| e)
+        stored.map_err(|unstored| unstored.error)
     }
 
     /// Takes out the watch of a mark that [`Watches::insert`] stored but that was never

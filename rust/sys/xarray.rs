@@ -4,13 +4,51 @@
 //!
 //! C header: [`include/linux/xarray.h`](srctree/include/linux/xarray.h).
 //!
-//! Linux 7.3's [`kernel::xarray::XArray`] stores at indices the caller chooses; it has no
-//! `xa_alloc()`. inotify hands out watch descriptors with `idr_alloc_cyclic()`: the lowest
-//! free index from a cursor up, else from the bottom. [`CyclicXArray`] does the same with
+//! inotify hands out watch descriptors with `idr_alloc_cyclic()`: the lowest free index from
+//! a cursor up, else from the bottom. [`CyclicXArray`] does the same with
 //! `__xa_alloc_cyclic()` on an array with free tracking, in O(log n) whatever is in use,
 //! storing the entry in the same walk as `idr_alloc_cyclic()` does. Until the cursor wraps or
 //! is set back, the cursor's index is above every index ever stored, and so free: the entry
 //! is stored there with `__xa_insert()`, without the search.
+//!
+//! # Why not an extension of [`kernel::xarray::XArray`]
+//!
+//! Linux 7.3's `XArray<T>` stores only at indices the caller chooses (`Guard::store`,
+//! `__xa_store()`), and nothing outside the `kernel` crate can add an operation to it: its
+//! `struct xarray` is a private field, with no `as_raw()` on the array or its guard, and the
+//! type is not `#[repr(C)]` or `#[repr(transparent)]`, so its address cannot be taken for the
+//! C array's either. What this file needs and 7.3 lacks:
+//!
+//! - an allocating store, `__xa_alloc_cyclic()` (and `__xa_insert()`, a store that fails with
+//!   `EBUSY` on a taken index, for the fast path);
+//! - a search from an index, `xa_find()` (for [`Guard::find_from`]; 7.3 walks with it only in
+//!   its private `iter()`, for `drop`).
+//!
+//! The patch one would send to `rust/kernel/xarray.rs` adds them to its `Guard`, in its
+//! shape (errors as its `StoreError`, which [`Guard::alloc`] already returns):
+//!
+//! ```ignore
+//! /// Stores `value` at the first free index in `limit` from `*next`, wrapping to the
+//! /// bottom of `limit`, and moves `*next` past it (`__xa_alloc_cyclic()`). Needs an
+//! /// array made with `AllocKind::Alloc` or `AllocKind::Alloc1`.
+//! pub fn alloc_cyclic(
+//!     &mut self,
+//!     limit: impl RangeBounds<u32>,
+//!     next: &mut u32,
+//!     value: T,
+//!     gfp: alloc::Flags,
+//! ) -> Result<u32, StoreError<T>>;
+//! /// Stores `value` at `index` if it is empty (`__xa_insert()`), else `EBUSY`.
+//! pub fn insert(&mut self, index: usize, value: T, gfp: alloc::Flags)
+//!     -> Result<(), StoreError<T>>;
+//! /// The first present entry at `index` or above, up to `max` (`xa_find()`).
+//! pub fn find(&self, index: usize, max: usize) -> Option<(usize, T::Borrowed<'_>)>;
+//! ```
+//!
+//! with the same assertion of `T::FOREIGN_ALIGN >= 4` as `store`, and a helper for
+//! `xa_alloc_cyclic()`'s unlocked form if a user wants it. With those, [`CyclicXArray`] is
+//! `kernel::xarray::XArray<T>` plus the `highest` hint, and this file's lock, `get`, `remove`
+//! and drop walk go.
 
 use super::kmem::Gfp;
 use core::{
@@ -31,6 +69,7 @@ use kernel::{
         NotThreadSafe,
         Opaque, //
     },
+    xarray::StoreError,
 };
 
 /// Indices are handed out from 1 up to this, as inotify's descriptors are (`INT_MAX`).
@@ -124,7 +163,21 @@ impl<T: ForeignOwnable> Guard<'_, T> {
     /// 1, moves `*next` past it and returns it (`idr_alloc_cyclic()`). Fails with `ENOSPC` if
     /// every index is taken, `ENOMEM` if the array cannot grow, and gives `value` back; with
     /// flags that may sleep, the lock is released while the array allocates.
-    pub(crate) fn alloc(&mut self, value: T, next: &mut u32, gfp: Gfp) -> Result<u32, (Error, T)> {
+    pub(crate) fn alloc(
+        &mut self,
+        value: T,
+        next: &mut u32,
+        gfp: Gfp,
+    ) -> Result<u32, StoreError<T>> {
+        // The XArray reads an entry whose two low bits are `10` as an internal one (a node, a
+        // sibling, a retry), and one with `x1` as a value: only a pointer aligned to 4 is a
+        // plain entry. `kernel::xarray::Guard::store` asserts the same with `build_assert!`;
+        // `const_assert!` is what `build_assert.rs` prefers for a condition on generics only,
+        // and fails at compile time rather than at link time.
+        const_assert!(
+            T::FOREIGN_ALIGN >= 4,
+            "pointers stored in XArray must be 4-byte aligned"
+        );
         let mut index = 0u32;
         let limit = bindings::xa_limit {
             min: 1,
@@ -138,7 +191,7 @@ impl<T: ForeignOwnable> Guard<'_, T> {
         // entry, so were the index taken after all, this only costs the search below.
         if (highest + 1..=MAX_INDEX).contains(next) {
             // SAFETY: The array is initialised and we hold its lock; `entry` is not an
-            // internal entry (it came from `into_foreign`).
+            // internal entry (it came from `into_foreign`, aligned to 4: asserted above).
             ret = unsafe { bindings::__xa_insert(self.raw(), *next as usize, entry, gfp.as_raw()) };
             if ret == 0 {
                 index = *next;
@@ -171,8 +224,11 @@ impl<T: ForeignOwnable> Guard<'_, T> {
                 } else {
                     Error::from_errno(e)
                 };
-                // SAFETY: Not stored: `entry` came from `into_foreign` and nothing took it.
-                Err((error, unsafe { T::from_foreign(entry) }))
+                Err(StoreError {
+                    error,
+                    // SAFETY: Not stored: `entry` came from `into_foreign` and nothing took it.
+                    value: unsafe { T::from_foreign(entry) },
+                })
             }
         }
     }
@@ -218,7 +274,7 @@ mod tests {
         let mut guard = xa.lock();
         let stored = guard.alloc(value, next, Gfp::KERNEL);
         drop(guard);
-        stored.map_err(|(e, _)| e)
+        stored.map_err(|e| e.error)
     }
 
     /// Stores a value at the next index, checks that the index reads it back, and returns
