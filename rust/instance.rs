@@ -19,6 +19,7 @@ use crate::{
     queue::Record,
     request::{
         self,
+        BatchChunk,
         TreeRequest,
         WatchBatch,
         WatchRequest,
@@ -117,6 +118,13 @@ impl Instance {
                 Err(e) => break Some(e),
             };
             for (index, request) in chunk.requests().enumerate() {
+                // First the entry's result field, and nothing else of the caller's: a watch
+                // is never added for an entry whose caller could not be told its descriptor
+                // (a read-only array stops the batch here). Only a concurrent change of the
+                // caller's mappings can fail the write of the result after this one.
+                if let Err(e) = chunk.write_result(index, BatchChunk::PENDING) {
+                    break 'batch Some(e);
+                }
                 let result = match self.add_watch_at(&request, &mut lookup) {
                     Ok(wd) => wd,
                     Err(e) => e.to_errno(),

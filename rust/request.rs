@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The ioctls' arguments, laid out as `include/uapi/linux/rinotify.h` lays them out: the same
+//! The ioctls' numbers and arguments: the structs of `include/uapi/linux/rinotify.h` as
+//! bindgen generates them (`sys::uapi`), each copied in whole, and checked. They have the same
 //! bytes for 32- and 64-bit callers (pointers travel as `__u64`), so `compat_ioctl` needs no
 //! translation.
 
@@ -14,13 +15,24 @@ use crate::sys::{
         WatchTarget,
         AT_FDCWD, //
     },
+    uapi::{
+        rinotify_tree,
+        rinotify_watch,
+        rinotify_watch_at,
+        rinotify_watches, //
+    },
 };
+use core::mem::offset_of;
 use kernel::{
     ioctl::{
         _IO,
         _IOW, //
     },
     prelude::*,
+    transmute::{
+        AsBytes,
+        FromBytes, //
+    },
     uaccess::{
         UserPtr,
         UserSlice, //
@@ -28,7 +40,7 @@ use kernel::{
 };
 
 /// `inotify_add_watch()`: returns the watch descriptor.
-pub(crate) const RINOTIFY_IOC_ADD_WATCH: u32 = _IOW::<[u8; WatchRequest::SIZE]>('I' as u32, 0x80);
+pub(crate) const RINOTIFY_IOC_ADD_WATCH: u32 = _IOW::<rinotify_watch>('I' as u32, 0x80);
 /// `inotify_rm_watch()`: the descriptor is the argument itself, so the command has no
 /// direction and no size.
 pub(crate) const RINOTIFY_IOC_RM_WATCH: u32 = _IO('I' as u32, 0x84);
@@ -37,9 +49,9 @@ pub(crate) const RINOTIFY_IOC_RM_WATCH: u32 = _IO('I' as u32, 0x84);
 pub(crate) const RINOTIFY_IOC_RM_WATCH_OLD: u32 = _IOW::<i32>('I' as u32, 0x81);
 /// Many `inotify_add_watch()`s, each relative to a directory: returns how many were
 /// processed.
-pub(crate) const RINOTIFY_IOC_ADD_WATCHES: u32 = _IOW::<[u8; WatchBatch::SIZE]>('I' as u32, 0x82);
+pub(crate) const RINOTIFY_IOC_ADD_WATCHES: u32 = _IOW::<rinotify_watches>('I' as u32, 0x82);
 /// A tree watch: returns the root's watch descriptor.
-pub(crate) const RINOTIFY_IOC_ADD_TREE: u32 = _IOW::<[u8; TreeRequest::SIZE]>('I' as u32, 0x83);
+pub(crate) const RINOTIFY_IOC_ADD_TREE: u32 = _IOW::<rinotify_tree>('I' as u32, 0x83);
 
 /// `RINOTIFY_MAX_WATCHES_PER_CALL`: the most entries one [`RINOTIFY_IOC_ADD_WATCHES`] takes.
 /// A bound on how long one call runs without returning to user space, not on memory: the
@@ -70,22 +82,11 @@ pub(crate) fn lookup_path(
     lookup.lookup(dirfd, pathname, mask & IN_DONT_FOLLOW == 0, only_dir)
 }
 
-/// Copies `N` 32-bit words in from user address `addr`, in one copy: the structs are words,
-/// with each `__u64` split in two (see [`join_u64`]).
-fn read_words<const N: usize>(addr: usize) -> Result<[u32; N]> {
-    UserSlice::new(UserPtr::from_addr(addr), N * size_of::<u32>())
+/// Copies a `T` in from user address `addr`, whole, in one copy.
+fn read_user<T: FromBytes>(addr: usize) -> Result<T> {
+    UserSlice::new(UserPtr::from_addr(addr), size_of::<T>())
         .reader()
-        .read::<[u32; N]>()
-}
-
-/// Joins the two 32-bit halves of a `__u64` read as two words in memory order.
-fn join_u64(first: u32, second: u32) -> u64 {
-    let (low, high) = if cfg!(target_endian = "little") {
-        (first, second)
-    } else {
-        (second, first)
-    };
-    u64::from(high) << 32 | u64::from(low)
+        .read::<T>()
 }
 
 /// The argument of [`RINOTIFY_IOC_ADD_WATCH`] (`struct rinotify_watch`), or one entry of
@@ -102,13 +103,15 @@ pub(crate) struct WatchRequest {
 }
 
 impl WatchRequest {
-    const SIZE: usize = 16;
-
     /// Copies `struct rinotify_watch` in from user address `arg`.
     pub(crate) fn read_from(arg: usize) -> Result<Self> {
-        let [first, second, mask, reserved] = read_words::<4>(arg)?;
+        let rinotify_watch {
+            pathname,
+            mask,
+            reserved,
+        } = read_user(arg)?;
         Ok(Self {
-            pathname: join_u64(first, second),
+            pathname,
             dirfd: AT_FDCWD,
             mask,
             reserved,
@@ -123,19 +126,18 @@ pub(crate) struct WatchBatch {
 }
 
 impl WatchBatch {
-    const SIZE: usize = 16;
-
     /// Copies `struct rinotify_watches` in from user address `arg`: `EINVAL` for flags other
     /// than 0 or more than [`MAX_WATCHES_PER_CALL`] entries.
     pub(crate) fn read_from(arg: usize) -> Result<Self> {
-        let [first, second, count, flags] = read_words::<4>(arg)?;
+        let rinotify_watches {
+            entries,
+            count,
+            flags,
+        } = read_user(arg)?;
         if flags != 0 || count > MAX_WATCHES_PER_CALL {
             return Err(EINVAL);
         }
-        Ok(Self {
-            entries: join_u64(first, second),
-            count,
-        })
+        Ok(Self { entries, count })
     }
 
     /// How many entries the batch has.
@@ -143,32 +145,30 @@ impl WatchBatch {
         self.count as usize
     }
 
-    /// Copies in the entries from index `first` on, up to [`BatchChunk::ENTRIES`] of them,
-    /// and writes them back unchanged, so that the result of each can be written: a watch
-    /// is never added for an entry whose caller cannot be told its descriptor (only a
-    /// concurrent change of the caller's mappings can fail the real write after this one).
+    /// Copies in the entries from index `first` on, up to [`BatchChunk::ENTRIES`] of them, in
+    /// one copy. Nothing is written back: each entry's result is written when it is
+    /// processed (see [`BatchChunk::write_result`]).
     ///
-    /// Entries that cannot all be copied both ways at once are taken one at a time: the
-    /// chunk then holds one entry, or the call fails with `EFAULT` if even the first
-    /// cannot be.
+    /// Entries that cannot all be copied at once are taken one at a time: the chunk then
+    /// holds one entry, or the call fails with `EFAULT` if even the first cannot be.
     pub(crate) fn chunk(&self, first: usize) -> Result<BatchChunk> {
         let len = (self.count() - first.min(self.count())).min(BatchChunk::ENTRIES);
         // An address that does not fit this machine's pointers, or that wraps, faults, as
         // a bad pointer does.
         let addr = u64::try_from(first)
             .ok()
-            .and_then(|first| first.checked_mul(BatchChunk::ENTRY_SIZE as u64))
+            .and_then(|first| first.checked_mul(size_of::<rinotify_watch_at>() as u64))
             .and_then(|offset| self.entries.checked_add(offset))
             .and_then(|addr| usize::try_from(addr).ok())
             .ok_or(EFAULT)?;
         let mut chunk = BatchChunk {
             addr,
             len,
-            entries: [[0; BatchChunk::ENTRY_WORDS]; BatchChunk::ENTRIES],
+            entries: core::array::from_fn(|_| rinotify_watch_at::default()),
         };
-        if chunk.copy_in_and_back().is_err() {
+        if chunk.copy_in().is_err() {
             chunk.len = len.min(1);
-            chunk.copy_in_and_back()?;
+            chunk.copy_in()?;
         }
         Ok(chunk)
     }
@@ -180,51 +180,48 @@ pub(crate) struct BatchChunk {
     addr: usize,
     /// How many there are, at most [`BatchChunk::ENTRIES`].
     len: usize,
-    /// Their words: each `__u64` as two (see [`join_u64`]).
-    entries: [[u32; BatchChunk::ENTRY_WORDS]; BatchChunk::ENTRIES],
+    /// Their copies.
+    entries: [rinotify_watch_at; BatchChunk::ENTRIES],
 }
 
 impl BatchChunk {
-    /// The most entries a chunk holds: one copy in and one back for this many, instead of
-    /// one each per entry; small enough for the stack.
+    /// The most entries a chunk holds: one copy in for this many, instead of one per entry;
+    /// small enough for the stack.
     const ENTRIES: usize = 16;
-    const ENTRY_SIZE: usize = 24;
-    const ENTRY_WORDS: usize = Self::ENTRY_SIZE / size_of::<u32>();
-    /// Where `result` is in an entry.
-    const RESULT_OFFSET: usize = 16;
 
-    /// Copies the first `len` entries in, and the same bytes back.
-    fn copy_in_and_back(&mut self) -> Result {
+    /// The result an entry holds while it is processed: no watch descriptor is 0 and no
+    /// error is, so it says "no result yet".
+    pub(crate) const PENDING: i32 = 0;
+
+    /// Copies the first `len` entries in.
+    fn copy_in(&mut self) -> Result {
         let entries = &mut self.entries[..self.len];
-        let (mut reader, mut writer) =
-            UserSlice::new(UserPtr::from_addr(self.addr), size_of_val(entries)).reader_writer();
-        reader.read_slice(entries.as_mut_bytes())?;
-        writer.write_slice(entries.as_bytes())
+        UserSlice::new(UserPtr::from_addr(self.addr), size_of_val(entries))
+            .reader()
+            .read_slice(entries.as_bytes_mut())
     }
 
     /// The requests of the chunk's entries, in order.
     pub(crate) fn requests(&self) -> impl Iterator<Item = WatchRequest> + '_ {
-        self.entries[..self.len]
-            .iter()
-            .map(
-                |&[first, second, dirfd, mask, _result, reserved]| WatchRequest {
-                    pathname: join_u64(first, second),
-                    dirfd: dirfd as i32,
-                    mask,
-                    reserved,
-                },
-            )
+        self.entries[..self.len].iter().map(|entry| WatchRequest {
+            pathname: entry.pathname,
+            dirfd: entry.dirfd,
+            mask: entry.mask,
+            reserved: entry.reserved,
+        })
     }
 
-    /// Writes the result of entry `index` of the chunk: a watch descriptor or a negative
-    /// errno.
+    /// Writes the result of entry `index` of the chunk, a watch descriptor, a negative errno
+    /// or [`BatchChunk::PENDING`], into its `result` field: the only bytes of the caller's
+    /// entries the call writes.
     pub(crate) fn write_result(&self, index: usize, result: i32) -> Result {
         if index >= self.len {
             return Err(EINVAL);
         }
         let addr = self
             .addr
-            .checked_add(index * Self::ENTRY_SIZE + Self::RESULT_OFFSET)
+            .checked_add(index * size_of::<rinotify_watch_at>())
+            .and_then(|entry| entry.checked_add(offset_of!(rinotify_watch_at, result)))
             .ok_or(EFAULT)?;
         UserSlice::new(UserPtr::from_addr(addr), size_of::<i32>())
             .writer()
@@ -247,14 +244,18 @@ pub(crate) struct TreeRequest {
 }
 
 impl TreeRequest {
-    const SIZE: usize = 24;
-
     /// Copies `struct rinotify_tree` in from user address `arg`.
     pub(crate) fn read_from(arg: usize) -> Result<Self> {
-        let [first, second, dirfd, mask, flags, reserved] = read_words::<6>(arg)?;
+        let rinotify_tree {
+            pathname,
+            dirfd,
+            mask,
+            flags,
+            reserved,
+        } = read_user(arg)?;
         Ok(Self {
-            pathname: join_u64(first, second),
-            dirfd: dirfd as i32,
+            pathname,
+            dirfd,
             mask,
             flags,
             reserved,

@@ -43,6 +43,11 @@ struct rinotify_watch {
  * with the same dirfd start from the directory it named at the first of them: a close(),
  * dup2() or chdir() in another thread during the call may apply only from a later entry.
  *
+ * result is the only field of an entry the call writes. It writes it twice: 0 (no wd and
+ * no -errno is 0) before it processes the entry, so that it never adds a watch whose wd it
+ * could not write back (entries in read-only memory stop the call at the first), then the
+ * entry's result.
+ *
  * The ioctl returns how many entries it processed, from the first: all of them, or fewer
  * when a signal is pending (the results of the processed ones are written; call again
  * with the rest) or when an entry cannot be read or its result written (the entries after
