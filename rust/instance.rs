@@ -37,6 +37,7 @@ use crate::{
         },
         fsnotify::{
             self,
+            FsnotifyRef,
             Group,
             MARK_FLAG_EXCL_UNLINK,
             MARK_FLAG_IN_ONESHOT, //
@@ -315,8 +316,13 @@ impl Instance {
 /// Records one `read()` takes off the queue per critical section.
 const READ_BATCH: usize = 16;
 
-/// What open files share: the per-user accounts.
-pub(crate) type InstanceContext = Arc<Accounts>;
+/// What open files share.
+pub(crate) struct InstanceContext {
+    /// The per-user accounts.
+    pub(crate) accounts: Arc<Accounts>,
+    /// The module's fsnotify state, which groups are made with.
+    pub(crate) fsnotify: FsnotifyRef,
+}
 
 #[vtable]
 impl FileOps for Instance {
@@ -326,7 +332,8 @@ impl FileOps for Instance {
     // An inotify file is an anonymous inode, which no watch can see.
     const NO_FSNOTIFY_EVENTS: bool = true;
 
-    fn open(accounts: &Arc<Accounts>, file: &File) -> Result<Arc<Instance>> {
+    fn open(context: &InstanceContext, file: &File) -> Result<Arc<Instance>> {
+        let accounts = &context.accounts;
         // inotify files are read-only: an open for writing is an unknown init flag, and so
         // is any flag but those `OPEN_FLAGS_OK` lists (see there why each is accepted).
         let flags = file.flags();
@@ -349,7 +356,7 @@ impl FileOps for Instance {
                 return Err(e);
             }
         };
-        let group = Group::new(listener)?;
+        let group = Group::new(&context.fsnotify, listener)?;
         Ok(Arc::new(Instance { group }, GFP_KERNEL)?)
     }
 

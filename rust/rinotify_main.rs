@@ -67,7 +67,10 @@ mod sys;
 mod tree;
 mod watch;
 
-use instance::Instance;
+use instance::{
+    Instance,
+    InstanceContext, //
+};
 use limits::Accounts;
 use sys::{
     chardev::MiscRegistration,
@@ -99,7 +102,9 @@ struct RinotifyModule {
     #[pin]
     device: MiscRegistration<Instance>,
     _sysctl: SysctlRegistration,
-    _fsnotify: Fsnotify,
+    /// The mark cache: dropped here, it waits for fsnotify to have finished freeing groups;
+    /// the cache itself goes with the last group or reference to it.
+    fsnotify: Fsnotify,
     _event_cache: KmemCacheRegistration,
     /// The per-user counts that open files and the debugfs file share.
     accounts: Arc<Accounts>,
@@ -148,12 +153,19 @@ impl kernel::InPlaceModule for RinotifyModule {
             _security: check_security_policy()?,
             accounts: Arc::pin_init(Accounts::new(), GFP_KERNEL)?,
             // SAFETY: Events live in the queues of `Listener`s, which fsnotify frees with
-            // their groups; `_fsnotify`, dropped before this, waits for the last of them, and
+            // their groups; `fsnotify`, dropped before this, waits for the last of them, and
             // events are allocated only for live groups.
             _event_cache: unsafe { event::EVENT_CACHE.create(c"rinotify_event_cache")? },
-            _fsnotify: Fsnotify::new()?,
+            fsnotify: Fsnotify::new()?,
             _sysctl: SysctlRegistration::register(c"fs/rinotify", &limits::SYSCTLS)?,
-            device <- MiscRegistration::register(c"rinotify", 0o666, accounts.clone()),
+            device <- MiscRegistration::register(
+                c"rinotify",
+                0o666,
+                InstanceContext {
+                    accounts: accounts.clone(),
+                    fsnotify: fsnotify.new_ref(),
+                },
+            ),
             _users: DebugfsFile::new(c"rinotify", c"users", accounts.clone()),
         })
     }

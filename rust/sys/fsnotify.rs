@@ -431,8 +431,9 @@ pub(crate) trait GroupOps: Send + Sync + Sized + 'static {
 ///
 /// # Invariants
 ///
-/// `ptr` is a group allocated with `OpsTable::<T>::OPS` whose `private` is an `Arc<T>` made
-/// by `Arc::into_raw`; this value owns one group reference.
+/// `ptr` is a group allocated with `OpsTable::<T>::OPS` whose `private` is a
+/// `GroupPrivate<T>` made by `KBox::into_raw`, freed only with the group; this value owns
+/// one group reference.
 pub(crate) struct Group<T: GroupOps> {
     ptr: NonNull<fsn::fsnotify_group>,
     _t: PhantomData<Arc<T>>,
@@ -445,8 +446,16 @@ unsafe impl<T: GroupOps> Sync for Group<T> {}
 
 impl<T: GroupOps> Group<T> {
     /// Allocates a group, charged to the caller's memory cgroup, that hands its events to
-    /// `data`; the group keeps `data` alive until it is freed, after its last mark.
-    pub(crate) fn new(data: Arc<T>) -> Result<Self> {
+    /// `data`; the group keeps `data` alive until it is freed, after its last mark, and with
+    /// it the mark cache of `fsnotify`, which its marks come from.
+    pub(crate) fn new(fsnotify: &FsnotifyRef, data: Arc<T>) -> Result<Self> {
+        let private = KBox::new(
+            GroupPrivate {
+                data,
+                _cache: fsnotify.clone(),
+            },
+            GFP_KERNEL,
+        )?;
         // SAFETY: The ops table is `'static`.
         let group = unsafe {
             fsn::fsnotify_alloc_group(&OpsTable::<T>::OPS, fsn::FSNOTIFY_GROUP_USER as c_int)
@@ -459,7 +468,7 @@ impl<T: GroupOps> Group<T> {
         // SAFETY: We run in a file operation of this module, which holds a module reference.
         unsafe { bindings::__module_get(this_module()) };
         // SAFETY: The group is new and not shared yet; `private` is ours.
-        unsafe { private_slot(ptr.as_ptr()).write(Arc::into_raw(data).cast_mut().cast()) };
+        unsafe { private_slot(ptr.as_ptr()).write(KBox::into_raw(private).cast()) };
         // INVARIANT: The group has our ops and private data, and we own the allocation ref.
         Ok(Self {
             ptr,
@@ -469,9 +478,8 @@ impl<T: GroupOps> Group<T> {
 
     /// The group's data.
     pub(crate) fn data(&self) -> &T {
-        // SAFETY: By the type invariant `private` is an `Arc<T>`, alive while the group is,
-        // and we hold a group reference for the lifetime of `&self`.
-        unsafe { &*private_slot(self.ptr.as_ptr()).read().cast::<T>() }
+        // SAFETY: We hold a group reference for the lifetime of `&self`, so the group is live.
+        unsafe { group_data(self.ptr.as_ptr()) }
     }
 
     /// This group's mark on the target's inode, if it has one.
@@ -494,7 +502,8 @@ impl<T: GroupOps> Group<T> {
     /// attached to any inode, as `inotify_new_watch()` allocates its mark before it takes a
     /// descriptor.
     pub(crate) fn new_mark(&self, mask: u32, flags: u32) -> Result<NewMark> {
-        // SAFETY: We hold a group reference, so the group is live.
+        // SAFETY: We hold a group reference, so the group is live, and it was made by
+        // `Group::new` (type invariant).
         unsafe { new_mark_of(self.ptr.as_ptr(), mask, flags, Gfp::KERNEL) }
     }
 
@@ -700,6 +709,26 @@ unsafe fn private_slot(group: *mut fsn::fsnotify_group) -> *mut *mut c_void {
     unsafe { addr_of_mut!((*group).__bindgen_anon_1).cast() }
 }
 
+/// What a group made by [`Group::new`] points at from `private`, until it is freed.
+struct GroupPrivate<T> {
+    /// The group's data, which its callbacks get.
+    data: Arc<T>,
+    /// Keeps [`MARK_CACHE`] alive while the group is: its marks come from it, and each is
+    /// freed before its group.
+    _cache: FsnotifyRef,
+}
+
+/// The data of `group`, for as long as the group is live.
+///
+/// # Safety
+///
+/// `group` must be a group made by [`Group::new`] with data `T`, live for `'a`.
+unsafe fn group_data<'a, T>(group: *mut fsn::fsnotify_group) -> &'a T {
+    // SAFETY: By the caller, `private` is a `GroupPrivate<T>`, which lives as long as the
+    // group, and so does the `Arc<T>` in it.
+    unsafe { &(*private_slot(group).read().cast::<GroupPrivate<T>>()).data }
+}
+
 /// The `fsnotify_ops` of groups with data `T`, and their entry points.
 struct OpsTable<T: GroupOps>(PhantomData<T>);
 
@@ -720,9 +749,9 @@ impl<T: GroupOps> OpsTable<T> {
     /// `mark` must be a mark of a group made by [`Group::new`] with data `T`.
     unsafe fn data<'a>(mark: MarkRef<'a>) -> &'a T {
         // SAFETY: The mark is allocated for `'a` (type invariant of `MarkRef`) and holds a
-        // reference on its group until it is freed; the group's `private` is an `Arc<T>`
-        // (guaranteed by the caller) that lives as long as the group.
-        unsafe { &*private_slot((*mark.get().raw()).group).read().cast::<T>() }
+        // reference on its group until it is freed, so the group is live for `'a`; it was made
+        // by `Group::new` with data `T` (guaranteed by the caller).
+        unsafe { group_data((*mark.get().raw()).group) }
     }
 
     /// # Safety
@@ -791,7 +820,9 @@ impl<T: GroupOps> OpsTable<T> {
     /// Called by fsnotify for a mark of a group made by [`Group::new`] with data `T`.
     unsafe extern "C" fn free_mark(mark: *mut fsn::fsnotify_mark) {
         // SAFETY: The last reference is gone; the mark came from `MARK_CACHE` by
-        // `CacheBox::into_raw` in `add_mark`.
+        // `CacheBox::into_raw` in `add_mark`. The cache is live: the mark's group still
+        // holds it (`fsnotify_final_mark_destroy()` puts the mark's group reference after
+        // this), and a live group keeps the cache (`GroupPrivate`).
         drop(unsafe {
             CacheBox::from_raw(NonNull::new_unchecked(mark.cast::<Mark>()), &MARK_CACHE)
         });
@@ -801,9 +832,9 @@ impl<T: GroupOps> OpsTable<T> {
     ///
     /// Called by fsnotify when a group made by [`Group::new`] with data `T` is freed.
     unsafe extern "C" fn free_group_priv(group: *mut fsn::fsnotify_group) {
-        // SAFETY: The group is being freed: nothing uses `private` any more, and it holds
-        // the `Arc<T>` stored by `Group::new`.
-        drop(unsafe { Arc::<T>::from_raw(private_slot(group).read().cast::<T>()) });
+        // SAFETY: The group is being freed, after its marks: nothing uses `private` any more,
+        // and it holds the `GroupPrivate<T>` stored by `Group::new`.
+        drop(unsafe { KBox::from_raw(private_slot(group).read().cast::<GroupPrivate<T>>()) });
         // SAFETY: Gives back the reference `Group::new` took. The reaper, the only caller that
         // can run once no file of ours is open, is flushed by module exit.
         unsafe { bindings::module_put(this_module()) };
@@ -815,7 +846,7 @@ impl<T: GroupOps> OpsTable<T> {
 ///
 /// # Safety
 ///
-/// `group` must be a live group made by [`Group::new`].
+/// `group` must be a live group made by [`Group::new`]: it keeps [`MARK_CACHE`] alive.
 unsafe fn new_mark_of(
     group: *mut fsn::fsnotify_group,
     mask: u32,
@@ -837,6 +868,7 @@ unsafe fn new_mark_of(
             attached: Atomic::new(false),
         },
     }? Error);
+    // The cache is live: `group` keeps it (see `GroupPrivate`).
     let ptr = MARK_CACHE.alloc_pin_init(mark, gfp)?;
     // SAFETY: The mark is initialised for our group, from `MARK_CACHE` (the invariant of
     // `Mark`), with one reference, which the `ARef` owns.
@@ -857,28 +889,60 @@ pub(crate) fn wait_marks_destroyed() {
     unsafe { fsn::fsnotify_wait_marks_destroyed() };
 }
 
+/// The mark cache, `rinotify_watch_cache`, while something holds it: the module's
+/// [`Fsnotify`], an [`FsnotifyRef`], or a group (its `GroupPrivate`). Dropped with the last,
+/// which destroys the cache.
+struct MarkCache {
+    _registration: KmemCacheRegistration,
+}
+
+/// A reference to the module's mark cache: what [`Group::new`] takes, so that a group can be
+/// made only while the cache is live, and keeps it so until the group is freed.
+#[derive(Clone)]
+pub(crate) struct FsnotifyRef {
+    _cache: Arc<MarkCache>,
+}
+
 /// fsnotify state of the module: the mark cache. Dropping it (at module unload) waits for
-/// fsnotify to free every mark and group, then destroys the cache.
+/// fsnotify's mark reaper, which may still be returning from the last `free_group_priv`;
+/// the cache goes with the last [`FsnotifyRef`] and the last group.
 pub(crate) struct Fsnotify {
-    _cache: KmemCacheRegistration,
+    cache: FsnotifyRef,
 }
 
 impl Fsnotify {
-    /// Creates the mark cache, `rinotify_watch_cache`. Drop the value at module unload:
-    /// every group holds a module reference until it is freed.
+    /// Creates the mark cache, `rinotify_watch_cache`; `EBUSY` if it was created before.
     pub(crate) fn new() -> Result<Self> {
-        // SAFETY: Marks are freed by fsnotify's reaper once their group's file is closed;
-        // no group exists at module unload (each keeps the module loaded) and `drop` flushes
-        // the reaper before the cache registration goes.
-        let cache = unsafe { MARK_CACHE.create(c"rinotify_watch_cache")? };
-        Ok(Self { _cache: cache })
+        // SAFETY: `MARK_CACHE` is allocated from only by `new_mark_of` for a live group made
+        // by `Group::new`, and freed into only by `free_mark` for a mark of such a group, which
+        // is live until after the mark is freed. Each such group holds an `Arc` clone of the
+        // registration until fsnotify frees it, after its marks; so the registration, dropped
+        // with the last clone, goes only once every mark is freed, and no mark can be
+        // allocated afterwards, since no group holds it then and none can be made (a group
+        // needs an `FsnotifyRef`, which is a clone).
+        let registration = unsafe { MARK_CACHE.create(c"rinotify_watch_cache")? };
+        let cache = Arc::new(
+            MarkCache {
+                _registration: registration,
+            },
+            GFP_KERNEL,
+        )?;
+        Ok(Self {
+            cache: FsnotifyRef { _cache: cache },
+        })
+    }
+
+    /// A reference to the mark cache, to make groups with ([`Group::new`]).
+    pub(crate) fn new_ref(&self) -> FsnotifyRef {
+        self.cache.clone()
     }
 }
 
 impl Drop for Fsnotify {
     fn drop(&mut self) {
-        // Flushes fsnotify's mark reaper, which frees the last marks and, with them, the last
-        // group references (and so every `T`).
+        // Every group holds a module reference until the end of its `free_group_priv`, so at
+        // module unload every group is freed; the call that freed the last may still be
+        // returning through module code. Flushing fsnotify's mark reaper waits for it.
         wait_marks_destroyed();
     }
 }
