@@ -43,8 +43,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -65,6 +63,7 @@
 #include "batch.h"
 #include "clock.h"
 #include "file.h"
+#include "latency.h"
 #include "records.h"
 #include "sysctl.h"
 
@@ -144,8 +143,7 @@ struct side_run {
 	char err[256];
 	long watches, iterations, overflows;
 	int64_t setup_ns;
-	long calls[W_KINDS];
-	int64_t max[W_KINDS];
+	struct call_max w[W_KINDS];
 	/* What W learnt of P's directories: 1 watched, 2 named in a RIN_RESCAN. */
 	unsigned char seen[MAX_MKDIRS];
 	long watched, rescanned;
@@ -169,51 +167,6 @@ struct result {
 };
 
 /* ---- both users ------------------------------------------------------------------------ */
-
-/*
- * Becomes uid (and gid) uid with no capability, dumpable (for its /proc/self), killed if
- * the test ends before it (an ASSERT aborts the test): 0, or -1 with why.
- */
-static int become(uid_t uid, char *why, size_t size)
-{
-	gid_t gid = uid;
-	char status[4096];
-
-	if (setgroups(1, &gid) || setgid(gid) || setuid(uid)) {
-		snprintf(why, size, "setuid(%u): %s", (unsigned int)uid, strerror(errno));
-		return -1;
-	}
-	if (prctl(PR_SET_DUMPABLE, 1) ||
-	    read_file("/proc/self/status", status, sizeof(status)) < 0 ||
-	    !strstr(status, "\nCapEff:\t0000000000000000\n")) {
-		snprintf(why, size, "uid %u keeps capabilities", (unsigned int)uid);
-		return -1;
-	}
-	/* Set after the credentials changed, which clear it. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() == 1) {
-		snprintf(why, size, "orphaned");
-		return -1;
-	}
-	return 0;
-}
-
-/* Runs the caller on cpu alone, if the machine has it. */
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static void wait_for(const int *flag)
-{
-	const struct timespec nap = { .tv_nsec = 1000 * 1000 };
-
-	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
-		nanosleep(&nap, NULL);
-}
 
 /* The number in name after prefix ("12" in "m12" for "m") below limit, or -1. */
 static long number(const char *name, const char *prefix, long limit)
@@ -255,11 +208,7 @@ static int w_fail(struct watcher *w, const char *what)
 /* Counts one call of W's of kind k, which took t0 to now. */
 static void w_timed(struct watcher *w, enum w_kind k, int64_t t0)
 {
-	int64_t ns = now_ns() - t0;
-
-	w->s->calls[k]++;
-	if (ns > w->s->max[k])
-		w->s->max[k] = ns;
+	call_timed(&w->s->w[k], t0);
 }
 
 /* The crawler on native inotify: a watch on path and every directory below it. */
@@ -466,8 +415,7 @@ static int w_run(struct watcher *w, struct run *r)
 			 w->be->name, w->mk, w->s->overflows);
 		return -1;
 	}
-	memset(w->s->calls, 0, sizeof(w->s->calls));
-	memset(w->s->max, 0, sizeof(w->s->max));
+	memset(w->s->w, 0, sizeof(w->s->w));
 	fflush(stdout);
 	fflush(stderr);
 	lister = fork();
@@ -693,18 +641,6 @@ static pid_t fork_flushed(void)
 	return fork();
 }
 
-static int cmp_ns(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double ms(int64_t ns)
-{
-	return ns / 1e6;
-}
-
 /* Logs a side's numbers and checks what its W saw of P's directories; its result in *res. */
 static void judge_side(struct __test_metadata *_metadata, struct side_run *s,
 		       const char *name, struct result *res)
@@ -713,16 +649,16 @@ static void judge_side(struct __test_metadata *_metadata, struct side_run *s,
 
 	memset(res, 0, sizeof(*res));
 	for (int k = 0; k < W_KINDS; k++) {
-		if (s->max[k] > res->w_max) {
-			res->w_max = s->max[k];
+		if (s->w[k].max > res->w_max) {
+			res->w_max = s->w[k].max;
 			res->w_max_kind = k;
 		}
 	}
 	TH_LOG("%s: W held %ld watches (set up in %.0f ms), made %ld rounds of calls", name,
 	       s->watches, ms(s->setup_ns), s->iterations);
 	for (int k = 0; k < W_KINDS; k++)
-		TH_LOG("%s:   W %s: %ld calls, longest %.1f ms", name, w_what[k], s->calls[k],
-		       ms(s->max[k]));
+		TH_LOG("%s:   W %s: %ld calls, longest %.1f ms", name, w_what[k], s->w[k].calls,
+		       ms(s->w[k].max));
 	for (int k = 0; k < P_KINDS; k++) {
 		struct samples *p = &s->p[k];
 
