@@ -22,7 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <time.h>
+
 #include "scenario.h"
+#include "batch.h"
+#include "file.h"
+#include "latency.h"
 #include "slab.h"
 
 #define FAILSLAB	"/sys/kernel/debug/failslab"
@@ -591,6 +599,413 @@ TEST_F(scenarios, alloc_read_and_close)
 	outcomes_log("read", &o);
 	outcomes_log("close", &c);
 	ASSERT_EQ(0, nothing_left(_metadata, &b));
+}
+
+/* ---- a tree's follow in another user's mkdir() ------------------------------------------ */
+
+/*
+ * A tree watch acts in the mkdir() of whoever creates a directory in the tree: it watches
+ * the new directory there, allocating with the event's flags (it fails rather than invoke
+ * the OOM killer), and on any failure queues the RIN_RESCAN record of the directory's name
+ * instead. Native inotify has no tree, so there is no oracle: this is rinotify's own
+ * invariant, with the failures made where they happen, in the producer's call.
+ *
+ * The watcher W (uid TF_W_UID, no capability) holds a tree on t and a plain watch on u, an
+ * unrelated directory. The producer P (uid TF_P_UID) makes directories in t/mk, one step at
+ * a time, each with allocations of its own made to fail: first the walk of alloc_test
+ * (fail-nth n for n = 1, 2, ...: every allocation of the mkdir(), the VFS's, fsnotify's,
+ * the event's and follow's, fails once), then TF_RANDOM mkdir()s with the failslab (and
+ * fail_page_alloc, where the kernel has it) task filter on P alone (make-it-fail) at
+ * TF_PERCENT per allocation. After each step W makes a file in u and one in t/other, which
+ * must be reported (nothing outside the new directory was detached), and reads its queue.
+ *
+ * Every directory P made must have been watched (RIN_WATCHED) or named in a RIN_RESCAN of
+ * t/mk's watch; a lost record is the queue's overflow record, allowed in the step it came.
+ * Every one watched must report what is then made in it. And the failures must have reached
+ * follow: at least one directory made is named in a RIN_RESCAN.
+ */
+#define TF_W_UID	1000
+#define TF_P_UID	2000
+#define TF_RANDOM	300
+#define TF_PERCENT	"10"
+#define TF_MAX		(MAX_NTH + TF_RANDOM)
+#define FAIL_PAGE_ALLOC	"/sys/kernel/debug/fail_page_alloc"
+#define TF_MASK		(IN_CREATE | IN_DELETE | IN_MOVE)
+
+/* What W learnt of a step's directory. */
+enum {
+	TF_WATCHED = 1,
+	TF_RESCANNED = 2,
+	TF_OVERFLOW = 4,	/* the overflow record came in its step */
+	TF_PROBE_U = 8,		/* the file made in u after it was reported */
+	TF_PROBE_TREE = 16,	/* and the one in t/other */
+	TF_INSIDE = 32,		/* a file made in it was reported */
+	TF_IGNORED = 64,	/* its watch went (IN_IGNORED): its attach failed */
+	TF_NOFILE = 128,	/* the file could not be made in it (the file system's errno) */
+};
+
+/* In memory shared by the test, W and P. */
+struct tf_run {
+	char w_err[256], p_err[256];
+	/* Steps: P posts step i as i + 1 once its mkdir() returned, W acknowledges it so. */
+	long posted, acked;
+	/* P's walk is over (its steps are walk[0..walked)); the test armed its filter. */
+	int walked, random_go, done;
+	long walk_steps, steps;
+	int w_ready;
+	int wd[TF_MAX], nofile_errno;
+	unsigned char made[TF_MAX], injected[TF_MAX], seen[TF_MAX];
+};
+
+static void tf_wait_step(const long *v, long want)
+{
+	const struct timespec nap = { .tv_nsec = 100 * 1000 };
+
+	while (__atomic_load_n(v, __ATOMIC_ACQUIRE) < want)
+		nanosleep(&nap, NULL);
+}
+
+/* The step in "d<i>" or "p<i>" (prefix c), or -1. */
+static long tf_step(const char *name, char c)
+{
+	char *end;
+	long i;
+
+	if (name[0] != c || !name[1])
+		return -1;
+	i = strtol(name + 1, &end, 10);
+	return *end || i < 0 || i >= TF_MAX ? -1 : i;
+}
+
+/* Notes what a record said of the directory watched as wd (what): its watch went, a file. */
+static void tf_wd_said(struct tf_run *r, int wd, unsigned char what)
+{
+	for (long i = 0; i < TF_MAX; i++)
+		if (r->wd[i] == wd && (r->seen[i] & (TF_WATCHED | TF_IGNORED)) == TF_WATCHED)
+			r->seen[i] |= what;
+}
+
+struct tf_watcher {
+	struct tf_run *r;
+	int fd, root, mk, other, u;
+};
+
+/* Reads W's whole queue; step is the step it is read in (-1: none). 0, or -1. */
+static int tf_drain(struct tf_watcher *w, long step)
+{
+	static char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct tf_run *r = w->r;
+	ssize_t n;
+
+	while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n; ) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			const char *name = ev->len ? ev->name : "";
+			int parent = ev->cookie;
+			long d = tf_step(name, 'd');
+
+			p += sizeof(*ev) + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				if (step >= 0)
+					r->seen[step] |= TF_OVERFLOW;
+			} else if (ev->mask & RIN_WATCHED) {
+				if (!parent)
+					w->root = ev->wd;
+				else if (parent == w->root && !strcmp(name, "mk"))
+					w->mk = ev->wd;
+				else if (parent == w->root && !strcmp(name, "other"))
+					w->other = ev->wd;
+				else if (parent == w->mk && d >= 0) {
+					r->seen[d] |= TF_WATCHED;
+					r->wd[d] = ev->wd;
+				}
+			} else if (ev->mask & RIN_RESCAN) {
+				if (ev->wd == w->mk && d >= 0)
+					r->seen[d] |= TF_RESCANNED;
+			} else if (ev->mask & IN_CREATE) {
+				long pr = tf_step(name, 'p');
+
+				if (ev->wd == w->u && pr >= 0)
+					r->seen[pr] |= TF_PROBE_U;
+				else if (ev->wd == w->other && pr >= 0)
+					r->seen[pr] |= TF_PROBE_TREE;
+				else if (!strcmp(name, "x"))
+					tf_wd_said(r, ev->wd, TF_INSIDE);
+			} else if (ev->mask & IN_IGNORED) {
+				tf_wd_said(r, ev->wd, TF_IGNORED);
+			}
+		}
+	}
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	snprintf(r->w_err, sizeof(r->w_err), "W: read: %s", n ? strerror(errno) : "EOF");
+	return -1;
+}
+
+static int tf_touch(struct tf_run *r, const char *fmt, long i)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), fmt, i);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(r->w_err, sizeof(r->w_err), "W: creat %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return close(fd);
+}
+
+/* W: its tree and watch, then each of P's steps, then a file in each directory watched. */
+static void tf_watcher_main(struct tf_run *r)
+{
+	struct rinotify_tree tree = {
+		.pathname = (uintptr_t)"t", .dirfd = AT_FDCWD, .mask = TF_MASK,
+	};
+	struct tf_watcher w = { .r = r };
+	long i;
+
+	if (become(TF_W_UID, r->w_err, sizeof(r->w_err)))
+		_exit(1);
+	w.fd = rinotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w.fd < 0 || ioctl(w.fd, RINOTIFY_IOC_ADD_TREE, &tree) < 0) {
+		snprintf(r->w_err, sizeof(r->w_err), "W: tree: %s", strerror(errno));
+		_exit(1);
+	}
+	w.u = rinotify_add_watch(w.fd, "u", IN_CREATE);
+	if (w.u < 0 || tf_drain(&w, -1) || w.mk <= 0 || w.other <= 0) {
+		snprintf(r->w_err, sizeof(r->w_err), "W: u %d, t/mk %d, t/other %d", w.u, w.mk,
+			 w.other);
+		_exit(1);
+	}
+	__atomic_store_n(&r->w_ready, 1, __ATOMIC_RELEASE);
+	for (i = 0; ; i++) {
+		tf_wait_step(&r->posted, i + 1);
+		if (__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) && i >= r->steps)
+			break;
+		if (tf_touch(r, "u/p%ld", i) || tf_touch(r, "t/other/p%ld", i) ||
+		    tf_drain(&w, i))
+			_exit(1);
+		__atomic_store_n(&r->acked, i + 1, __ATOMIC_RELEASE);
+	}
+	/*
+	 * A directory made under failed allocations may refuse new entries (tmpfs has given
+	 * ENOSPC): that is the file system's, noted, not W's failure.
+	 */
+	for (i = 0; i < TF_MAX; i++) {
+		if ((r->seen[i] & (TF_WATCHED | TF_IGNORED)) != TF_WATCHED)
+			continue;
+		if (tf_touch(r, "t/mk/d%ld/x", i)) {
+			r->seen[i] |= TF_NOFILE;
+			r->nofile_errno = errno;
+			r->w_err[0] = 0;
+		}
+	}
+	_exit(tf_drain(&w, -1) ? 1 : 0);
+}
+
+/*
+ * P's step i: mkdir t/mk/d<i>, then waits until W has read what it queued. With fired, the
+ * step is of the walk: whether fail-nth's failure was injected goes there.
+ */
+static void tf_mkdir(struct tf_run *r, long i, int *fired)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "t/mk/d%ld", i);
+	r->made[i] = !mkdir(path, 0777);
+	r->injected[i] = fired ? (*fired = failnth_fired()) : 0;
+	__atomic_store_n(&r->posted, i + 1, __ATOMIC_RELEASE);
+	tf_wait_step(&r->acked, i + 1);
+}
+
+/* P: the walk, then TF_RANDOM steps under the task filter the test arms. */
+static void tf_producer_main(struct tf_run *r)
+{
+	long i;
+	int fired = 1;
+
+	if (become(TF_P_UID, r->p_err, sizeof(r->p_err)))
+		_exit(1);
+	umask(0);
+	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (nth_fd < 0) {
+		snprintf(r->p_err, sizeof(r->p_err), "P: fail-nth: %s", strerror(errno));
+		_exit(1);
+	}
+	wait_for(&r->w_ready);
+	for (i = 0; fired && i < MAX_NTH; i++) {
+		failnth_arm(i + 1);
+		tf_mkdir(r, i, &fired);
+	}
+	if (fired) {
+		snprintf(r->p_err, sizeof(r->p_err), "P: mkdir() reached fail-nth %d", MAX_NTH);
+		_exit(1);
+	}
+	r->walk_steps = i;
+	__atomic_store_n(&r->walked, 1, __ATOMIC_RELEASE);
+	wait_for(&r->random_go);
+	for (long j = 0; j < TF_RANDOM; j++, i++)
+		tf_mkdir(r, i, NULL);
+	r->steps = i;
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->posted, i + 1, __ATOMIC_RELEASE);
+	_exit(0);
+}
+
+/* The knobs of a fault attribute the random steps set, and their values then. */
+static const struct {
+	const char *knob, *value;
+} tf_knobs[] = {
+	{ "task-filter", "Y" }, { "probability", TF_PERCENT }, { "interval", "1" },
+	{ "times", "-1" }, { "space", "0" }, { "verbose", "0" }, { "ignore-gfp-wait", "N" },
+};
+
+#define TF_KNOBS	ARRAY_SIZE(tf_knobs)
+
+/* Sets attr's knobs for the random steps (save: keeps the old values), or restores them. */
+static int tf_attr(const char *attr, char old[][32], int set)
+{
+	char path[128];
+	int ret = 0;
+
+	for (size_t k = 0; k < TF_KNOBS; k++) {
+		snprintf(path, sizeof(path), "%s/%s", attr, tf_knobs[k].knob);
+		if (set && read_text(path, old[k], 32))
+			return -1;
+		if (set)
+			old[k][strcspn(old[k], "\n")] = 0;
+		ret |= write_text(path, set ? tf_knobs[k].value : old[k]);
+	}
+	return ret;
+}
+
+FIXTURE(follow) {
+	char base[64];
+};
+
+FIXTURE_SETUP(follow)
+{
+	snprintf(self->base, sizeof(self->base), "/tmp/alloc-follow.XXXXXX");
+	ASSERT_TRUE(mkdtemp(self->base) != NULL);
+	ASSERT_EQ(0, chmod(self->base, 0755));
+	ASSERT_EQ(0, mount("tmpfs", self->base, "tmpfs", 0, "mode=0755"));
+	ASSERT_EQ(0, chdir(self->base));
+	ASSERT_EQ(0, mkdir("t", 0755));
+	ASSERT_EQ(0, mkdir("t/mk", 0755));
+	ASSERT_EQ(0, chmod("t/mk", 01777));
+	ASSERT_EQ(0, mkdir("t/other", 0755));
+	ASSERT_EQ(0, chmod("t/other", 0777));
+	ASSERT_EQ(0, mkdir("u", 0755));
+	ASSERT_EQ(0, chmod("u", 0777));
+}
+
+FIXTURE_TEARDOWN(follow)
+{
+	EXPECT_EQ(0, chdir("/"));
+	EXPECT_EQ(0, umount2(self->base, MNT_DETACH));
+	rmdir(self->base);
+}
+
+/*
+ * B115: a directory another user creates in a tree while that user's allocations fail is
+ * watched or named in a RIN_RESCAN, and nothing else of the instance's is detached.
+ */
+TEST_F_TIMEOUT(follow, b115_tree_follow_failing_allocations_watches_or_says, 1200)
+{
+	struct tf_run *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char slab_old[TF_KNOBS][32], page_old[TF_KNOBS][32];
+	long made = 0, injected = 0, watched = 0, rescanned = 0, overflowed = 0;
+	long missing = 0, detached = 0, dead = 0, made_injected = 0, ignored = 0, nofile = 0;
+	int page = !access(FAIL_PAGE_ALLOC, F_OK), status;
+	char make_it_fail[64];
+	pid_t w, p;
+
+	if (access(FAILSLAB, F_OK))
+		SKIP(return, NO_FAILSLAB);
+	ASSERT_TRUE(r != MAP_FAILED);
+	ASSERT_EQ(0, write_text(FAILSLAB "/ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, write_text(FAILSLAB "/verbose", "0"));
+	fflush(stdout);
+	fflush(stderr);
+	w = fork();
+	if (w == 0)
+		tf_watcher_main(r);
+	ASSERT_LT(0, w);
+	p = fork();
+	if (p == 0)
+		tf_producer_main(r);
+	ASSERT_LT(0, p);
+	while (!__atomic_load_n(&r->walked, __ATOMIC_ACQUIRE) &&
+	       waitpid(p, &status, WNOHANG) == 0)
+		usleep(10 * 1000);
+	ASSERT_EQ(1, r->walked) TH_LOG("%s %s", r->p_err, r->w_err);
+	snprintf(make_it_fail, sizeof(make_it_fail), "/proc/%d/make-it-fail", (int)p);
+	ASSERT_EQ(0, tf_attr(FAILSLAB, slab_old, 1));
+	if (page) {
+		ASSERT_EQ(0, tf_attr(FAIL_PAGE_ALLOC, page_old, 1));
+	} else {
+		TH_LOG("no " FAIL_PAGE_ALLOC " (CONFIG_FAIL_PAGE_ALLOC): slab allocations only");
+	}
+	ASSERT_EQ(0, write_text(make_it_fail, "1"));
+	__atomic_store_n(&r->random_go, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(p, waitpid(p, &status, 0));
+	EXPECT_EQ(0, tf_attr(FAILSLAB, slab_old, 0));
+	if (page) {
+		EXPECT_EQ(0, tf_attr(FAIL_PAGE_ALLOC, page_old, 0));
+	}
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) TH_LOG("%s", r->p_err);
+	ASSERT_EQ(w, waitpid(w, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) TH_LOG("%s", r->w_err);
+	for (long i = 0; i < r->steps; i++) {
+		unsigned char s = r->seen[i];
+
+		injected += r->injected[i];
+		detached += (s & (TF_PROBE_U | TF_PROBE_TREE)) != (TF_PROBE_U | TF_PROBE_TREE);
+		if (!r->made[i])
+			continue;
+		/* A watch announced, then gone: its attach failed. */
+		if (s & TF_IGNORED)
+			s &= ~TF_WATCHED;
+		made++;
+		made_injected += r->injected[i];
+		watched += !!(s & TF_WATCHED);
+		ignored += !!(r->seen[i] & TF_IGNORED);
+		rescanned += !!(s & TF_RESCANNED);
+		overflowed += (s & (TF_WATCHED | TF_RESCANNED | TF_OVERFLOW)) == TF_OVERFLOW;
+		if (!(s & (TF_WATCHED | TF_RESCANNED | TF_OVERFLOW))) {
+			if (!missing)
+				TH_LOG("t/mk/d%ld (step %ld, %s): neither watched nor named", i, i,
+				       i < r->walk_steps ? "fail-nth" : "make-it-fail");
+			missing++;
+		}
+		nofile += !!(s & TF_NOFILE);
+		/* Said missed otherwise: its watch may have gone with its IN_IGNORED lost. */
+		if ((s & (TF_WATCHED | TF_INSIDE | TF_NOFILE | TF_RESCANNED | TF_OVERFLOW)) ==
+		    TF_WATCHED) {
+			if (!dead)
+				TH_LOG("t/mk/d%ld: watched, but its file went unreported", i);
+			dead++;
+		}
+	}
+	TH_LOG("%ld steps (walk %ld, make-it-fail %d at %s%%), %ld of the walk's failed",
+	       r->steps, r->walk_steps, TF_RANDOM, TF_PERCENT, injected);
+	TH_LOG("%ld directories made (%ld with a failure of the walk): %ld watched (and %ld",
+	       made, made_injected, watched, ignored);
+	TH_LOG("  announced whose watch then went, IN_IGNORED),");
+	TH_LOG("  %ld in a RIN_RESCAN, %ld in an overflow alone, %ld neither", rescanned,
+	       overflowed, missing);
+	TH_LOG("steps whose file in u or t/other went unreported: %ld", detached);
+	TH_LOG("watched directories whose file went unreported: %ld", dead);
+	TH_LOG("  in which it could not be made: %ld%s%s", nofile, nofile ? ", " : "",
+	       nofile ? strerror(r->nofile_errno) : "");
+	EXPECT_EQ(0, missing);
+	EXPECT_EQ(0, detached);
+	EXPECT_EQ(0, dead);
+	/* The failures reached follow, and it said so. */
+	EXPECT_LT(0, rescanned);
+	munmap(r, sizeof(*r));
 }
 
 TEST_HARNESS_MAIN
