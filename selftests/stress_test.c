@@ -41,6 +41,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -60,6 +61,7 @@
 #include "backend.h"
 #include "clock.h"
 #include "file.h"
+#include "latency.h"
 #include "module.h"
 #include "private_dirs.h"
 #include "records.h"
@@ -1053,6 +1055,434 @@ TEST_F_TIMEOUT(stress, churn, 7200)
 	ASSERT_EQ(0, module_load());
 	ASSERT_TRUE(module_loaded());
 	EXPECT_STREQ("", users_settled());
+}
+
+/* ---- a busy tree watcher beside another user ------------------------------------------ */
+
+/*
+ * B116: under load, a tree's watcher that keeps its own calls as slow as it can makes
+ * nobody wait. The watcher BW_UID (no capability) holds, in one instance, a tree on bw/t
+ * (BW_TOP * BW_LEAF directories below t/s, and t/mk, t/ra, t/rb for the producer), and
+ * makes its calls slow: one thread reads the instance's fdinfo over and over (every
+ * watch, listed under its lock), one adds and removes a watch on each directory of
+ * bw/big, one adds a tree on bw/big again and again (a crawl of BW_TOP * BW_LEAF more),
+ * while its main thread reads the queue. The producer BP_UID is two processes: one makes
+ * directories in t/mk, one renames its directories across t/ra and t/rb; each call is timed,
+ * and so are the same calls in a directory of its own on another file system (no tree, no
+ * shared s_vfs_rename_mutex), in turn with them: the host's noise (TCG, other virtual
+ * machines on the host's cores), which stretches both alike.
+ *
+ * At the end the producer's longest call in the tree must be far below (BW_RATIO) the
+ * watcher's longest call that holds the instance's lock throughout (fdinfo, add, rm), as
+ * in b108; where the host's noise stretched one beyond that, it must be within twice the
+ * producer's longest call outside the tree. Had the producer waited for the watcher, its
+ * longest call would be about the watcher's, and beyond both bounds. Its median mkdir() in
+ * the tree must stay near (BW_MEDIAN_RATIO) its median one outside. Every directory the
+ * producer made was watched (RIN_WATCHED) or named in a RIN_RESCAN.
+ */
+#define BW_UID		1000
+#define BP_UID		2000
+#define BW_TOP		50
+#define BW_LEAF		100
+#define BW_MOVERS	10
+#define BW_MAX_MKDIRS	20000
+#define BW_RATIO	4
+/*
+ * The permission check, the watch or the RIN_RESCAN, and the event, are work of the mkdir()
+ * in the tree that the one outside it does not do: 3.5 to 3.7 times on Debian's kernel, 1.5
+ * to 1.8 on the debug kernel. A mkdir() that waited would be hundreds of times.
+ */
+#define BW_MEDIAN_RATIO	10
+#define BW_MASK		(IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVE | IN_DELETE_SELF)
+#define BW_QUEUE	1048576
+#define BW_WATCHES	65536
+
+enum bw_kind { BW_FDINFO, BW_ADD, BW_RM, BW_TREE, BW_READ, BW_KINDS };
+
+static const char *const bw_what[BW_KINDS] = {
+	"fdinfo read()", "add_watch()", "rm_watch()", "RINOTIFY_IOC_ADD_TREE on big",
+	"read() of the queue",
+};
+
+enum bp_kind { BP_MKDIR, BP_RENAME, BP_OWN_MKDIR, BP_OWN_RENAME, BP_KINDS };
+
+static const char *const bp_what[BP_KINDS] = {
+	"mkdir() in the tree", "rename() across the tree's directories",
+	"mkdir() in its own directory (no tree)", "rename() across its own directories (no tree)",
+};
+
+struct bw_run {
+	int ready, stop, pdone;
+	char w_err[256], p_err[BP_KINDS][160];
+	struct call_max w[BW_KINDS], p[BP_KINDS];
+	long watched, rescanned, overflows, trees;
+	unsigned char made[BW_MAX_MKDIRS], seen[BW_MAX_MKDIRS];
+	/* Each mkdir()'s time: in the tree, and in the producer's own directory. */
+	int64_t mkdir_ns[2][BW_MAX_MKDIRS];
+};
+
+struct bw_watcher {
+	struct bw_run *r;
+	int fd, root, mk;
+	char *records;
+};
+
+static void bw_fail(struct bw_run *r, const char *what)
+{
+	if (!r->w_err[0])
+		snprintf(r->w_err, sizeof(r->w_err), "W: %.150s: %s", what, strerror(errno));
+}
+
+/* m<i> of the producer's, or -1. */
+static long bw_number(const char *name)
+{
+	char *end;
+	long n;
+
+	if (name[0] != 'm' || !name[1])
+		return -1;
+	n = strtol(name + 1, &end, 10);
+	return *end || n < 0 || n >= BW_MAX_MKDIRS ? -1 : n;
+}
+
+/* Reads the whole queue and notes what it says of t/mk's new directories: 0, or -1. */
+static int bw_drain(struct bw_watcher *w)
+{
+	struct bw_run *r = w->r;
+
+	for (;;) {
+		int64_t t0 = now_ns();
+		ssize_t n = read(w->fd, w->records, 65536);
+		char why[200];
+
+		call_timed(&r->w[BW_READ], t0);
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0 || records_check(w->records, n, NULL, why, sizeof(why)) < 0) {
+			bw_fail(r, n <= 0 ? "read" : why);
+			return -1;
+		}
+		for (ssize_t off = 0; off < n; ) {
+			struct inotify_event *ev = (struct inotify_event *)(w->records + off);
+			const char *name = ev->len ? ev->name : "";
+			long m = bw_number(name);
+
+			off += sizeof(*ev) + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				r->overflows++;
+			} else if (ev->mask & RIN_WATCHED) {
+				if (!ev->cookie && !w->root)
+					w->root = ev->wd;
+				else if ((int)ev->cookie == w->root && !strcmp(name, "mk"))
+					w->mk = ev->wd;
+				else if ((int)ev->cookie == w->mk && m >= 0 && !r->seen[m])
+					r->seen[m] = 1, r->watched++;
+			} else if (ev->mask & RIN_RESCAN && ev->wd == w->mk && m >= 0 &&
+				   !r->seen[m]) {
+				r->seen[m] = 2;
+				r->rescanned++;
+			}
+		}
+	}
+}
+
+static void *bw_lister(void *arg)
+{
+	struct bw_watcher *w = arg;
+	static char info[4 << 20];
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", w->fd);
+	while (!__atomic_load_n(&w->r->stop, __ATOMIC_ACQUIRE)) {
+		int ifd = open(path, O_RDONLY | O_CLOEXEC);
+		int64_t t0;
+		ssize_t n;
+
+		if (ifd < 0) {
+			bw_fail(w->r, path);
+			break;
+		}
+		do {
+			t0 = now_ns();
+			n = read(ifd, info, sizeof(info));
+			call_timed(&w->r->w[BW_FDINFO], t0);
+		} while (n > 0);
+		close(ifd);
+	}
+	return NULL;
+}
+
+/* Adds and removes a watch on each of big's directories, over and over. */
+static void *bw_adder(void *arg)
+{
+	struct bw_watcher *w = arg;
+	char path[64];
+
+	for (long i = 0; !__atomic_load_n(&w->r->stop, __ATOMIC_ACQUIRE); i++) {
+		int64_t t0 = now_ns();
+		int wd;
+
+		snprintf(path, sizeof(path), "big/%02ld/%03ld", i / BW_LEAF % BW_TOP, i % BW_LEAF);
+		wd = rinotify_add_watch(w->fd, path, IN_ATTRIB | IN_ONLYDIR);
+		call_timed(&w->r->w[BW_ADD], t0);
+		if (wd < 0) {
+			bw_fail(w->r, path);
+			break;
+		}
+		t0 = now_ns();
+		/* Watched already by the tree on big: then it stays. */
+		if (rinotify_rm_watch(w->fd, wd) && errno != EINVAL) {
+			bw_fail(w->r, "rm_watch");
+			break;
+		}
+		call_timed(&w->r->w[BW_RM], t0);
+	}
+	return NULL;
+}
+
+/* A tree on big, added again and again: each a crawl of it under the instance's lock. */
+static void *bw_treer(void *arg)
+{
+	struct rinotify_tree tree = {
+		.pathname = (uintptr_t)"big", .dirfd = AT_FDCWD, .mask = IN_ATTRIB,
+	};
+	struct bw_watcher *w = arg;
+
+	while (!__atomic_load_n(&w->r->stop, __ATOMIC_ACQUIRE)) {
+		int64_t t0 = now_ns();
+
+		if (ioctl(w->fd, RINOTIFY_IOC_ADD_TREE, &tree) < 0) {
+			bw_fail(w->r, "RINOTIFY_IOC_ADD_TREE big");
+			break;
+		}
+		call_timed(&w->r->w[BW_TREE], t0);
+		w->r->trees++;
+	}
+	return NULL;
+}
+
+static void bw_watcher_main(struct bw_run *r)
+{
+	struct rinotify_tree tree = {
+		.pathname = (uintptr_t)"t", .dirfd = AT_FDCWD, .mask = BW_MASK,
+	};
+	struct bw_watcher w = { .r = r };
+	pthread_t th[3];
+	void *(*fn[3])(void *) = { bw_lister, bw_adder, bw_treer };
+	const struct timespec nap = { .tv_nsec = 5 * 1000 * 1000 };
+
+	if (become(BW_UID, r->w_err, sizeof(r->w_err)))
+		_exit(1);
+	pin(0);
+	w.records = aligned_alloc(__alignof__(struct inotify_event), 65536);
+	w.fd = rinotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (!w.records || w.fd < 0 || ioctl(w.fd, RINOTIFY_IOC_ADD_TREE, &tree) < 0 ||
+	    bw_drain(&w) || w.mk <= 0) {
+		bw_fail(r, "the tree on t");
+		_exit(1);
+	}
+	for (int i = 0; i < 3; i++)
+		if (pthread_create(&th[i], NULL, fn[i], &w)) {
+			bw_fail(r, "pthread_create");
+			_exit(1);
+		}
+	__atomic_store_n(&r->ready, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		if (bw_drain(&w))
+			break;
+		nanosleep(&nap, NULL);
+	}
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	/* The producer is done: what its calls queued is all there. */
+	_exit(bw_drain(&w) || r->w_err[0] ? 1 : 0);
+}
+
+/* One of the producer's processes: calls of kind k (and the same outside), until told. */
+static void bw_producer_main(struct bw_run *r, int k, const char *own)
+{
+	const struct timespec pause = { .tv_nsec = 1000 * 1000 };
+	char *why = r->p_err[k], from[PATH_MAX], to[PATH_MAX];
+
+	if (become(BP_UID, why, sizeof(r->p_err[k])))
+		_exit(1);
+	pin(1);
+	umask(0);
+	wait_for(&r->ready);
+	for (long i = 0; !__atomic_load_n(&r->pdone, __ATOMIC_ACQUIRE); i++) {
+		int m = i % BW_MOVERS, back = i / BW_MOVERS % 2;
+		int64_t t0 = now_ns();
+
+		if (k == BP_MKDIR) {
+			if (i >= BW_MAX_MKDIRS)
+				break;
+			snprintf(from, sizeof(from), "t/mk/m%ld", i);
+			if (mkdir(from, 0755))
+				goto fail;
+			r->mkdir_ns[0][i] = now_ns() - t0;
+			call_timed(&r->p[BP_MKDIR], t0);
+			r->made[i] = 1;
+			snprintf(from, sizeof(from), "%s/m%ld", own, i);
+			t0 = now_ns();
+			if (mkdir(from, 0755))
+				goto fail;
+			r->mkdir_ns[1][i] = now_ns() - t0;
+			call_timed(&r->p[BP_OWN_MKDIR], t0);
+		} else {
+			snprintf(from, sizeof(from), "t/r%c/r%d", back ? 'b' : 'a', m);
+			snprintf(to, sizeof(to), "t/r%c/r%d", back ? 'a' : 'b', m);
+			if (rename(from, to))
+				goto fail;
+			call_timed(&r->p[BP_RENAME], t0);
+			snprintf(from, sizeof(from), "%s/%c/q%d", own, back ? 'b' : 'a', m);
+			snprintf(to, sizeof(to), "%s/%c/q%d", own, back ? 'a' : 'b', m);
+			t0 = now_ns();
+			if (rename(from, to))
+				goto fail;
+			call_timed(&r->p[BP_OWN_RENAME], t0);
+		}
+		nanosleep(&pause, NULL);
+	}
+	_exit(0);
+fail:
+	snprintf(why, sizeof(r->p_err[k]), "P: %s: %.60s: %s", bp_what[k], from, strerror(errno));
+	_exit(1);
+}
+
+/* mkdir() of the path fmt names, with mode, owned by owner (0: root): 0, or -1. */
+static int bw_mk(mode_t mode, uid_t owner, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int bw_mk(mode_t mode, uid_t owner, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (mkdir(path, 0700) || chmod(path, mode))
+		return -1;
+	return owner ? chown(path, owner, owner) : 0;
+}
+
+static int bw_layout(const char *own)
+{
+	int ret = bw_mk(0755, 0, "t") || bw_mk(0755, 0, "t/s") || bw_mk(01777, 0, "t/mk") ||
+		  bw_mk(01777, 0, "t/ra") || bw_mk(01777, 0, "t/rb") || bw_mk(0755, 0, "big") ||
+		  bw_mk(0700, BP_UID, "%s", own) || bw_mk(0755, BP_UID, "%s/a", own) ||
+		  bw_mk(0755, BP_UID, "%s/b", own);
+
+	for (int i = 0; i < BW_MOVERS && !ret; i++)
+		ret = bw_mk(0755, BP_UID, "t/ra/r%d", i) ||
+		      bw_mk(0755, BP_UID, "%s/a/q%d", own, i);
+	for (int i = 0; i < BW_TOP && !ret; i++) {
+		ret = bw_mk(0755, 0, "t/s/%02d", i) || bw_mk(0755, 0, "big/%02d", i);
+		for (int j = 0; j < BW_LEAF && !ret; j++)
+			ret = bw_mk(0755, 0, "t/s/%02d/%03d", i, j) ||
+			      bw_mk(0755, 0, "big/%02d/%03d", i, j);
+	}
+	return ret ? -1 : 0;
+}
+
+TEST_F_TIMEOUT(stress, b116_busy_tree_watcher_makes_nobody_wait, 7200)
+{
+	struct bw_run *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char dir[] = "/tmp/rinotify-busy.XXXXXX", own[64];
+	long queue = sysctl_get(RINOTIFY_SYSCTL_DIR, "max_queued_events");
+	long watches = sysctl_get(RINOTIFY_SYSCTL_DIR, "max_user_watches");
+	int64_t w_max = 0, p_max = 0, own_max = 0;
+	long made = 0, missing = 0, end;
+	pid_t w, p[2];
+	int status, w_kind = 0;
+
+	ASSERT_TRUE(r != MAP_FAILED);
+	ASSERT_LT(0, queue);
+	ASSERT_LT(0, watches);
+	ASSERT_EQ(0, sysctl_set(RINOTIFY_SYSCTL_DIR, "max_queued_events", BW_QUEUE));
+	ASSERT_EQ(0, sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_watches", BW_WATCHES));
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	ASSERT_EQ(0, chmod(dir, 0755));
+	/* The producer's own directory: on /tmp's file system, not the tree's tmpfs. */
+	snprintf(own, sizeof(own), "%s-own", dir);
+	ASSERT_EQ(0, mount("tmpfs", dir, "tmpfs", 0, "mode=0755"));
+	ASSERT_EQ(0, chdir(dir));
+	ASSERT_EQ(0, bw_layout(own));
+	fflush(stdout);
+	fflush(stderr);
+	w = fork();
+	if (w == 0)
+		bw_watcher_main(r);
+	ASSERT_LT(0, w);
+	while (!__atomic_load_n(&r->ready, __ATOMIC_ACQUIRE) && !waitpid(w, &status, WNOHANG))
+		usleep(10 * 1000);
+	ASSERT_EQ(1, r->ready) TH_LOG("%s", r->w_err);
+	for (int k = 0; k < 2; k++) {
+		p[k] = fork();
+		if (p[k] == 0)
+			bw_producer_main(r, k, own);
+		ASSERT_LT(0, p[k]);
+	}
+	end = now_ms() + stress_seconds() * 1000L;
+	while (now_ms() < end && !r->w_err[0])
+		usleep(100 * 1000);
+	__atomic_store_n(&r->pdone, 1, __ATOMIC_RELEASE);
+	for (int k = 0; k < 2; k++) {
+		ASSERT_EQ(p[k], waitpid(p[k], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) TH_LOG("%s", r->p_err[k]);
+	}
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(w, waitpid(w, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) TH_LOG("%s", r->w_err);
+	for (int k = 0; k < BW_KINDS; k++) {
+		TH_LOG("W %s: %ld calls, longest %.1f ms", bw_what[k], r->w[k].calls,
+		       ms(r->w[k].max));
+		/* A crawl and a read take the lock for one directory or record at a time. */
+		if (k != BW_TREE && k != BW_READ && r->w[k].max > w_max) {
+			w_max = r->w[k].max;
+			w_kind = k;
+		}
+	}
+	for (int k = 0; k < BP_KINDS; k++) {
+		TH_LOG("P %s: %ld calls, longest %.1f ms", bp_what[k], r->p[k].calls,
+		       ms(r->p[k].max));
+		if (k <= BP_RENAME && r->p[k].max > p_max)
+			p_max = r->p[k].max;
+		if (k > BP_RENAME && r->p[k].max > own_max)
+			own_max = r->p[k].max;
+	}
+	for (long i = 0; i < BW_MAX_MKDIRS; i++) {
+		made += r->made[i];
+		missing += r->made[i] && !r->seen[i];
+	}
+	TH_LOG("of P's %ld new directories, W saw %ld watched, %ld in a RIN_RESCAN, %ld not",
+	       made, r->watched, r->rescanned, missing);
+	TH_LOG("P's longest call in the tree %.1f ms, W's longest call %.1f ms (%s)", ms(p_max),
+	       ms(w_max), bw_what[w_kind]);
+	EXPECT_LT(0, made);
+	EXPECT_EQ(0, r->overflows);
+	EXPECT_EQ(0, missing);
+	EXPECT_LT(0, r->p[BP_OWN_RENAME].calls);
+	if (made) {
+		qsort(r->mkdir_ns[0], made, sizeof(int64_t), cmp_ns);
+		qsort(r->mkdir_ns[1], made, sizeof(int64_t), cmp_ns);
+		TH_LOG("P's median mkdir(): %.3f ms in the tree, %.3f ms in its own directory",
+		       ms(r->mkdir_ns[0][made / 2]), ms(r->mkdir_ns[1][made / 2]));
+		EXPECT_LT(r->mkdir_ns[0][made / 2], BW_MEDIAN_RATIO * r->mkdir_ns[1][made / 2]);
+	}
+	if (BW_RATIO * p_max >= w_max) {
+		TH_LOG("P's longest call outside the tree: %.1f ms (a busy host)", ms(own_max));
+		EXPECT_LE(p_max, 2 * own_max);
+	}
+	EXPECT_EQ(0, chdir("/"));
+	EXPECT_EQ(0, umount2(dir, MNT_DETACH));
+	rmdir(dir);
+	EXPECT_EQ(0, rm_tree(own));
+	EXPECT_EQ(0, sysctl_set(RINOTIFY_SYSCTL_DIR, "max_queued_events", queue));
+	EXPECT_EQ(0, sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_watches", watches));
+	munmap(r, sizeof(*r));
 }
 
 /* ---- module exit under load ---------------------------------------------------------- */
