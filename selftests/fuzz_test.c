@@ -59,7 +59,9 @@
 
 #include "kselftest_harness.h"
 #include "backend.h"
+#include "clock.h"
 #include "file.h"
+#include "latency.h"
 #include "private_dirs.h"
 #include "records.h"
 #include "slab.h"
@@ -839,6 +841,12 @@ struct chaos_shared {
 	int told;			/* why holds the first leak */
 	char why[256];
 	long watcher_reads, watcher_bytes, watcher_trees, watcher_bad;
+	/*
+	 * WATCHER_UID's calls that hold an instance's lock throughout, timed: add_watch,
+	 * rm_watch, FIONREAD (which prunes a tree's directories that left), fdinfo. A tree's
+	 * crawl and a batch take it for one directory or entry at a time.
+	 */
+	struct call_max watcher_calls;
 };
 
 struct chaos {
@@ -1255,6 +1263,7 @@ static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 	int i = below(r, CHAOS_SLOTS), fd = slot_get(c, i), j, v;
 	char scratch[PATH_MAX], desc[128];
 	struct rinotify_watch w;
+	int64_t t0;
 
 	if (fd < 0) {
 		chaos_open(c, r);
@@ -1280,11 +1289,15 @@ static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 			w.pathname = rnd(r);	/* high bits too, from 32-bit callers */
 		w.mask = pick_mask(r);
 		w.reserved = chance(r, 5) ? (uint32_t)rnd(r) : 0;
+		t0 = now_ns();
 		ioctl(fd, RINOTIFY_IOC_ADD_WATCH, chaos_struct_arg(r, &ct->t, &w));
+		call_timed(&c->sh->watcher_calls, t0);
 		break;
 	case 6:
+		t0 = now_ns();
 		ioctl(fd, RINOTIFY_IOC_RM_WATCH,
 		      chance(r, 70) ? below(r, 40) - 2 : (unsigned long)rnd(r));
+		call_timed(&c->sh->watcher_calls, t0);
 		break;
 	case 7: {
 		unsigned int cmd, type;
@@ -1302,7 +1315,9 @@ static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 		      chance(r, 50) ? (unsigned long)INT_MAX - below(r, 3) : (unsigned long)rnd(r));
 		break;
 	case 9:
+		t0 = now_ns();
 		ioctl(fd, FIONREAD, chance(r, 80) ? (void *)&v : bad_address(r));
+		call_timed(&c->sh->watcher_calls, t0);
 		break;
 	case 10:
 	case 11:
@@ -1342,8 +1357,11 @@ static void chaos_step(struct chaos *c, struct chaos_thread *ct)
 		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 		f = open(path, O_RDONLY | O_CLOEXEC);
 		if (f >= 0) {
+			int64_t t0 = now_ns();
+
 			while (read(f, buf, sizeof(buf)) > 0)
 				;
+			call_timed(&c->sh->watcher_calls, t0);
 			close(f);
 		}
 		break;
@@ -1433,6 +1451,31 @@ static void write_str(const char *path, const char *s)
 {
 	if (write_text(path, s))
 		perror(path);
+}
+
+/*
+ * B117: a tree's watcher makes nobody wait, under the chaos: PRIV_UID's mkdir() and renames
+ * in the trees, which the trees follow in PRIV_UID's calls, are far shorter (CHAOS_RATIO)
+ * than the longest call of WATCHER_UID's that holds an instance's lock throughout; or, where
+ * the host's noise stretched one beyond that, within twice PRIV_UID's longest call about
+ * files, which no tree follows (as b108 and b116). A ratio, never a time.
+ */
+#define CHAOS_RATIO	4
+
+static void chaos_latency(struct __test_metadata *_metadata, struct chaos_shared *sh)
+{
+	const struct call_max *p = &sh->churn.tree_calls, *o = &sh->churn.other_calls;
+	const struct call_max *w = &sh->watcher_calls;
+
+	printf("# chaos: uid %d's longest call of %ld that the trees follow: %.1f ms\n", PRIV_UID,
+	       p->calls, ms(p->max));
+	printf("# chaos:   of its %ld about files: %.1f ms\n", o->calls, ms(o->max));
+	printf("# chaos: uid %d's longest of %ld add, rm, FIONREAD and fdinfo calls %.1f ms\n",
+	       WATCHER_UID, w->calls, ms(w->max));
+	if (!p->calls || !o->calls || !w->calls || CHAOS_RATIO * p->max < w->max)
+		return;
+	printf("# chaos: not far below uid %d's: a busy host, or a wait\n", WATCHER_UID);
+	EXPECT_LE(p->max, 2 * o->max);
 }
 
 TEST_F_TIMEOUT(fuzz, chaos, 7200)
@@ -1567,6 +1610,7 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	       sh->seen.inside, sh->seen.leaks);
 	printf("# chaos: the dedicated watcher: %ld reads (%ld bytes), its tree added %ld times\n",
 	       sh->watcher_reads, sh->watcher_bytes, sh->watcher_trees);
+	chaos_latency(_metadata, sh);
 	/* Debian's kernel: the rest of the chaos runs, without injected failures. */
 	if (access("/proc/thread-self/fail-nth", F_OK))
 		printf("# chaos: no fail-nth (no CONFIG_FAULT_INJECTION): no failure injected\n");

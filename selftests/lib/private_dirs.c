@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "file.h"
 #include "private_dirs.h"
 
@@ -59,20 +60,34 @@ int priv_become(void)
 	return 0;
 }
 
+/* rename(from, to) of a directory into, within or out of the trees, timed. */
+static int tree_rename(struct priv_churn *c, const char *from, const char *to)
+{
+	int64_t t0 = now_ns();
+	int ret = rename(from, to);
+
+	call_timed(&c->tree_calls, t0);
+	return ret;
+}
+
 /*
  * mkdir() of path with the mode and group of class k (the effective gid is the new
  * directory's group), then its files, and now and then a subdirectory with a file: 0, or
- * -1 if path could not be made.
+ * -1 if path could not be made. The mkdir() is timed if path is in the trees (in_tree).
  */
 static int make_dir(struct priv_churn *c, const char *path, const struct priv_class *k,
-		    uint64_t *s)
+		    uint64_t *s, int in_tree)
 {
 	char p[PATH_MAX];
 	int ret, files = 1 + below(s, 3);
+	int64_t t0;
 
 	if (setresgid(-1, k->gid, -1))
 		return -1;
+	t0 = now_ns();
 	ret = mkdir(path, k->mode);
+	if (in_tree)
+		call_timed(&c->tree_calls, t0);
 	if (!ret) {
 		c->made++;
 		if (k < classes + PRIV_CLOSED)
@@ -104,45 +119,50 @@ static void churn_step(struct priv_churn *c, uint64_t *s)
 	unsigned int n = below(s, 4), j = below(s, 4);
 	char name[32], d[PATH_MAX - 64], e[PATH_MAX], f[PATH_MAX];
 	struct stat st;
+	int64_t t0;
 
 	snprintf(name, sizeof(name), "B.%04o.%u", k->mode, k->gid);
 	snprintf(d, sizeof(d), "%s/%s.d%u", here, name, n);
 	switch (below(s, 9)) {
 	case 0:
 	case 1:
-		make_dir(c, d, k, s);
+		make_dir(c, d, k, s, 1);
 		break;
 	case 2:
 		/* A file made in it, or written again. */
 		snprintf(e, sizeof(e), "%s/%s.i%u", d, name, j);
+		t0 = now_ns();
 		write_file(e, 1);
+		call_timed(&c->other_calls, t0);
 		break;
 	case 3:
 		/* Moved within the trees. */
 		snprintf(e, sizeof(e), "%s/%s.d%u", there, name, below(s, 4));
-		rename(d, e);
+		tree_rename(c, d, e);
 		break;
 	case 4:
 		/* Out of the trees, or back in. */
 		snprintf(e, sizeof(e), "%s/%s.d%u", c->outside, name, n);
 		if (below(s, 2)) {
-			if (!rename(d, e))
+			if (!tree_rename(c, d, e))
 				c->moved_out++;
-		} else if (!rename(e, d)) {
+		} else if (!tree_rename(c, e, d)) {
 			c->moved_in++;
 		}
 		break;
 	case 5:
 		/* Made and filled outside, then moved in whole. */
 		snprintf(e, sizeof(e), "%s/%s.d%u", c->outside, name, n);
-		if (!make_dir(c, e, k, s) && !rename(e, d))
+		if (!make_dir(c, e, k, s, 0) && !tree_rename(c, e, d))
 			c->moved_in++;
 		break;
 	case 6:
 		/* A file moved out of it into a shared directory: a name of no inside. */
 		snprintf(e, sizeof(e), "%s/%s.i%u", d, name, j);
 		snprintf(f, sizeof(f), "%s/B.o%u", there, j);
+		t0 = now_ns();
 		rename(e, f);
+		call_timed(&c->other_calls, t0);
 		break;
 	case 7:
 		/* A file moved into it from a shared directory (made there if need be). */
@@ -150,7 +170,9 @@ static void churn_step(struct priv_churn *c, uint64_t *s)
 		if (lstat(f, &st))
 			write_file(f, 1);
 		snprintf(e, sizeof(e), "%s/%s.i%u", d, name, j);
+		t0 = now_ns();
 		rename(f, e);
+		call_timed(&c->other_calls, t0);
 		break;
 	default:
 		/* Removed whole. */

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "latency.h"
+
 /* The maker: its uid and primary group, and a second group of its own. */
 #define PRIV_UID	2000
 #define PRIV_GID	2000
@@ -47,6 +49,17 @@ struct priv_churn {
 	long made;		/* directories made (their mkdir() succeeded), inside ones too */
 	long made_private;	/* of them, of a mode and group no watcher may read */
 	long moved_out, moved_in, removed;
+	/*
+	 * Its calls that a tree follows, each timed: mkdir() in the trees, and the renames of
+	 * its directories within, into and out of them. A tree's watcher must not make them
+	 * wait (b117).
+	 */
+	struct call_max tree_calls;
+	/*
+	 * Its calls about files (made, written, moved in and out of its directories), timed:
+	 * what the same host's noise does to a call no tree follows.
+	 */
+	struct call_max other_calls;
 };
 
 /*
