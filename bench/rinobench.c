@@ -1149,7 +1149,9 @@ static const long w11_watched[2][W11_STEPS] = { { 0, 0, 0 }, { 1, 1, 0 } };
 struct w11_tally {
 	long events;
 	long watched;
-	long other;	/* RIN_RESCAN, IN_IGNORED, IN_Q_OVERFLOW: none expected */
+	long rescans;	/* RIN_RESCAN: only where the watcher is busy (workload 12) */
+	long ignored;	/* IN_IGNORED: of the busy watcher's own watches (workload 12) */
+	long other;	/* IN_Q_OVERFLOW: none expected */
 };
 
 static void w11_drain(int fd, struct w11_tally *t)
@@ -1163,7 +1165,11 @@ static void w11_drain(int fd, struct w11_tally *t)
 
 			if (e->mask & RIN_WATCHED)
 				t->watched++;
-			else if (e->mask & (RIN_RESCAN | IN_IGNORED | IN_Q_OVERFLOW))
+			else if (e->mask & RIN_RESCAN)
+				t->rescans++;
+			else if (e->mask & IN_IGNORED)
+				t->ignored++;
+			else if (e->mask & IN_Q_OVERFLOW)
 				t->other++;
 			else
 				t->events++;
@@ -1291,9 +1297,10 @@ static int w11_watch(const struct backend *s, long dirs)
 		}
 	}
 	w11_drain(fd, &t);
-	if (t.watched != (rinotify ? dirs + 4 : 0) || t.events || t.other)
+	if (t.watched != (rinotify ? dirs + 4 : 0) || t.events || t.other || t.rescans ||
+	    t.ignored)
 		fail("%s: watching the tree: %ld watched, %ld events, %ld other", s->name,
-		     t.watched, t.events, t.other);
+		     t.watched, t.events, t.other + t.rescans + t.ignored);
 	return fd;
 }
 
@@ -1315,12 +1322,47 @@ static void w11_remove(long dirs)
 		fail("rmdir %s", W11_DIR);
 }
 
-static void w11(const struct backend *s, double *v)
+/*
+ * Workload 12's busy watcher: the watcher's own calls, as slow as it makes them, on the
+ * instance fd, until killed: its fdinfo read (every watch listed), and a watch added and
+ * removed on each of W12_BUSY directories outside the tree (their IN_IGNORED go to the
+ * queue, which the watcher reads). On CPU 1, beside the producer on CPU 0.
+ */
+#define W12_DIR "/tmp/w12"
+#define W12_BUSY 64
+
+static void w12_busy(const struct backend *s, int fd)
+{
+	static char info[4 << 20];
+	char path[64];
+
+	pin_to(1);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	for (long i = 0;; i++) {
+		int ifd = open(path, O_RDONLY | O_CLOEXEC), wd;
+
+		if (ifd < 0)
+			fail("busy watcher: open %s", path);
+		while (read(ifd, info, sizeof(info)) > 0)
+			;
+		close(ifd);
+		for (int k = 0; k < 8; k++) {
+			snprintf(path, sizeof(path), W12_DIR "/%ld", (i * 8 + k) % W12_BUSY);
+			wd = s->add_watch(fd, path, IN_ATTRIB);
+			if (wd < 0 || s->rm_watch(fd, wd))
+				fail("busy watcher: %s", path);
+		}
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	}
+}
+
+/* Workload 11, and with busy (workload 12) a busy watcher beside the producer. */
+static void w11_run(const struct backend *s, double *v, int busy)
 {
 	int rinotify = s == &backend_rinotify, go[2], done[2], fd, status;
 	int64_t spent[W11_STEPS];
-	long dirs = scaled(w11_dirs);
-	pid_t pid;
+	long dirs = scaled(w11_dirs), rescans = 0;
+	pid_t pid, busy_pid = -1;
 	char c;
 
 	if (!w11_names) {
@@ -1337,6 +1379,21 @@ static void w11(const struct backend *s, double *v)
 		}
 	}
 	fd = w11_watch(s, dirs);
+	if (busy) {
+		char path[64];
+
+		make_dir(W12_DIR);
+		for (int i = 0; i < W12_BUSY; i++) {
+			snprintf(path, sizeof(path), W12_DIR "/%d", i);
+			make_dir(path);
+		}
+		fflush(stdout);
+		busy_pid = fork();
+		if (busy_pid < 0)
+			fail("fork");
+		if (busy_pid == 0)
+			w12_busy(s, fd);
+	}
 	if (pipe2(go, O_CLOEXEC) || pipe2(done, O_CLOEXEC))
 		fail("pipe");
 	/* One CPU: the producer wakes where the watcher goes to sleep. */
@@ -1363,9 +1420,34 @@ static void w11(const struct backend *s, double *v)
 		}
 		events = dirs * w11_events[rinotify][step];
 		watched = dirs * w11_watched[rinotify][step];
-		if (t.events != events || t.watched != watched || t.other)
-			fail("%s: step %d: %ld events, %ld watched, %ld other, not %ld, %ld, 0",
-			     s->name, step, t.events, t.watched, t.other, events, watched);
+		/*
+		 * Busy, a directory rinotify could not watch at once (the watcher's lock was
+		 * held) is named in a RIN_RESCAN instead, and then reports no file (neither
+		 * its IN_CREATE nor its IN_CLOSE_WRITE).
+		 */
+		if (busy && step == 1)
+			events -= 2 * t.rescans;
+		if (t.events != events || t.watched + t.rescans != watched || t.other ||
+		    (!busy && (t.rescans || t.ignored)))
+			fail("%s: step %d: %ld events, %ld watched (%ld rescans), %ld other, %s",
+			     s->name, step, t.events, t.watched, t.rescans, t.other,
+			     "not as expected");
+		rescans += t.rescans;
+	}
+	if (busy) {
+		char path[64];
+
+		kill(busy_pid, SIGKILL);
+		if (waitpid(busy_pid, &status, 0) != busy_pid)
+			fail("waitpid");
+		for (int i = 0; i < W12_BUSY; i++) {
+			snprintf(path, sizeof(path), W12_DIR "/%d", i);
+			rmdir(path);
+		}
+		rmdir(W12_DIR);
+		if (rinotify)
+			printf("# workload 12: %ld of %ld new directories met the watcher's lock\n",
+			       rescans, 2 * dirs);
 	}
 	if (read(done[0], spent, sizeof(spent)) != sizeof(spent))
 		fail("%s: no times from the producer", s->name);
@@ -1379,6 +1461,173 @@ static void w11(const struct backend *s, double *v)
 	settle();
 	for (int step = 0; step < W11_STEPS; step++)
 		v[step] = (double)spent[step] / dirs;
+}
+
+static void w11(const struct backend *s, double *v)
+{
+	w11_run(s, v, 0);
+}
+
+/* ---- workload 12: what a busy tree watcher costs the tasks that change the tree ---------- */
+
+/*
+ * Workload 11 with the watcher busy meanwhile (w12_busy()): on rinotify its calls hold the
+ * instance's lock, which the tree's follow in the producer's mkdir() only tries; on native
+ * inotify the crawler's same calls hold the group's mark_mutex, which the producer's calls
+ * never take. The producer runs on CPU 0 and the busy watcher on CPU 1: under -icount both
+ * vCPUs run in turn in one host thread, so the producer's time includes the instructions the
+ * busy watcher executes meanwhile, on both sides alike.
+ */
+static void w12(const struct backend *s, double *v)
+{
+	w11_run(s, v, 1);
+}
+
+/* ---- workload 13: prune after a subtree leaves a big tree -------------------------------- */
+
+/*
+ * A tree of W13_DIRS directories (W13_DIR/big/NN/NNNN, and W13_DIR/sub), of which sub holds
+ * W13_SUB (sub itself, W13_SUB_TOP below it, and W13_SUB_LEAF below each of those). sub is
+ * moved out of the tree, untimed; then the watcher's next call is timed. On rinotify that is
+ * FIONREAD, which removes the watches of the directories that left (prune); on native
+ * inotify the crawler reads the IN_MOVED_FROM and removes its watch on each directory of sub
+ * (inotify_rm_watch(), by the descriptors its crawl noted). ns per directory removed.
+ */
+#define W13_DIR "/tmp/w13"
+#define W13_OUT "/tmp/w13-out"
+#define W13_TOP 100
+#define W13_SUB_TOP 10
+#define W13_SUB_LEAF 99
+#define W13_SUB (1 + W13_SUB_TOP * (1 + W13_SUB_LEAF))
+
+static long w13_dirs = 100000;
+static int w13_made;
+static int *w13_sub_wds;
+
+/* Makes the tree once: dirs directories in all, W13_SUB of them in sub. */
+static void w13_setup(long dirs)
+{
+	long leaves = (dirs - 2 - W13_SUB - W13_TOP + W13_TOP - 1) / W13_TOP;
+	char path[64];
+
+	if (w13_made)
+		return;
+	make_dir(W13_DIR);
+	make_dir(W13_DIR "/big");
+	make_dir(W13_DIR "/sub");
+	for (int i = 0; i < W13_SUB_TOP; i++) {
+		snprintf(path, sizeof(path), W13_DIR "/sub/%02d", i);
+		make_dir(path);
+		for (int j = 0; j < W13_SUB_LEAF; j++) {
+			snprintf(path, sizeof(path), W13_DIR "/sub/%02d/%02d", i, j);
+			make_dir(path);
+		}
+	}
+	for (long made = 2 + W13_SUB, i = 0; made < dirs; i++) {
+		snprintf(path, sizeof(path), W13_DIR "/big/%02ld", i);
+		make_dir(path);
+		made++;
+		for (long j = 0; j < leaves && made < dirs; j++, made++) {
+			snprintf(path, sizeof(path), W13_DIR "/big/%02ld/%04ld", i, j);
+			make_dir(path);
+		}
+	}
+	w13_sub_wds = calloc(W13_SUB, sizeof(*w13_sub_wds));
+	if (!w13_sub_wds)
+		fail("calloc");
+	w13_made = 1;
+}
+
+/* The native crawler: a watch on path and below; sub's wds noted. Returns how many. */
+static long w13_crawl(int fd, const char *path, int in_sub, long *nsub)
+{
+	int wd = inotify_add_watch(fd, path, IN_CREATE | IN_DELETE | IN_MOVE | IN_ONLYDIR);
+	long n = 1;
+	struct dirent *de;
+	DIR *d;
+
+	if (wd < 0)
+		fail("inotify_add_watch %s", path);
+	in_sub = in_sub || !strcmp(path, W13_DIR "/sub");
+	if (in_sub)
+		w13_sub_wds[(*nsub)++] = wd;
+	d = opendir(path);
+	if (!d)
+		fail("opendir %s", path);
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX];
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) >= (int)sizeof(sub))
+			fail("path too long: %s", path);
+		n += w13_crawl(fd, sub, in_sub, nsub);
+	}
+	closedir(d);
+	return n;
+}
+
+static void w13(const struct backend *s, double *v)
+{
+	static char buf[READ_BUF] __attribute__((aligned(8)));
+	struct rinotify_tree tree = {
+		.pathname = (uintptr_t)W13_DIR,
+		.dirfd = AT_FDCWD,
+		.mask = IN_CREATE | IN_DELETE | IN_MOVE,
+	};
+	long dirs = scaled(w13_dirs), watched = 0, nsub = 0;
+	int fd, queued;
+	int64_t t0, t1;
+	ssize_t n;
+
+	w13_setup(dirs);
+	set_sysctl(s, "max_user_watches", 4 * dirs);
+	set_sysctl(s, "max_queued_events", BIG_QUEUE);
+	fd = new_instance(s, O_NONBLOCK);
+	if (s == &backend_native) {
+		watched = w13_crawl(fd, W13_DIR, 0, &nsub);
+	} else if (ioctl(fd, RINOTIFY_IOC_ADD_TREE, &tree) != 1) {
+		fail("%s: RINOTIFY_IOC_ADD_TREE", s->name);
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+
+			watched += !!(e->mask & RIN_WATCHED);
+			p += sizeof(*e) + e->len;
+		}
+	}
+	if (watched != dirs || (s == &backend_native && nsub != W13_SUB))
+		fail("%s: %ld directories watched, not %ld", s->name, watched, dirs);
+	if (rename(W13_DIR "/sub", W13_OUT))
+		fail("rename %s", W13_DIR "/sub");
+	settle();
+	t0 = now_ns();
+	if (s == &backend_native) {
+		int moved = 0;
+
+		while ((n = read(fd, buf, sizeof(buf))) > 0) {
+			for (char *p = buf; p < buf + n;) {
+				const struct inotify_event *e = (const struct inotify_event *)p;
+
+				moved += !!(e->mask & IN_MOVED_FROM);
+				p += sizeof(*e) + e->len;
+			}
+		}
+		if (moved != 1)
+			fail("%s: %d IN_MOVED_FROM", s->name, moved);
+		for (long i = 0; i < nsub; i++)
+			if (inotify_rm_watch(fd, w13_sub_wds[i]))
+				fail("inotify_rm_watch");
+	} else if (ioctl(fd, FIONREAD, &queued)) {
+		fail("%s: FIONREAD", s->name);
+	}
+	t1 = now_ns();
+	close(fd);
+	if (rename(W13_OUT, W13_DIR "/sub"))
+		fail("rename %s", W13_OUT);
+	settle();
+	v[0] = (double)(t1 - t0) / W13_SUB;
 }
 
 /* ---- profiling ---------------------------------------------------------------------- */
@@ -1535,6 +1784,12 @@ static struct workload workloads[] = {
 		{ "11 mkdir", "mkdir by another user, parent watched", "ns/mkdir" },
 		{ "11 mkdir+file", "the same, and a file created in it", "ns/mkdir" },
 		{ "11 rename", "directory moved between watched ones", "ns/rename" } } },
+	{ 12, &backend_native, &backend_rinotify, w12, 3, {
+		{ "12 mkdir busy", "11's mkdir, the watcher busy meanwhile", "ns/mkdir" },
+		{ "12 mkdir+file busy", "11's mkdir+file, the watcher busy", "ns/mkdir" },
+		{ "12 rename busy", "11's rename, the watcher busy", "ns/rename" } } },
+	{ 13, &backend_native, &backend_rinotify, w13, 1, {
+		{ "13 prune", "1001 directories leave a tree of 100000", "ns/directory" } } },
 };
 
 static double stat_of(const double *v, int n, int which)
