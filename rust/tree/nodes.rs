@@ -116,14 +116,6 @@ impl Locked<'_> {
         self.table.get_mut(usize::try_from(wd).ok()?)
     }
 
-    /// The head of the list of a node at `place`, which must be a list's.
-    fn head(&mut self, place: Place) -> i32 {
-        match place {
-            Place::Below(parent) => self.node(parent).map_or(0, |p| p.first_child),
-            _ => self.doomed.load(Relaxed),
-        }
-    }
-
     fn set_head(&mut self, place: Place, wd: i32) {
         match place {
             Place::Below(parent) => {
@@ -160,18 +152,31 @@ impl Locked<'_> {
         }
     }
 
-    /// Puts the node `wd`, in no list, at `place`, at the front of its list if it has one.
-    fn link(&mut self, wd: i32, place: Place) {
-        let head = match place {
-            Place::Root | Place::Removing => None,
-            _ => Some(self.head(place)),
+    /// Puts the node `wd`, which is in no list, at `place`, at the front of its list if it
+    /// has one. A node that goes below `parent` goes there unless the parent's watch is gone
+    /// (its node too, or it is a tombstone): then it is an orphan, left for `prune`. Returns
+    /// where it went. Each node concerned is looked up once: this is every step of a tree.
+    fn link(&mut self, wd: i32, place: Place) -> Place {
+        let (place, head) = match place {
+            Place::Root | Place::Removing => (place, None),
+            Place::Below(parent) => match self.node(parent) {
+                Some(p) if p.place != Place::Dead => {
+                    (place, Some(core::mem::replace(&mut p.first_child, wd)))
+                }
+                _ => (Place::Left, Some(self.doomed.xchg(wd, Relaxed))),
+            },
+            Place::Left | Place::Dead => (place, Some(self.doomed.xchg(wd, Relaxed))),
         };
         let Some(node) = self.node(wd) else {
-            return;
+            // Not reached: callers link nodes that are in the table.
+            if let Some(head) = head {
+                self.set_head(place, head);
+            }
+            return place;
         };
         node.place = place;
         let Some(head) = head else {
-            return;
+            return place;
         };
         node.next = head;
         node.prev = 0;
@@ -180,16 +185,7 @@ impl Locked<'_> {
                 h.prev = wd;
             }
         }
-        self.set_head(place, wd);
-    }
-
-    /// Where a node that goes below `parent` goes: there, unless the parent's watch is gone
-    /// (its node too, or a tombstone), when it is an orphan and waits for `prune`.
-    fn below(&mut self, parent: i32) -> Place {
-        match self.node(parent).map(|p| p.place) {
-            Some(Place::Dead) | None => Place::Left,
-            Some(_) => Place::Below(parent),
-        }
+        place
     }
 }
 
@@ -234,12 +230,14 @@ impl Nodes {
         // The lock may be dropped while the XArray allocates: nobody looks for the node before
         // it is linked, since its mark is not attached, or not in a tree yet.
         locked.table.store(index, node, gfp).map_err(|e| e.error)?;
-        let place = if parent == 0 {
-            Place::Root
-        } else {
-            locked.below(parent)
-        };
-        locked.link(wd, place);
+        let place = locked.link(
+            wd,
+            if parent == 0 {
+                Place::Root
+            } else {
+                Place::Below(parent)
+            },
+        );
         Ok(if place == Place::Left {
             Inserted::Orphan
         } else {
@@ -300,9 +298,7 @@ impl Nodes {
             return Arrival::Gone;
         }
         locked.unlink(wd);
-        let place = locked.below(parent);
-        locked.link(wd, place);
-        if place == Place::Left {
+        if locked.link(wd, Place::Below(parent)) == Place::Left {
             Arrival::Orphan
         } else {
             Arrival::Kept
