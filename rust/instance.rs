@@ -340,8 +340,7 @@ impl FileOps for Instance {
         if flags & O_ACCMODE != bindings::O_RDONLY || flags & !(O_ACCMODE | OPEN_FLAGS_OK) != 0 {
             return Err(EINVAL);
         }
-        let uid = file.cred().euid().into_raw().val;
-        let user = accounts.charge_instance(uid)?;
+        let user = accounts.charge_instance(file.cred())?;
         let (listener_user, listener_accounts) = (user.clone(), accounts.clone());
         let max_events = MAX_QUEUED_EVENTS.load(Relaxed).max(0) as usize;
         // From here on dropping the listener gives the instance back.

@@ -6,7 +6,10 @@
 //! apply to root too: `max_user_instances` instances (`EMFILE` beyond), `max_user_watches`
 //! watches (`ENOSPC` beyond), and `max_queued_events` events in the queue of each new
 //! instance. inotify counts in ucounts, which are not exported to modules; these counters
-//! are the module's own and, unlike ucounts, do not follow user namespaces.
+//! are the module's own, kept as ucounts are: per (user namespace, uid), each instance and
+//! watch charged up the chain of namespace owners to the initial namespace, where these
+//! sysctls are the maxima, each other level against its namespace's own
+//! (`/proc/sys/user/max_inotify_*` in it).
 
 use crate::sys::{
     debugfs::Show,
@@ -15,11 +18,20 @@ use crate::sys::{
         IntSysctl,
         SysctlTable, //
     },
+    user_ns::{
+        Count,
+        UserNs, //
+    },
 };
+use core::mem::MaybeUninit;
 use kernel::{
+    cred::Credential,
     new_mutex,
     prelude::*,
-    rbtree::RBTree,
+    rbtree::{
+        RBTree,
+        RBTreeNodeReservation, //
+    },
     seq_file::{
         seq_print,
         SeqFile, //
@@ -30,7 +42,8 @@ use kernel::{
             Relaxed, //
         },
         Arc,
-        Mutex, //
+        Mutex,
+        UniqueArc, //
     },
 };
 
@@ -100,43 +113,140 @@ pub(crate) fn init_default_watches(low_pages: u64, page_shift: u32, watch_cost: 
     max
 }
 
-/// How much one user holds. Lives while the user has instances.
+/// Where a count is kept: its namespace's level (the initial namespace's users first), the
+/// namespace's identity, the uid (global).
+type Key = (u32, usize, u32);
+
+/// The most levels a chain has: the initial namespace and 33 nested below it (a namespace
+/// of level 33 can have no children: `create_user_ns()` refuses them `EUSERS`).
+const MAX_LEVELS: usize = 34;
+
+/// What one uid holds in one user namespace, counted as inotify's ucounts count it: the
+/// instances made by tasks of that namespace whose effective uid it is, with their watches,
+/// and everything charged in the namespaces below it that the uid owns (created), at any
+/// depth. Lives while the count of instances is not zero.
 pub(crate) struct UserCounts {
+    /// The namespace; its reference keeps the key's identity unique.
+    ns: UserNs,
+    /// The effective uid, global (a `kuid_t`).
     uid: u32,
     /// Instances; changed under [`Accounts::users`].
     instances: Atomic<i32>,
-    /// Watches, in all of the user's instances.
+    /// Watches, in all of the instances counted here.
     watches: Atomic<i32>,
+    /// The next level up, `None` in the initial namespace: the counts of the namespace's
+    /// owner in the parent namespace, which are charged with these.
+    up: Option<Arc<UserCounts>>,
 }
 
 impl UserCounts {
-    /// Counts one more watch, unless the user holds `max_user_watches` already.
-    pub(crate) fn charge_watch(&self) -> Result {
-        let max = MAX_USER_WATCHES.load(Relaxed);
-        let mut cur = self.watches.load(Relaxed);
-        loop {
-            if cur >= max {
-                return Err(ENOSPC);
-            }
-            match self.watches.cmpxchg(cur, cur + 1, Relaxed) {
-                Ok(_) => return Ok(()),
-                Err(seen) => cur = seen,
-            }
+    /// Where these counts are kept in [`Accounts::users`].
+    fn key(&self) -> Key {
+        key(&self.ns, self.uid)
+    }
+
+    /// These counts, then every level up to the initial namespace's.
+    fn levels(&self) -> impl Iterator<Item = &UserCounts> {
+        core::iter::successors(Some(self), |level| level.up.as_deref())
+    }
+
+    /// The counter of `count`.
+    fn counter(&self, count: Count) -> &Atomic<i32> {
+        match count {
+            Count::Instances => &self.instances,
+            Count::Watches => &self.watches,
         }
     }
 
-    /// Counts one watch less.
+    /// The most of `count` this level may hold: in the initial namespace the sysctl of
+    /// `/proc/sys/fs/rinotify/`, which stands in for inotify's own there; in another, the
+    /// namespace's own maximum, as `inc_ucount()` reads it.
+    fn max(&self, count: Count) -> i32 {
+        if self.up.is_some() {
+            return self.ns.max(count);
+        }
+        match count {
+            Count::Instances => MAX_USER_INSTANCES.load(Relaxed),
+            Count::Watches => MAX_USER_WATCHES.load(Relaxed),
+        }
+    }
+
+    /// Counts one more of `count` at every level, each below its own maximum, as
+    /// `inc_ucount()` does; if a level is full, undoes the levels below it and fails.
+    fn charge(&self, count: Count) -> bool {
+        for (charged, level) in self.levels().enumerate() {
+            if !inc_below(level.counter(count), level.max(count)) {
+                for undone in self.levels().take(charged) {
+                    undone.counter(count).fetch_add(-1, Relaxed);
+                }
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Counts one more watch, unless a level holds its maximum already (`ENOSPC`).
+    pub(crate) fn charge_watch(&self) -> Result {
+        if self.charge(Count::Watches) {
+            Ok(())
+        } else {
+            Err(ENOSPC)
+        }
+    }
+
+    /// Counts one watch less, at every level.
     pub(crate) fn release_watch(&self) {
-        self.watches.fetch_add(-1, Relaxed);
+        for level in self.levels() {
+            level.watches.fetch_add(-1, Relaxed);
+        }
     }
 }
 
-/// The users that hold instances.
+/// Adds one to `counter` if it is below `max`, as `atomic_long_inc_below()` does.
+fn inc_below(counter: &Atomic<i32>, max: i32) -> bool {
+    let mut cur = counter.load(Relaxed);
+    loop {
+        if cur >= max {
+            return false;
+        }
+        match counter.cmpxchg(cur, cur + 1, Relaxed) {
+            Ok(_) => return true,
+            Err(seen) => cur = seen,
+        }
+    }
+}
+
+/// Where the counts of `uid` in `ns` are kept.
+fn key(ns: &UserNs, uid: u32) -> Key {
+    (ns.level(), ns.id(), uid)
+}
+
+/// The memory for the counts of one level, allocated before [`Accounts::users`] is taken.
+struct Spare {
+    /// The counts.
+    counts: UniqueArc<MaybeUninit<UserCounts>>,
+    /// Their node in [`Accounts::users`].
+    node: RBTreeNodeReservation<Key, Arc<UserCounts>>,
+}
+
+impl Spare {
+    /// The memory for one level.
+    fn new() -> Result<Self> {
+        Ok(Self {
+            counts: UniqueArc::new_uninit(GFP_KERNEL)?,
+            node: RBTreeNodeReservation::new(GFP_KERNEL)?,
+        })
+    }
+}
+
+/// The counts of every (user namespace, uid) that holds instances.
 #[pin_data]
 pub(crate) struct Accounts {
-    /// By uid: `open()` finds its user in O(log users) under `misc_mtx` (see the lock order).
+    /// By key: `open()` finds its user in O(log users) under `misc_mtx` (see the lock
+    /// order); nothing is allocated under this lock, and `open()` and `close()` walk at most
+    /// [`MAX_LEVELS`] levels under it.
     #[pin]
-    users: Mutex<RBTree<u32, Arc<UserCounts>>>,
+    users: Mutex<RBTree<Key, Arc<UserCounts>>>,
 }
 
 impl Accounts {
@@ -147,57 +257,134 @@ impl Accounts {
         })
     }
 
-    /// Counts a new instance for `uid`, unless it holds `max_user_instances` already.
-    pub(crate) fn charge_instance(&self, uid: u32) -> Result<Arc<UserCounts>> {
-        let max = MAX_USER_INSTANCES.load(Relaxed);
-        let mut users = self.users.lock();
-        if let Some(user) = users.get(&uid) {
-            if user.instances.load(Relaxed) >= max {
-                return Err(EMFILE);
+    /// Counts a new instance for the task whose credentials are `cred`, as `inotify_init1()`
+    /// charges it with `inc_ucount()`: to (its user namespace, its effective uid), and to the
+    /// owner of each namespace up the chain in the namespace's parent, each level against its
+    /// own maximum (`EMFILE` if one holds it already).
+    pub(crate) fn charge_instance(&self, cred: &Credential) -> Result<Arc<UserCounts>> {
+        let ns = UserNs::of_cred(cred);
+        let uid = cred.euid().into_raw().val;
+        let mut spares = KVec::new();
+        loop {
+            let mut users = self.users.lock();
+            let user = match chain(&mut users, &ns, uid, &mut spares) {
+                Ok(user) => user,
+                Err(missing) if missing > MAX_LEVELS => return Err(EMFILE),
+                Err(missing) => {
+                    // The levels missing are made with memory allocated unlocked; another
+                    // task may have made them meanwhile, which the next look finds.
+                    drop(users);
+                    while spares.len() < missing {
+                        spares.push(Spare::new()?, GFP_KERNEL)?;
+                    }
+                    continue;
+                }
+            };
+            if user.charge(Count::Instances) {
+                return Ok(user);
             }
-            user.instances.fetch_add(1, Relaxed);
-            return Ok(user.clone());
-        }
-        if max <= 0 {
+            // Levels made for this instance hold nothing: forget them. `user` holds them,
+            // so they are freed when it is dropped, after the lock.
+            forget_empty(&mut users, &user);
+            drop(users);
             return Err(EMFILE);
         }
-        let user = Arc::new(
-            UserCounts {
-                uid,
-                instances: Atomic::new(1),
-                watches: Atomic::new(0),
-            },
-            GFP_KERNEL,
-        )?;
-        users.try_create_and_insert(uid, user.clone(), GFP_KERNEL)?;
-        Ok(user)
     }
 
-    /// Counts an instance of `user` less; forgets the user when it has none left.
+    /// Counts an instance of `user` less, at every level; forgets the levels that hold no
+    /// instance any more.
     pub(crate) fn release_instance(&self, user: &UserCounts) {
         let mut users = self.users.lock();
-        if user.instances.fetch_add(-1, Relaxed) == 1 {
+        for level in user.levels() {
+            level.instances.fetch_add(-1, Relaxed);
+        }
+        forget_empty(&mut users, user);
+    }
+}
+
+/// The counts of `uid` in `ns`, with every level up to the initial namespace's: those
+/// missing are made from `spares`, or, if there are too few, the number of levels missing.
+fn chain(
+    users: &mut RBTree<Key, Arc<UserCounts>>,
+    ns: &UserNs,
+    uid: u32,
+    spares: &mut KVec<Spare>,
+) -> core::result::Result<Arc<UserCounts>, usize> {
+    // Up from (ns, uid) to the first level that exists.
+    let mut missing: [Option<(UserNs, u32)>; MAX_LEVELS] = core::array::from_fn(|_| None);
+    let mut count = 0;
+    let mut found = None;
+    let mut level = Some((ns.clone(), uid));
+    while let Some((ns, uid)) = level.take() {
+        if let Some(counts) = users.get(&key(&ns, uid)) {
+            found = Some(counts.clone());
+            break;
+        }
+        level = ns.parent().map(|parent| (parent, ns.owner()));
+        match missing.get_mut(count) {
+            Some(slot) => *slot = Some((ns, uid)),
+            // Deeper than namespaces nest: never.
+            None => return Err(MAX_LEVELS + 1),
+        }
+        count += 1;
+    }
+    if spares.len() < count {
+        return Err(count);
+    }
+    // Down from there, each level made with the one above it.
+    let mut up = found;
+    for (ns, uid) in missing[..count].iter_mut().rev().filter_map(Option::take) {
+        let Some(spare) = spares.pop() else {
+            return Err(count);
+        };
+        let counts: Arc<UserCounts> = spare
+            .counts
+            .write(UserCounts {
+                ns,
+                uid,
+                instances: Atomic::new(0),
+                watches: Atomic::new(0),
+                up: up.take(),
+            })
+            .into();
+        let _ = users.insert(spare.node.into_node(counts.key(), counts.clone()));
+        up = Some(counts);
+    }
+    up.ok_or(1)
+}
+
+/// Forgets the levels of `user` that hold no instance. What they hold is freed when the last
+/// reference to `user` goes, which the caller has.
+fn forget_empty(users: &mut RBTree<Key, Arc<UserCounts>>, user: &UserCounts) {
+    for level in user.levels() {
+        if level.instances.load(Relaxed) == 0 {
             // Marks are freed before their group, and the group before its listener gives
-            // the instance back: the user's last instance leaves no watch behind.
-            kernel::warn_on!(user.watches.load(Relaxed) != 0);
-            let _ = users.remove(&user.uid);
+            // the instance back: the last instance leaves no watch behind.
+            kernel::warn_on!(level.watches.load(Relaxed) != 0);
+            let _ = users.remove(&level.key());
         }
     }
 }
 
 impl Show for Accounts {
-    /// One line `uid:<uid> instances:<n> watches:<n>` per user that holds an instance: the
-    /// debugfs file `rinotify/users`, empty when nothing is held.
+    /// One line `uid:<uid> instances:<n> watches:<n>` per uid that holds an instance in the
+    /// initial user namespace, then the same with ` userns:<level>:<inode>` for each (user
+    /// namespace, uid) below it (the uid is global); empty when nothing is held.
     fn show(&self, m: &SeqFile) {
         let users = self.users.lock();
         for user in users.values() {
             seq_print!(
                 m,
-                "uid:{} instances:{} watches:{}\n",
+                "uid:{} instances:{} watches:{}",
                 user.uid,
                 user.instances.load(Relaxed),
                 user.watches.load(Relaxed)
             );
+            let level = user.ns.level();
+            if level != 0 {
+                seq_print!(m, " userns:{}:{}", level, user.ns.inum());
+            }
+            seq_print!(m, "\n");
         }
     }
 }

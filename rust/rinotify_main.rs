@@ -11,7 +11,8 @@
 //!
 //! ```text
 //! misc_mtx                          (misc_open() holds it across Instance::open, which
-//!   Accounts::users                  charges the instance to its user)
+//!   Accounts::users                  charges the instance to its user's chain of
+//!                                    (user namespace, uid) counts)
 //!
 //! Listener::update                  (the watcher's calls that add, change or remove
 //!   fsnotify group->mark_mutex       watches: add_watch, add_tree, rm_watch, SETNEXTWD,
@@ -24,13 +25,16 @@
 //!                                    by its event, as in inotify)
 //!
 //! Listener::queue                   (event queue; a spinlock)
-//! Accounts::users                   (per-user counters; the debugfs file formats them
-//!                                    into its seq_file buffer under this lock)
+//! Accounts::users                   (per-(namespace, uid) counts: at most 34 levels
+//!                                    walked under it, nothing allocated; the debugfs file
+//!                                    formats them into its seq_file buffer under it)
 //! ```
 //!
 //! `misc_mtx` is the misc core's global mutex: every `open()` of every misc device in the
-//! system waits for it, so what `Instance::open` does under it is short: a few allocations
-//! and the per-user count, no fsnotify lock, no user memory.
+//! system waits for it, so what `Instance::open` does under it is short: four small
+//! allocations, the per-user charge (at most 34 levels; the memory of new levels allocated
+//! with `Accounts::users` released), no fsnotify lock, no user memory (see docs/design.md,
+//! "What `open()` does under `misc_mtx`").
 //!
 //! A tree's directory created or moved in is watched by `tree::follow` in the task that
 //! made it, with the VFS inode locks of that operation held, inside fsnotify's SRCU read

@@ -174,3 +174,18 @@ bool rinotify_fatal_signal_pending(void)
 {
 	return fatal_signal_pending(current);
 }
+
+/* get_user_ns() (static inline): one more reference to @ns; none is counted on init_user_ns. */
+struct user_namespace *rinotify_get_user_ns(struct user_namespace *ns)
+{
+	return get_user_ns(ns);
+}
+
+/*
+ * put_user_ns() (static inline): the last put schedules the namespace's freeing in a work
+ * item (__put_user_ns()), so it may be called in any context, locks held.
+ */
+void rinotify_put_user_ns(struct user_namespace *ns)
+{
+	put_user_ns(ns);
+}

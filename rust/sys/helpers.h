@@ -23,6 +23,7 @@
 #include <linux/sched/signal.h>
 #include <linux/security.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 #include <uapi/linux/xattr.h>
 
 void *rinotify_kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp);
@@ -42,6 +43,8 @@ const struct cred *rinotify_get_current_cred(void);
 struct mnt_idmap *rinotify_mnt_idmap_get(const struct vfsmount *mnt);
 void rinotify_cond_resched(void);
 bool rinotify_fatal_signal_pending(void);
+struct user_namespace *rinotify_get_user_ns(struct user_namespace *ns);
+void rinotify_put_user_ns(struct user_namespace *ns);
 int rinotify_may_watch_as(const struct cred *cred, struct mnt_idmap *idmap, struct inode *dir,
 			  struct inode *inode);
 
