@@ -243,11 +243,29 @@ impl Spare {
 #[pin_data]
 pub(crate) struct Accounts {
     /// By key: `open()` finds its user in O(log users) under `misc_mtx` (see the lock
-    /// order); nothing is allocated under this lock, and `open()` and `close()` walk at most
-    /// [`MAX_LEVELS`] levels under it.
+    /// order); nothing is allocated under this lock, and no critical section walks more than
+    /// [`MAX_LEVELS`] levels or, in the debugfs file, [`SHOW_BATCH`] users.
     #[pin]
     users: Mutex<RBTree<Key, Arc<UserCounts>>>,
 }
+
+/// What the debugfs file copies of one user's counts under [`Accounts::users`].
+#[derive(Clone, Copy)]
+struct Line {
+    /// The namespace's level, 0 for the initial namespace.
+    level: u32,
+    /// The namespace's inode number.
+    inum: u32,
+    /// The uid, global.
+    uid: u32,
+    /// The instances counted.
+    instances: i32,
+    /// The watches counted.
+    watches: i32,
+}
+
+/// The most users the debugfs file copies in one critical section.
+const SHOW_BATCH: usize = 32;
 
 impl Accounts {
     /// No user holds anything.
@@ -369,22 +387,46 @@ fn forget_empty(users: &mut RBTree<Key, Arc<UserCounts>>, user: &UserCounts) {
 impl Show for Accounts {
     /// One line `uid:<uid> instances:<n> watches:<n>` per uid that holds an instance in the
     /// initial user namespace, then the same with ` userns:<level>:<inode>` for each (user
-    /// namespace, uid) below it (the uid is global); empty when nothing is held.
+    /// namespace, uid) below it (the uid is global); empty when nothing is held. The lock is
+    /// taken once per [`SHOW_BATCH`] users: the lines of different batches may be of
+    /// different moments.
     fn show(&self, m: &SeqFile) {
-        let users = self.users.lock();
-        for user in users.values() {
-            seq_print!(
-                m,
-                "uid:{} instances:{} watches:{}",
-                user.uid,
-                user.instances.load(Relaxed),
-                user.watches.load(Relaxed)
-            );
-            let level = user.ns.level();
-            if level != 0 {
-                seq_print!(m, " userns:{}:{}", level, user.ns.inum());
+        let mut from = Some((0, 0, 0));
+        while let Some(start) = from.take() {
+            let mut lines = [None::<Line>; SHOW_BATCH];
+            {
+                let users = self.users.lock();
+                let mut next = Some(start);
+                for line in lines.iter_mut() {
+                    let Some(cursor) = next.and_then(|key| users.cursor_lower_bound(&key)) else {
+                        next = None;
+                        break;
+                    };
+                    let (_, user) = cursor.current();
+                    *line = Some(Line {
+                        level: user.ns.level(),
+                        inum: user.ns.inum(),
+                        uid: user.uid,
+                        instances: user.instances.load(Relaxed),
+                        watches: user.watches.load(Relaxed),
+                    });
+                    next = cursor.peek_next().map(|(key, _)| *key);
+                }
+                from = next;
             }
-            seq_print!(m, "\n");
+            for line in lines.iter().flatten() {
+                seq_print!(
+                    m,
+                    "uid:{} instances:{} watches:{}",
+                    line.uid,
+                    line.instances,
+                    line.watches
+                );
+                if line.level != 0 {
+                    seq_print!(m, " userns:{}:{}", line.level, line.inum);
+                }
+                seq_print!(m, "\n");
+            }
         }
     }
 }

@@ -27,7 +27,7 @@
 //! Listener::queue                   (event queue; a spinlock)
 //! Accounts::users                   (per-(namespace, uid) counts: at most 34 levels
 //!                                    walked under it, nothing allocated; the debugfs file
-//!                                    formats them into its seq_file buffer under it)
+//!                                    copies 32 users at a time under it, prints after)
 //! ```
 //!
 //! `misc_mtx` is the misc core's global mutex: every `open()` of every misc device in the
