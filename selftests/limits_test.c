@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Differential scenarios: per-user limits (B3, B27, via the backend's own sysctls, set for
- * the test and restored; B110 in a user namespace), RLIMIT_NOFILE, and thousands of
- * watches. The limit scenarios run
+ * the test and restored; B110 in a user namespace, B111-B114 in namespaces of many uids,
+ * nested, with their own maxima, and with the limits lowered), RLIMIT_NOFILE, and
+ * thousands of watches. The limit scenarios run
  * their instances in a child with uid/gid 65534, which owns no other instances or watches,
  * so the counts are exact.
  */
@@ -14,6 +15,7 @@
 
 #include "file.h"
 #include "scenario.h"
+#include "userns.h"
 
 /* Waits out the lazy release of an instance slot (B4), without logging the retries. */
 static void wait_instance_slot(void)
@@ -217,6 +219,366 @@ TEST_F(scenarios, b110_limits_in_a_user_namespace)
 	ASSERT_EQ(0, t_sysctl_set("max_user_instances", 3));
 	ASSERT_EQ(0, t_sysctl_set("max_user_watches", 3));
 	EXPECT_EQ(0, t_child(1, b110_child, NULL));
+	EXPECT_EQ(0, t_sysctl_restore("max_user_watches"));
+	EXPECT_EQ(0, t_sysctl_restore("max_user_instances"));
+}
+
+/*
+ * User namespaces with many uids (B111-B114), as a user makes them with newuidmap from its
+ * /etc/subuid range: OWNER unshares one, and an agent that is root outside writes the map,
+ * OWNER's uid as 0 and SUBUIDS as 1..1000. Inside, the namespace's root takes on uid u by its
+ * effective uid alone (ns_as()), keeping the rights to come back.
+ */
+#define OWNER		1000
+#define USERNS_MAP	"0 1000 1\n1 200000 1000"
+
+/* What a scenario's child needs: the agent root outside. */
+struct userns_scenario {
+	struct userns_agent *agent;
+};
+
+/* The effective uid u in the namespace, whose root the caller is (logged). */
+static int ns_as(uid_t u)
+{
+	if (seteuid(0) || (u && seteuid(u))) {
+		t_log("seteuid(%u): %s", (unsigned int)u, errno_name(errno));
+		return -1;
+	}
+	t_log("as uid %u", (unsigned int)u);
+	return 0;
+}
+
+/* OWNER in a namespace of the USERNS_MAP made by agent, as its root: 0, or -1 (logged). */
+static int enter_subuid_ns(struct userns_agent *agent)
+{
+	if (userns_unshare(agent, USERNS_MAP, USERNS_MAP)) {
+		t_log("user namespace: %s", errno_name(errno));
+		return -1;
+	}
+	t_log("in a user namespace of uids 0 (uid %d outside) and 1-1000", OWNER);
+	return 0;
+}
+
+/* Files f1..f<n> that anyone may watch. */
+static int make_files(int n)
+{
+	char name[8];
+	int i;
+
+	for (i = 1; i <= n; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		if (TS(close(open(name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644))))
+			return -1;
+		if (TS(chmod(name, 0644)))
+			return -1;
+	}
+	return 0;
+}
+
+/* Runs fn as a child of the scenario with an agent of the scenario's (root) beside it. */
+static int run_with_agent(int (*fn)(void *arg))
+{
+	struct userns_agent agent;
+	int ret;
+
+	if (userns_agent_start(&agent))
+		return -1;
+	ret = t_child(0, fn, &agent);
+	if (userns_agent_stop(&agent))
+		return -1;
+	return ret;
+}
+
+static int b111_child(void *arg)
+{
+	struct userns_agent *agent = arg;
+	int out, a, b, d, fails = 0;
+
+	if (userns_become(OWNER, OWNER))
+		return 100;
+	/* What OWNER holds outside counts inside. */
+	out = t_init(0);
+	fails += out < 0;
+	fails += t_add(out, "f1", IN_MODIFY) != 1;
+	if (enter_subuid_ns(agent))
+		return 100;
+	if (ns_as(1))
+		return 100;
+	a = t_init(0);
+	b = t_init(0);
+	fails += a < 0 || b < 0;
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	/* Another uid of the namespace gets nothing of its own: all are OWNER's. */
+	if (ns_as(2))
+		return 100;
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	if (ns_as(0))
+		return 100;
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	if (ns_as(1))
+		return 100;
+	fails += t_add(a, "f2", IN_MODIFY) != 1;
+	fails += t_add(b, "f3", IN_MODIFY) != 1;
+	fails += t_add(b, "f4", IN_MODIFY) != 2;
+	fails += !(t_add(b, "f5", IN_MODIFY) == -1 && errno == ENOSPC);
+	/* OWNER's instance outside goes: one instance, one watch for uid 2. */
+	t_close(out);
+	if (ns_as(2))
+		return 100;
+	wait_instance_slot();
+	d = t_init(0);
+	fails += d < 0;
+	fails += t_add(d, "f5", IN_MODIFY) != 1;
+	fails += !(t_add(d, "f6", IN_MODIFY) == -1 && errno == ENOSPC);
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	if (ns_as(1))
+		return 100;
+	fails += !(t_add(a, "f6", IN_MODIFY) == -1 && errno == ENOSPC);
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	t_close(a);
+	t_close(b);
+	t_close(d);
+	return fails;
+}
+
+/*
+ * B111: in a user namespace whose map holds many uids (newuidmap's), every uid is charged
+ * to the namespace's owner as well, against the owner's limits: one uid at the limits
+ * leaves nothing to another, nor to the owner outside, and the other way round.
+ */
+TEST_F(scenarios, b111_userns_uids_share_the_owners_limits)
+{
+	ASSERT_EQ(0, make_files(6));
+	t_log("max_user_instances := 3, max_user_watches := 4");
+	ASSERT_EQ(0, t_sysctl_set("max_user_instances", 3));
+	ASSERT_EQ(0, t_sysctl_set("max_user_watches", 4));
+	EXPECT_EQ(0, run_with_agent(b111_child));
+	EXPECT_EQ(0, t_sysctl_restore("max_user_watches"));
+	EXPECT_EQ(0, t_sysctl_restore("max_user_instances"));
+}
+
+/* The map of the nested namespace, in the first one's uids: 0 is 1, 1..20 are 10..29. */
+#define NESTED_MAP	"0 1 1\n1 10 20"
+
+static int b112_inner(void *arg)
+{
+	struct userns_agent *agent = arg;
+	int a, b, fails = 0;
+
+	if (userns_become(1, 1) || userns_unshare(agent, NESTED_MAP, NESTED_MAP)) {
+		t_log("nested user namespace: %s", errno_name(errno));
+		return 100;
+	}
+	t_log("in a nested user namespace of uids 0 (uid 1 outside) and 1-20");
+	if (ns_as(1))
+		return 100;
+	a = t_init(0);
+	b = t_init(0);
+	fails += a < 0 || b < 0;
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	fails += t_add(a, "f1", IN_MODIFY) != 1;
+	fails += t_add(b, "f2", IN_MODIFY) != 1;
+	if (ns_as(2))
+		return 100;
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	/* Charged to the instance's owner, uid 1: the owners above it are full all the same. */
+	fails += t_add(a, "f3", IN_MODIFY) != 2;
+	fails += !(t_add(b, "f4", IN_MODIFY) == -1 && errno == ENOSPC);
+	if (ns_as(0))
+		return 100;
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	fails += !(t_add(a, "f4", IN_MODIFY) == -1 && errno == ENOSPC);
+	t_close(a);
+	t_close(b);
+	return fails;
+}
+
+static int b112_child(void *arg)
+{
+	struct userns_agent *outer = arg, inner;
+	int h, fails = 0, ret;
+
+	if (userns_become(OWNER, OWNER) || enter_subuid_ns(outer))
+		return 100;
+	/* Another uid of the first namespace holds one instance. */
+	if (ns_as(3))
+		return 100;
+	h = t_init(0);
+	fails += h < 0;
+	if (ns_as(0) || userns_agent_start(&inner))
+		return 100;
+	ret = t_child(0, b112_inner, &inner);
+	if (userns_agent_stop(&inner))
+		return 100;
+	fails += ret;
+	t_close(h);
+	return fails;
+}
+
+/*
+ * B112: in a user namespace nested in another, each of them with many uids, an instance and
+ * its watches are charged at every level up: to its uid in the nested namespace, to the
+ * nested namespace's owner in the first, and to the first one's owner outside.
+ */
+TEST_F(scenarios, b112_nested_userns_charges_every_level)
+{
+	ASSERT_EQ(0, make_files(4));
+	t_log("max_user_instances := 3, max_user_watches := 3");
+	ASSERT_EQ(0, t_sysctl_set("max_user_instances", 3));
+	ASSERT_EQ(0, t_sysctl_set("max_user_watches", 3));
+	EXPECT_EQ(0, run_with_agent(b112_child));
+	EXPECT_EQ(0, t_sysctl_restore("max_user_watches"));
+	EXPECT_EQ(0, t_sysctl_restore("max_user_instances"));
+}
+
+/* Writes the namespace's own maximum /proc/sys/user/<knob> as its root (logged). */
+static int ns_max(const char *knob, long value)
+{
+	char path[64], text[16];
+
+	snprintf(path, sizeof(path), "/proc/sys/user/%s", knob);
+	snprintf(text, sizeof(text), "%ld", value);
+	if (ns_as(0) || write_text(path, text)) {
+		t_log("%s := %ld: %s", knob, value, errno_name(errno));
+		return -1;
+	}
+	t_log("%s := %ld in the namespace", knob, value);
+	return 0;
+}
+
+static int b113_child(void *arg)
+{
+	struct userns_agent *agent = arg;
+	int a, b, c, fails = 0;
+
+	if (userns_become(OWNER, OWNER) || enter_subuid_ns(agent))
+		return 100;
+	if (ns_max("max_inotify_instances", 1) || ns_max("max_inotify_watches", 2))
+		return 100;
+	if (ns_as(1))
+		return 100;
+	a = t_init(0);
+	fails += a < 0;
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	fails += t_add(a, "f1", IN_MODIFY) != 1;
+	fails += t_add(a, "f2", IN_MODIFY) != 2;
+	fails += !(t_add(a, "f3", IN_MODIFY) == -1 && errno == ENOSPC);
+	/* Each uid of the namespace has the namespace's maxima of its own ... */
+	if (ns_as(2))
+		return 100;
+	b = t_init(0);
+	fails += b < 0;
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	/* ... and a watch counts against the instance's owner, not whoever adds it. */
+	fails += !(t_add(a, "f3", IN_MODIFY) == -1 && errno == ENOSPC);
+	fails += t_add(b, "f3", IN_MODIFY) != 1;
+	fails += t_add(b, "f4", IN_MODIFY) != 2;
+	fails += !(t_add(b, "f5", IN_MODIFY) == -1 && errno == ENOSPC);
+	if (ns_as(1))
+		return 100;
+	fails += !(t_add(b, "f5", IN_MODIFY) == -1 && errno == ENOSPC);
+	if (ns_as(0))
+		return 100;
+	c = t_init(0);
+	fails += c < 0;
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	/* Raised, at once. */
+	if (ns_max("max_inotify_watches", 3) || ns_as(1))
+		return 100;
+	/* wd 3 and 4 went to the two refused adds of f3. */
+	fails += t_add(a, "f3", IN_MODIFY) != 5;
+	fails += !(t_add(a, "f4", IN_MODIFY) == -1 && errno == ENOSPC);
+	t_close(a);
+	t_close(b);
+	t_close(c);
+	return fails;
+}
+
+/*
+ * B113: a user namespace's own maxima (/proc/sys/user/max_inotify_* in it, unlimited until
+ * its root lowers them) hold each of its uids, each for the instances it made and their
+ * watches, whoever adds them; the limits of outside still hold its owner.
+ */
+TEST_F(scenarios, b113_userns_own_maxima)
+{
+	ASSERT_EQ(0, make_files(5));
+	t_log("max_user_instances := 8, max_user_watches := 8");
+	ASSERT_EQ(0, t_sysctl_set("max_user_instances", 8));
+	ASSERT_EQ(0, t_sysctl_set("max_user_watches", 8));
+	EXPECT_EQ(0, run_with_agent(b113_child));
+	EXPECT_EQ(0, t_sysctl_restore("max_user_watches"));
+	EXPECT_EQ(0, t_sysctl_restore("max_user_instances"));
+}
+
+/* Has the agent outside set the backend's sysctl (logged). */
+static int lower(struct userns_agent *agent, const char *knob, long value)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", be->sysctl_dir, knob);
+	if (userns_agent_write(agent, path, value)) {
+		t_log("%s := %ld: %s", knob, value, errno_name(errno));
+		return -1;
+	}
+	t_log("%s := %ld outside", knob, value);
+	return 0;
+}
+
+static int b114_child(void *arg)
+{
+	struct userns_agent *agent = arg;
+	int a, b, c, fails = 0;
+
+	if (userns_become(OWNER, OWNER) || enter_subuid_ns(agent) || ns_as(1))
+		return 100;
+	a = t_init(0);
+	b = t_init(0);
+	fails += a < 0 || b < 0;
+	fails += t_add(a, "f1", IN_MODIFY) != 1;
+	fails += t_add(a, "f2", IN_MODIFY) != 2;
+	if (ns_as(2))
+		return 100;
+	c = t_init(0);
+	fails += c < 0;
+	fails += t_add(c, "f3", IN_MODIFY) != 1;
+	/* Lowered below what the namespace's uids hold together. */
+	if (lower(agent, "max_user_instances", 2) || lower(agent, "max_user_watches", 2))
+		return 100;
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	fails += !(t_add(c, "f4", IN_MODIFY) == -1 && errno == ENOSPC);
+	fails += t_rm(c, 1) != 0;
+	fails += !(t_add(c, "f4", IN_MODIFY) == -1 && errno == ENOSPC);
+	if (ns_as(1))
+		return 100;
+	fails += t_rm(a, 1) != 0;
+	if (ns_as(2))
+		return 100;
+	/* wd 2 and 3 went to the two refused adds of f4. */
+	fails += t_add(c, "f4", IN_MODIFY) != 4;
+	fails += !(t_add(c, "f5", IN_MODIFY) == -1 && errno == ENOSPC);
+	t_close(b);
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	t_close(c);
+	wait_instance_slot();
+	c = t_init(0);
+	fails += c < 0;
+	fails += !(t_init(0) == -1 && errno == EMFILE);
+	t_close(a);
+	t_close(c);
+	return fails;
+}
+
+/*
+ * B114: the limits lowered outside, below what the uids of a user namespace hold together,
+ * refuse every uid of it until they together hold less; what they hold stays.
+ */
+TEST_F(scenarios, b114_userns_limits_lowered_while_held)
+{
+	ASSERT_EQ(0, make_files(5));
+	t_log("max_user_instances := 4, max_user_watches := 4");
+	ASSERT_EQ(0, t_sysctl_set("max_user_instances", 4));
+	ASSERT_EQ(0, t_sysctl_set("max_user_watches", 4));
+	EXPECT_EQ(0, run_with_agent(b114_child));
 	EXPECT_EQ(0, t_sysctl_restore("max_user_watches"));
 	EXPECT_EQ(0, t_sysctl_restore("max_user_instances"));
 }
