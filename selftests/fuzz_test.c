@@ -27,9 +27,12 @@
  *   0711), in shared directories of the trees, and a dedicated watcher (a process of uid
  *   1000's) holds a tree on the whole chaos directory and reads every record. Every record
  *   read must be well formed, and none that uid 1000 reads may watch, or name anything
- *   inside, a directory of uid 2000's that uid 1000 may not read; at the end, with every
- *   instance closed, the module's slab caches and uid 1000's per-user counts must be back
- *   where they were.
+ *   inside, a directory of uid 2000's that uid 1000 may not read. Beside them, uid 1002
+ *   makes a user namespace of three more uids (its map written by a root agent, as
+ *   newuidmap writes it), whose processes open and close instances and add and remove
+ *   watches at random: together they must never hold more than uid 1002's
+ *   max_user_instances. At the end, with every instance closed, the module's slab caches and
+ *   the per-user counts of uid 1000 and of uid 1002 must be back where they were.
  *
  * The kernel is the other judge: `make check` and `make fuzz` fail on any splat (KASAN,
  * lockdep, kmemleak, WARN). Environment: RIT_FUZZ_SECONDS (the whole run, split between the
@@ -67,6 +70,7 @@
 #include "slab.h"
 #include "sysctl.h"
 #include "trace.h"
+#include "userns.h"
 
 #define SLOTS		8
 #define STEPS		300
@@ -847,6 +851,12 @@ struct chaos_shared {
 	 * crawl and a batch take it for one directory or entry at a time.
 	 */
 	struct call_max watcher_calls;
+	/* The user namespace's workers (ns_worker()). */
+	long ns_limit;		/* max_user_instances, which the chaos leaves alone */
+	long ns_held, ns_most;	/* instances its uids hold together: now, and the most */
+	long ns_opens, ns_refused, ns_adds, ns_add_refused;
+	int ns_bad;
+	char ns_why[128];
 };
 
 struct chaos {
@@ -1040,6 +1050,138 @@ static void run_private_dirs(struct chaos_shared *sh)
 	if (priv_become())
 		_exit(1);
 	priv_churn(&sh->churn);
+}
+
+/*
+ * User-namespace workers: NS_OWNER makes a user namespace of NS_UIDS uids beside the threads,
+ * its map written by an agent root outside, as newuidmap writes it, and a process of each of
+ * its uids opens NS_PREFILL instances, together more than the limit, then opens (up to
+ * NS_HOLD), adds and removes watches and closes instances at random. Every one of them is
+ * charged to NS_OWNER: together they may never hold more than max_user_instances. Each
+ * adds what it holds to ns_held after the call that got it and takes it off before the call
+ * that gives it back, so ns_held is never more than the kernel counts: above the limit, the
+ * module let them have more.
+ */
+#define NS_OWNER	1002
+#define NS_UIDS		3
+#define NS_MAP		"0 1002 1\n1 300000 3"
+#define NS_HOLD		64
+#define NS_PREFILL	48
+#define NS_FILES	8
+#define NS_DIR		"/tmp/rinotify-chaos-ns"
+
+static void ns_bad(struct chaos_shared *sh, const char *what, int err)
+{
+	if (__atomic_fetch_add(&sh->ns_bad, 1, __ATOMIC_SEQ_CST) == 0)
+		snprintf(sh->ns_why, sizeof(sh->ns_why), "%s: %s", what, strerror(err));
+}
+
+/* Raises ns_most to held. */
+static void ns_seen(struct chaos_shared *sh, long held)
+{
+	long most = __atomic_load_n(&sh->ns_most, __ATOMIC_SEQ_CST);
+
+	while (held > most && !__atomic_compare_exchange_n(&sh->ns_most, &most, held, 0,
+							   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+}
+
+/* One uid of the namespace, until the chaos stops. */
+static void ns_worker(struct chaos_shared *sh, uid_t uid, uint64_t seed)
+{
+	int fd[NS_HOLD], wd[NS_HOLD][NS_FILES], n = 0, i, k;
+	struct rng r = { seed };
+	char path[64];
+	long held;
+
+	if (setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+		_exit(1);
+	/* Opens first, NS_PREFILL each: together past the limit at once, however short the run. */
+	for (int op = 0; !__atomic_load_n(&sh->stop, __ATOMIC_SEQ_CST); op++) {
+		switch (op < NS_PREFILL ? 0 : below(&r, 5)) {
+		case 0:
+		case 1:
+			if (n == NS_HOLD)
+				break;
+			fd[n] = rinotify_init1(IN_CLOEXEC);
+			if (fd[n] < 0) {
+				__atomic_fetch_add(&sh->ns_refused, 1, __ATOMIC_SEQ_CST);
+				if (errno != EMFILE)
+					ns_bad(sh, "open", errno);
+				break;
+			}
+			for (k = 0; k < NS_FILES; k++)
+				wd[n][k] = 0;
+			n++;
+			__atomic_fetch_add(&sh->ns_opens, 1, __ATOMIC_SEQ_CST);
+			ns_seen(sh, __atomic_add_fetch(&sh->ns_held, 1, __ATOMIC_SEQ_CST));
+			break;
+		case 2:
+			if (!n)
+				break;
+			i = below(&r, n);
+			k = below(&r, NS_FILES);
+			snprintf(path, sizeof(path), NS_DIR "/f%d", k);
+			held = rinotify_add_watch(fd[i], path, IN_MODIFY);
+			if (held > 0) {
+				wd[i][k] = held;
+				__atomic_fetch_add(&sh->ns_adds, 1, __ATOMIC_SEQ_CST);
+			} else if (errno == ENOSPC) {
+				__atomic_fetch_add(&sh->ns_add_refused, 1, __ATOMIC_SEQ_CST);
+			} else {
+				ns_bad(sh, "add_watch", errno);
+			}
+			break;
+		case 3:
+			if (!n)
+				break;
+			i = below(&r, n);
+			k = below(&r, NS_FILES);
+			if (wd[i][k] && rinotify_rm_watch(fd[i], wd[i][k]))
+				ns_bad(sh, "rm_watch", errno);
+			wd[i][k] = 0;
+			break;
+		case 4:
+			if (!n)
+				break;
+			i = below(&r, n);
+			__atomic_fetch_sub(&sh->ns_held, 1, __ATOMIC_SEQ_CST);
+			close(fd[i]);
+			n--;
+			fd[i] = fd[n];
+			memcpy(wd[i], wd[n], sizeof(wd[i]));
+			break;
+		}
+	}
+	while (n-- > 0) {
+		__atomic_fetch_sub(&sh->ns_held, 1, __ATOMIC_SEQ_CST);
+		close(fd[n]);
+	}
+}
+
+/* NS_OWNER's namespace and its workers; agent writes the map. */
+static pid_t ns_fork(struct chaos_shared *sh, struct userns_agent *agent, uint64_t seed)
+{
+	pid_t pid = fork(), w[NS_UIDS];
+	int status, ret = 0;
+
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (userns_become(NS_OWNER, NS_OWNER) || userns_unshare(agent, NS_MAP, NS_MAP))
+		_exit(2);
+	for (int u = 0; u < NS_UIDS; u++) {
+		w[u] = fork();
+		if (w[u] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			ns_worker(sh, u + 1, seed * 31 + u);
+			_exit(0);
+		}
+	}
+	for (int u = 0; u < NS_UIDS; u++)
+		if (w[u] < 0 || waitpid(w[u], &status, 0) != w[u] || status)
+			ret = 3;
+	_exit(ret);
 }
 
 /* Flags open() of the device must refuse (EINVAL), and flags it must take. */
@@ -1487,7 +1629,8 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	long users = sysctl_get(RINOTIFY_SYSCTL_DIR, "max_user_instances");
 	long watches = sysctl_get(RINOTIFY_SYSCTL_DIR, "max_user_watches"), w0, e0;
 	struct chaos_shared *sh;
-	pid_t maker, watcher;
+	struct userns_agent agent;
+	pid_t maker, watcher, nsp;
 	char dir[64];
 	double end;
 	int fds[8], n, status;
@@ -1537,6 +1680,19 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	ASSERT_LT(0, maker);
 	watcher = chaos_fork(run_watcher, sh);
 	ASSERT_LT(0, watcher);
+	/* The user namespace's uids, at files any of them may watch. */
+	remove_tree(NS_DIR);
+	ASSERT_EQ(0, mkdir(NS_DIR, 0755));
+	for (n = 0; n < NS_FILES; n++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), NS_DIR "/f%d", n);
+		ASSERT_EQ(0, close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)));
+	}
+	sh->ns_limit = users;
+	ASSERT_EQ(0, userns_agent_start(&agent));
+	nsp = ns_fork(sh, &agent, c.seed);
+	ASSERT_LT(0, nsp);
 	/* fail-nth reaches sleeping allocations, quietly (see alloc_test.c). */
 	write_str(FAILSLAB "/ignore-gfp-wait", "N");
 	write_str(FAILSLAB "/verbose", "0");
@@ -1581,6 +1737,15 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	EXPECT_EQ(watcher, waitpid(watcher, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("the dedicated watcher: status %#x", status);
+	EXPECT_EQ(nsp, waitpid(nsp, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("uid %d's user namespace: status %#x", NS_OWNER, status);
+	EXPECT_EQ(0, userns_agent_stop(&agent));
+	/* No uid of the namespace held more than its owner's limit, together. */
+	EXPECT_GE(sh->ns_limit, sh->ns_most)
+		TH_LOG("uid %d's namespace held %ld instances at once, its limit %ld",
+		       NS_OWNER, sh->ns_most, sh->ns_limit);
+	EXPECT_EQ(0, sh->ns_bad) TH_LOG("uid %d's namespace: %s", NS_OWNER, sh->ns_why);
 	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_queued_events", queued);
 	write_str(FAILSLAB "/ignore-gfp-wait", "Y");
 	EXPECT_EQ(0, c.failed) TH_LOG("seed %llu: %s", (unsigned long long)c.seed, c.why);
@@ -1611,6 +1776,10 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	printf("# chaos: the dedicated watcher: %ld reads (%ld bytes), its tree added %ld times\n",
 	       sh->watcher_reads, sh->watcher_bytes, sh->watcher_trees);
 	chaos_latency(_metadata, sh);
+	printf("# chaos: uid %d's user namespace, %d uids: %ld instances opened, %ld refused,\n",
+	       NS_OWNER, NS_UIDS, sh->ns_opens, sh->ns_refused);
+	printf("# chaos:   %ld held at most of %ld; %ld watches added, %ld refused\n",
+	       sh->ns_most, sh->ns_limit, sh->ns_adds, sh->ns_add_refused);
 	/* Debian's kernel: the rest of the chaos runs, without injected failures. */
 	if (access("/proc/thread-self/fail-nth", F_OK))
 		printf("# chaos: no fail-nth (no CONFIG_FAULT_INJECTION): no failure injected\n");
@@ -1651,6 +1820,18 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	}
 	while (n-- > 0)
 		close(fds[n]);
+	/* And the namespace's owner, whom every uid of it was charged to. */
+	EXPECT_EQ(0, thread_seteuid(0));
+	EXPECT_EQ(0, thread_seteuid(NS_OWNER));
+	for (n = 0; n < 5; n++) {
+		fds[n] = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
+		if (fds[n] < 0)
+			break;
+	}
+	EXPECT_EQ(4, n);
+	EXPECT_EQ(EMFILE, errno);
+	while (n-- > 0)
+		close(fds[n]);
 	EXPECT_EQ(0, thread_seteuid(0));
 	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_instances", users);
 	sysctl_set(RINOTIFY_SYSCTL_DIR, "max_user_watches", watches);
@@ -1658,6 +1839,7 @@ TEST_F_TIMEOUT(fuzz, chaos, 7200)
 	remove_tree(dir);
 	remove_tree(CHAOS_OUTSIDE);
 	remove_tree(CHAOS_PRIV_OUTSIDE);
+	remove_tree(NS_DIR);
 }
 
 TEST_HARNESS_MAIN
