@@ -202,8 +202,8 @@ static int b110_child(void *arg)
 
 /*
  * B110: a user in a user namespace of its own (unshare -U, its uid alone mapped) is held to
- * the same limits as outside it, against what it holds on both sides: inotify charges the
- * namespace's count and its creator's in the initial namespace, rinotify the one uid.
+ * the same limits as outside it, against what it holds on both sides: its instances are
+ * charged to its uid in the namespace and to the namespace's owner, itself, outside.
  */
 TEST_F(scenarios, b110_limits_in_a_user_namespace)
 {
