@@ -863,13 +863,20 @@ static const struct {
 
 #define TF_KNOBS	ARRAY_SIZE(tf_knobs)
 
-/* Sets attr's knobs for the random steps (save: keeps the old values), or restores them. */
+/*
+ * Sets attr's knobs for the random steps (save: keeps the old values), or restores them, in
+ * the opposite order: the probability goes back before the task filter does, or between the
+ * two every task's allocations would fail at the steps' rate (this one's writes of the next
+ * knobs, init's).
+ */
 static int tf_attr(const char *attr, char old[][32], int set)
 {
 	char path[128];
 	int ret = 0;
 
-	for (size_t k = 0; k < TF_KNOBS; k++) {
+	for (size_t i = 0; i < TF_KNOBS; i++) {
+		size_t k = set ? i : TF_KNOBS - 1 - i;
+
 		snprintf(path, sizeof(path), "%s/%s", attr, tf_knobs[k].knob);
 		if (set && read_text(path, old[k], 32))
 			return -1;
