@@ -63,10 +63,12 @@ impl Directory {
         // directories below it: until one lists nothing.
         loop {
             reader.listed = 0;
-            // SAFETY: The file is an open directory (type invariant); `reader.ctx` is the
-            // first field of a `#[repr(C)]` `NameReader`, as `actor` expects, and outlives
-            // the call.
-            let ret = unsafe { bindings::iterate_dir(self.file.as_ptr(), &mut reader.ctx) };
+            // The context is the first field of the `#[repr(C)]` reader: a pointer to the
+            // whole reader is one to the context, and `actor` may turn it back into the reader.
+            let ctx = core::ptr::addr_of_mut!(reader).cast::<bindings::dir_context>();
+            // SAFETY: The file is an open directory (type invariant); `ctx` points at the
+            // context of `reader`, as `actor` expects, which outlives the call.
+            let ret = unsafe { bindings::iterate_dir(self.file.as_ptr(), ctx) };
             kernel::error::to_result(ret)?;
             if let Some(e) = reader.error {
                 return Err(e);

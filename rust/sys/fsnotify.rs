@@ -139,8 +139,12 @@ impl Mark {
         &self.state
     }
 
+    /// The pointer fsnotify knows the mark by, and hands back to the callbacks, which turn
+    /// it back into the whole `Mark` it is the first field of: derived from the whole mark,
+    /// not from `fsn` alone, so that it may reach every field. Writes through it reach only
+    /// fields that are interior-mutable (`Opaque`, atomics).
     fn raw(&self) -> *mut fsn::fsnotify_mark {
-        self.fsn.get()
+        core::ptr::from_ref(self).cast_mut().cast()
     }
 
     /// The fsnotify event mask (`mark->mask`).
