@@ -917,13 +917,14 @@ pub(crate) struct Fsnotify {
 impl Fsnotify {
     /// Creates the mark cache, `rinotify_watch_cache`; `EBUSY` if it was created before.
     pub(crate) fn new() -> Result<Self> {
-        // SAFETY: `MARK_CACHE` is allocated from only by `new_mark_of` for a live group made
-        // by `Group::new`, and freed into only by `free_mark` for a mark of such a group, which
+        // `MARK_CACHE` is allocated from only by `new_mark_of` for a live group made by
+        // `Group::new`, and freed into only by `free_mark` for a mark of such a group, which
         // is live until after the mark is freed. Each such group holds an `Arc` clone of the
         // registration until fsnotify frees it, after its marks; so the registration, dropped
         // with the last clone, goes only once every mark is freed, and no mark can be
         // allocated afterwards, since no group holds it then and none can be made (a group
         // needs an `FsnotifyRef`, which is a clone).
+        // SAFETY: As just said, nothing uses the cache after the registration is dropped.
         let registration = unsafe { MARK_CACHE.create(c"rinotify_watch_cache")? };
         let cache = Arc::new(
             MarkCache {
