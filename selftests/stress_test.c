@@ -1350,38 +1350,21 @@ fail:
 	_exit(1);
 }
 
-/* mkdir() of the path fmt names, with mode, owned by owner (0: root): 0, or -1. */
-static int bw_mk(mode_t mode, uid_t owner, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int bw_mk(mode_t mode, uid_t owner, const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	if (mkdir(path, 0700) || chmod(path, mode))
-		return -1;
-	return owner ? chown(path, owner, owner) : 0;
-}
-
 static int bw_layout(const char *own)
 {
-	int ret = bw_mk(0755, 0, "t") || bw_mk(0755, 0, "t/s") || bw_mk(01777, 0, "t/mk") ||
-		  bw_mk(01777, 0, "t/ra") || bw_mk(01777, 0, "t/rb") || bw_mk(0755, 0, "big") ||
-		  bw_mk(0700, BP_UID, "%s", own) || bw_mk(0755, BP_UID, "%s/a", own) ||
-		  bw_mk(0755, BP_UID, "%s/b", own);
+	int ret = mk_dir(0755, 0, "t") || mk_dir(0755, 0, "t/s") || mk_dir(01777, 0, "t/mk") ||
+		  mk_dir(01777, 0, "t/ra") || mk_dir(01777, 0, "t/rb") || mk_dir(0755, 0, "big") ||
+		  mk_dir(0700, BP_UID, "%s", own) || mk_dir(0755, BP_UID, "%s/a", own) ||
+		  mk_dir(0755, BP_UID, "%s/b", own);
 
 	for (int i = 0; i < BW_MOVERS && !ret; i++)
-		ret = bw_mk(0755, BP_UID, "t/ra/r%d", i) ||
-		      bw_mk(0755, BP_UID, "%s/a/q%d", own, i);
+		ret = mk_dir(0755, BP_UID, "t/ra/r%d", i) ||
+		      mk_dir(0755, BP_UID, "%s/a/q%d", own, i);
 	for (int i = 0; i < BW_TOP && !ret; i++) {
-		ret = bw_mk(0755, 0, "t/s/%02d", i) || bw_mk(0755, 0, "big/%02d", i);
+		ret = mk_dir(0755, 0, "t/s/%02d", i) || mk_dir(0755, 0, "big/%02d", i);
 		for (int j = 0; j < BW_LEAF && !ret; j++)
-			ret = bw_mk(0755, 0, "t/s/%02d/%03d", i, j) ||
-			      bw_mk(0755, 0, "big/%02d/%03d", i, j);
+			ret = mk_dir(0755, 0, "t/s/%02d/%03d", i, j) ||
+			      mk_dir(0755, 0, "big/%02d/%03d", i, j);
 	}
 	return ret ? -1 : 0;
 }

@@ -44,7 +44,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -594,23 +593,6 @@ FIXTURE_TEARDOWN(latency)
 	}
 }
 
-/* Makes the directory named by fmt with mode, owned by uid and gid owner: 0, or -1. */
-static int mk(mode_t mode, uid_t owner, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int mk(mode_t mode, uid_t owner, const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	if (mkdir(path, 0700) || chmod(path, mode))
-		return -1;
-	return owner ? chown(path, owner, owner) : 0;
-}
-
 /*
  * A side's tmpfs dir: the shared tree t (01777) with TOP_DIRS * LEAF_DIRS directories below
  * t/s, P's t/mk (01777) for its new directories, t/ra and t/rb (01777) with P's movers in
@@ -618,18 +600,18 @@ static int mk(mode_t mode, uid_t owner, const char *fmt, ...)
  */
 static int make_layout(const char *dir)
 {
-	int ret = mk(01777, 0, "%s/t", dir) || mk(0755, 0, "%s/t/s", dir) ||
-		  mk(01777, 0, "%s/t/mk", dir) || mk(01777, 0, "%s/t/ra", dir) ||
-		  mk(01777, 0, "%s/t/rb", dir) || mk(0700, P_UID, "%s/p", dir) ||
-		  mk(0755, P_UID, "%s/p/a", dir) || mk(0755, P_UID, "%s/p/b", dir);
+	int ret = mk_dir(01777, 0, "%s/t", dir) || mk_dir(0755, 0, "%s/t/s", dir) ||
+		  mk_dir(01777, 0, "%s/t/mk", dir) || mk_dir(01777, 0, "%s/t/ra", dir) ||
+		  mk_dir(01777, 0, "%s/t/rb", dir) || mk_dir(0700, P_UID, "%s/p", dir) ||
+		  mk_dir(0755, P_UID, "%s/p/a", dir) || mk_dir(0755, P_UID, "%s/p/b", dir);
 
 	for (int i = 0; i < MOVERS && !ret; i++)
-		ret = mk(0755, P_UID, "%s/t/ra/r%d", dir, i) ||
-		      mk(0755, P_UID, "%s/p/a/q%d", dir, i);
+		ret = mk_dir(0755, P_UID, "%s/t/ra/r%d", dir, i) ||
+		      mk_dir(0755, P_UID, "%s/p/a/q%d", dir, i);
 	for (int i = 0; i < TOP_DIRS && !ret; i++) {
-		ret = mk(0755, 0, "%s/t/s/%02d", dir, i);
+		ret = mk_dir(0755, 0, "%s/t/s/%02d", dir, i);
 		for (int j = 0; j < LEAF_DIRS && !ret; j++)
-			ret = mk(0755, 0, "%s/t/s/%02d/%03d", dir, i, j);
+			ret = mk_dir(0755, 0, "%s/t/s/%02d/%03d", dir, i, j);
 	}
 	return ret ? -1 : 0;
 }

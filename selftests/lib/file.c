@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -77,6 +80,20 @@ int write_text(const char *path, const char *text)
 	if (n >= 0 && (size_t)n != len)
 		errno = EIO;
 	return (size_t)n == len ? 0 : -1;
+}
+
+int mk_dir(mode_t mode, uid_t owner, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	/* Made private, then opened up: never wider than mode, whatever the umask. */
+	if (mkdir(path, 0700) || chmod(path, mode))
+		return -1;
+	return owner ? chown(path, owner, owner) : 0;
 }
 
 int write_file(const char *path, size_t n)

@@ -26,6 +26,13 @@ int write_text(const char *path, const char *text);
 int write_file(const char *path, size_t n);
 
 /*
+ * Makes the directory fmt names with mode (never wider meanwhile), owned by uid and gid owner
+ * (0: left as made): 0, or -1.
+ */
+int mk_dir(mode_t mode, uid_t owner, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
  * Removes path and everything below it, as rm -rf does, but without following symbolic
  * links or crossing into other mounts: 0 (also if path does not exist), or -1 with the
  * errno of the first entry that could not be removed. Not thread-safe.
