@@ -34,6 +34,7 @@ use crate::{
         fsnotify::{
             EventEntry,
             Group,
+            ListedMark,
             Mark,
             MarkRef,
             NewMark,
@@ -255,7 +256,7 @@ pub(crate) fn updated_mask(listener: &Listener, mark: &Mark, events: u32, add: b
 }
 
 /// The events fdinfo shows for the watch of `mark`, with fsnotify mask `mask`.
-pub(crate) fn shown_mask(listener: &Listener, mark: &Mark, mask: u32) -> u32 {
+pub(crate) fn shown_mask(listener: &Listener, mark: &ListedMark<'_>, mask: u32) -> u32 {
     if !mark.state().in_tree.load(Acquire) {
         return mask & IN_ALL_EVENTS;
     }

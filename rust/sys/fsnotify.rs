@@ -168,6 +168,9 @@ impl Mark {
 
     /// Detaches the mark from its inode and group (`fsnotify_destroy_mark()`); the group's
     /// [`GroupOps::freeing_mark`] runs before this returns, unless the mark is already dead.
+    ///
+    /// Takes the group's `mark_mutex`, which no safe API of this file hands out a mark under
+    /// (see [`ListedMark`]).
     pub(crate) fn detach(&self) {
         // SAFETY: The mark is valid for `&self`, and `group` is set for its whole life.
         unsafe { fsn::fsnotify_destroy_mark(self.raw(), (*self.raw()).group) };
@@ -387,22 +390,44 @@ impl EventEntry<'_> {
 }
 
 impl Mark {
-    /// Sets the mark's event mask and flags, or adds to them (`replace == false`), as an
-    /// update of an existing inotify watch does.
+    /// Sets the mark's event mask and flags, or adds to them (`replace == false`), as
+    /// `inotify_update_existing_watch()` does; nothing if the mark is detached meanwhile.
+    ///
+    /// Under the group's `mark_mutex`, as inotify's update: an attached mark's connector and
+    /// inode cannot go while it is held (`fsnotify_recalc_mask()`'s requirement), whatever the
+    /// caller pins, and updates of the same mark do not interleave. Takes the mutex, which no
+    /// safe API of this file hands out a mark under (see [`ListedMark`]).
     pub(crate) fn update(&self, mask: u32, flags: u32, replace: bool) {
         let raw = self.raw();
-        // SAFETY: The mark is live; `mark->lock` protects `flags`.
-        unsafe {
+        // SAFETY: A mark holds a reference on its group for its whole life, so the group is
+        // live for `&self`; we do not hold its `mark_mutex` (as said above).
+        let marks = unsafe { MarksLock::new(NonNull::new_unchecked((*raw).group)) };
+        // Flags, then the mask: `fsnotify_recalc_mask()`, which inotify calls after setting
+        // both in one `mark->lock` section, is not exported, and `fsnotify_modify_mark_mask()`
+        // takes that lock itself. Event delivery reads both without the lock, so it can see
+        // the same mixtures under inotify.
+        // SAFETY: The mark is live for `&self`; `mark->lock` protects `flags`, and
+        // `FSNOTIFY_MARK_FLAG_ATTACHED` changes only under it with `mark_mutex` held too.
+        let attached = unsafe {
             bindings::spin_lock(addr_of_mut!((*raw).lock));
-            if replace {
-                (*raw).flags &= !(MARK_FLAG_EXCL_UNLINK | MARK_FLAG_IN_ONESHOT);
+            let attached = (*raw).flags & fsn::FSNOTIFY_MARK_FLAG_ATTACHED != 0;
+            if attached {
+                if replace {
+                    (*raw).flags &= !(MARK_FLAG_EXCL_UNLINK | MARK_FLAG_IN_ONESHOT);
+                }
+                (*raw).flags |= flags;
             }
-            (*raw).flags |= flags;
             bindings::spin_unlock(addr_of_mut!((*raw).lock));
+            attached
+        };
+        if attached {
+            let clear = if replace { !mask } else { 0 };
+            // SAFETY: We hold a reference to the mark, which is attached and stays so while
+            // we hold `mark_mutex` (`fsnotify_detach_mark()` needs it): its connector and the
+            // inode it holds are live.
+            unsafe { fsn::fsnotify_modify_mark_mask(raw, mask, clear) };
         }
-        let clear = if replace { !mask } else { 0 };
-        // SAFETY: The mark is live for `&self`, as the function requires.
-        unsafe { fsn::fsnotify_modify_mark_mask(raw, mask, clear) };
+        drop(marks);
     }
 }
 
@@ -523,11 +548,11 @@ impl<T: GroupOps> Group<T> {
     /// Calls `f` for each attached mark of the group, newest first, with the inode it
     /// watches (what `inotify_fdinfo()` prints), until `f` breaks.
     ///
-    /// Runs under the group's `mark_mutex`, as fsnotify's `show_fdinfo()` does: `f` must not
-    /// call into fsnotify (printing to a `seq_file` is fine).
+    /// Runs under the group's `mark_mutex`, as fsnotify's `show_fdinfo()` does: `f` sees each
+    /// mark as a [`ListedMark`], which offers nothing that takes the mutex again.
     pub(crate) fn for_each_mark(
         &self,
-        mut f: impl FnMut(&Mark, &MarkedInode<'_>) -> ControlFlow<()>,
+        mut f: impl FnMut(&ListedMark<'_>, &MarkedInode<'_>) -> ControlFlow<()>,
     ) {
         let marks = self.lock_marks();
         for mark in marks.iter() {
@@ -554,7 +579,7 @@ impl<T: GroupOps> Group<T> {
                 inode,
                 _marks: PhantomData,
             };
-            if f(mark, &inode).is_break() {
+            if f(&ListedMark { mark }, &inode).is_break() {
                 break;
             }
         }
@@ -562,14 +587,39 @@ impl<T: GroupOps> Group<T> {
 
     /// Takes the group's `mark_mutex` the way fsnotify does.
     fn lock_marks(&self) -> MarksLock<'_> {
-        // SAFETY: We hold a group reference, so the group is live. This file takes the mutex
-        // only here, and never while holding it.
-        unsafe { rinotify_group_lock(self.ptr.as_ptr()) };
-        // INVARIANT: Locked just now, for a group that lives as long as `self`.
-        MarksLock {
-            group: self.ptr,
-            _group: PhantomData,
-        }
+        // SAFETY: We hold a group reference, so the group is live for `&self`. The safe
+        // functions of this file that take the mutex are not called with it held: none is
+        // offered for a mark seen under it (see `ListedMark`).
+        unsafe { MarksLock::new(self.ptr) }
+    }
+}
+
+/// An attached mark of a group whose `mark_mutex` is held, as [`Group::for_each_mark`]
+/// shows it: what fdinfo prints, and nothing that takes the mutex again (a mark's
+/// [`Mark::detach`] or [`Mark::update`] would deadlock there).
+pub(crate) struct ListedMark<'a> {
+    mark: &'a Mark,
+}
+
+impl ListedMark<'_> {
+    /// The watch descriptor, or -1 once the watch is dead.
+    pub(crate) fn wd(&self) -> i32 {
+        self.mark.wd()
+    }
+
+    /// The fsnotify event mask (`mark->mask`).
+    pub(crate) fn mask(&self) -> u32 {
+        self.mark.mask()
+    }
+
+    /// The mark flags (`mark->flags`).
+    pub(crate) fn flags(&self) -> u32 {
+        self.mark.flags()
+    }
+
+    /// The owner's fields.
+    pub(crate) fn state(&self) -> &MarkState {
+        self.mark.state()
     }
 }
 
@@ -662,6 +712,21 @@ struct MarksLock<'a> {
 }
 
 impl MarksLock<'_> {
+    /// Takes `group`'s `mark_mutex` with `fsnotify_group_lock()`.
+    ///
+    /// # Safety
+    ///
+    /// `group` must be live for `'a`, and this thread must not hold its `mark_mutex`.
+    unsafe fn new<'a>(group: NonNull<fsn::fsnotify_group>) -> MarksLock<'a> {
+        // SAFETY: Guaranteed by the caller.
+        unsafe { rinotify_group_lock(group.as_ptr()) };
+        // INVARIANT: Locked just now, for a group live for `'a`.
+        MarksLock {
+            group,
+            _group: PhantomData,
+        }
+    }
+
     /// The group's attached marks, newest first.
     fn iter(&self) -> impl Iterator<Item = &Mark> + '_ {
         // SAFETY: The group is live (type invariant).
