@@ -38,15 +38,24 @@ const DCACHE_MANAGED_DENTRY: c_uint = bindings::dentry_flags_DCACHE_MOUNTED
 const S_IFMT: u16 = 0o170000;
 const S_IFDIR: u16 = 0o040000;
 
-/// An inode the caller named and may read, pinned by a path reference.
+/// A positive dentry found by a look-up, and its mount, pinned by a path reference: what a
+/// [`WatchTarget`] is before the caller's right to read it is checked.
 ///
 /// # Invariants
 ///
 /// `path` holds references to a mount and a positive dentry on it (taken by `user_path_at()`,
-/// or by `lookup_one_positive_unlocked()` and `mntget()`), and the caller had `MAY_READ`
-/// permission on its inode at lookup.
-pub(crate) struct WatchTarget {
+/// or by `lookup_one_positive_unlocked()` and `mntget()`).
+struct FoundPath {
     path: bindings::path,
+}
+
+/// An inode the caller named and may read, pinned by a path reference.
+///
+/// # Invariants
+///
+/// The caller had `MAY_READ` permission on the inode of `found` at lookup.
+pub(crate) struct WatchTarget {
+    found: FoundPath,
 }
 
 // SAFETY: A path reference may be dropped from any thread.
@@ -74,7 +83,7 @@ impl WatchTarget {
         })?;
         // INVARIANT: `user_path_at()` succeeded, so `path` holds a reference to a positive
         // dentry; `Drop` gives it back whatever happens next.
-        Self { path }.readable()
+        FoundPath { path }.readable()
     }
 
     /// The directory `name` (one component, no `/`) in this directory, as a crawler reaches
@@ -86,12 +95,12 @@ impl WatchTarget {
     /// One look-up in the dentry cache (`lookup_one_positive_unlocked()`), not a path walk:
     /// the crawl of a tree does one per directory.
     pub(crate) fn subdirectory(&self, name: &[u8]) -> Result<Self> {
-        if !self.can_look_up() {
+        if !self.found.can_look_up() {
             return Err(ENOTDIR);
         }
-        // SAFETY: By the type invariant `self.path` holds references to a mount and to a
-        // dentry on it, a directory's as checked above.
-        let mut target = unsafe { Self::child(&self.path, name)? };
+        // SAFETY: By the type invariant of `FoundPath` the path holds references to a mount
+        // and to a dentry on it, a directory's as checked above.
+        let mut target = unsafe { FoundPath::child(self.path(), name)? };
         if target.dentry_flags() & bindings::dentry_flags_DCACHE_MOUNTED != 0 {
             // Mounted on in some mount namespace; in the crawl's, if `follow_down_one()`
             // finds the mount (`target` then holds the mounted root: dropped either way).
@@ -106,6 +115,55 @@ impl WatchTarget {
         target.readable()
     }
 
+    /// Whether the directory has no subdirectory, by its link count alone: 2 (its entry in
+    /// its parent and its own `.`) where the file system counts each subdirectory's `..`
+    /// in it, as tmpfs, ext4 and XFS do (others, btrfs among them, say nothing this way:
+    /// false). A crawl so need not read the directory, as `find` skips its leaves.
+    ///
+    /// The count is read under the directory's inode lock, which `mkdir()` holds while it
+    /// adds a subdirectory and reports it: a watch attached before this call either sees
+    /// that `mkdir()`'s event, or this sees its link.
+    pub(crate) fn has_no_subdirectories(&self) -> bool {
+        const COUNTS_SUBDIRECTORIES: [c_ulong; 3] = [
+            bindings::TMPFS_MAGIC as c_ulong,
+            bindings::EXT4_SUPER_MAGIC as c_ulong,
+            bindings::XFS_SUPER_MAGIC as c_ulong,
+        ];
+        let inode = self.inode();
+        // SAFETY: The inode is pinned by the path, and its superblock with it.
+        let magic = unsafe { (*(*inode).i_sb).s_magic };
+        if !self.is_dir() || !COUNTS_SUBDIRECTORIES.contains(&magic) {
+            return false;
+        }
+        // SAFETY: The inode is pinned; the lock is released below. `i_nlink` changes under
+        // the lock held exclusively, so it is stable while it is held shared.
+        let links = unsafe {
+            rinotify_inode_lock_shared(inode);
+            let links = (*inode).__bindgen_anon_1.i_nlink;
+            rinotify_inode_unlock_shared(inode);
+            links
+        };
+        links == 2
+    }
+
+    /// The path, for the VFS calls of this crate.
+    pub(super) fn path(&self) -> &bindings::path {
+        &self.found.path
+    }
+
+    /// The inode, for the fsnotify calls of this crate.
+    pub(super) fn inode(&self) -> *mut bindings::inode {
+        self.found.inode()
+    }
+
+    /// Whether the inode is a directory.
+    pub(crate) fn is_dir(&self) -> bool {
+        // SAFETY: The inode is pinned; its type never changes.
+        unsafe { (*self.inode()).i_mode & S_IFMT == S_IFDIR }
+    }
+}
+
+impl FoundPath {
     /// The positive dentry `name` (one component: `lookup_one_positive_unlocked()` refuses
     /// `/`, `.` and `..` with `EACCES`) in the directory at `dir`, on `dir`'s mount, checking
     /// search permission on `dir` as a path walk does; neither its type nor its mounts are
@@ -149,8 +207,8 @@ impl WatchTarget {
         unsafe { core::ptr::addr_of!((*self.path.dentry).d_flags).read_volatile() }
     }
 
-    /// `self` if the caller may read its inode: `inotify_find_inode()`'s check.
-    fn readable(self) -> Result<Self> {
+    /// The target, if the caller may read its inode: `inotify_find_inode()`'s check.
+    fn readable(self) -> Result<WatchTarget> {
         // `path_permission()` is `static inline`: this is its body.
         // SAFETY: The path reference pins the mount and the dentry, and so the inode.
         let ret = unsafe {
@@ -158,55 +216,14 @@ impl WatchTarget {
             bindings::inode_permission(idmap, self.inode(), bindings::MAY_READ as c_int)
         };
         kernel::error::to_result(ret)?;
-        Ok(self)
+        // INVARIANT: Checked just now.
+        Ok(WatchTarget { found: self })
     }
 
-    /// Whether the directory has no subdirectory, by its link count alone: 2 (its entry in
-    /// its parent and its own `.`) where the file system counts each subdirectory's `..`
-    /// in it, as tmpfs, ext4 and XFS do (others, btrfs among them, say nothing this way:
-    /// false). A crawl so need not read the directory, as `find` skips its leaves.
-    ///
-    /// The count is read under the directory's inode lock, which `mkdir()` holds while it
-    /// adds a subdirectory and reports it: a watch attached before this call either sees
-    /// that `mkdir()`'s event, or this sees its link.
-    pub(crate) fn has_no_subdirectories(&self) -> bool {
-        const COUNTS_SUBDIRECTORIES: [c_ulong; 3] = [
-            bindings::TMPFS_MAGIC as c_ulong,
-            bindings::EXT4_SUPER_MAGIC as c_ulong,
-            bindings::XFS_SUPER_MAGIC as c_ulong,
-        ];
-        let inode = self.inode();
-        // SAFETY: The inode is pinned by the path, and its superblock with it.
-        let magic = unsafe { (*(*inode).i_sb).s_magic };
-        if !self.is_dir() || !COUNTS_SUBDIRECTORIES.contains(&magic) {
-            return false;
-        }
-        // SAFETY: The inode is pinned; the lock is released below. `i_nlink` changes under
-        // the lock held exclusively, so it is stable while it is held shared.
-        let links = unsafe {
-            rinotify_inode_lock_shared(inode);
-            let links = (*inode).__bindgen_anon_1.i_nlink;
-            rinotify_inode_unlock_shared(inode);
-            links
-        };
-        links == 2
-    }
-
-    /// The path, for the VFS calls of this crate.
-    pub(super) fn path(&self) -> &bindings::path {
-        &self.path
-    }
-
-    /// The inode, for the fsnotify calls of this crate.
-    pub(super) fn inode(&self) -> *mut bindings::inode {
+    /// The inode.
+    fn inode(&self) -> *mut bindings::inode {
         // SAFETY: By the type invariant the dentry is pinned and positive.
         unsafe { (*self.path.dentry).d_inode }
-    }
-
-    /// Whether the inode is a directory.
-    pub(crate) fn is_dir(&self) -> bool {
-        // SAFETY: The inode is pinned; its type never changes.
-        unsafe { (*self.inode()).i_mode & S_IFMT == S_IFDIR }
     }
 }
 
@@ -314,7 +331,7 @@ impl BatchLookup {
         let dir = self.dir.as_ref()?;
         // SAFETY: By the type invariant of `LookupDir`, `dir.path` holds references to a
         // mount and to a directory on it that passed `d_can_lookup()`.
-        let target = unsafe { WatchTarget::child(&dir.path, name) }.ok()?;
+        let target = unsafe { FoundPath::child(&dir.path, name) }.ok()?;
         let flags = target.dentry_flags();
         // Mounts and automount points need the walk's `follow_managed()`.
         if flags & DCACHE_MANAGED_DENTRY != 0 {
@@ -364,7 +381,7 @@ fn copy_name<const N: usize>(name: UserPtr, buf: &mut [MaybeUninit<u8>; N]) -> O
     Some(unsafe { core::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), copied) })
 }
 
-impl Drop for WatchTarget {
+impl Drop for FoundPath {
     fn drop(&mut self) {
         // SAFETY: By the type invariant we own a reference to `path`.
         unsafe { bindings::path_put(&self.path) };
