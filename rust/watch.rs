@@ -46,7 +46,9 @@ impl WdCursor {
 /// # Invariants
 ///
 /// The entry at a descriptor is the mark whose descriptor it is. A mark's descriptor becomes
-/// -1 under the table's lock when its entry goes.
+/// -1 under the table's lock when its entry goes. Kept here alone: a mark's descriptor is
+/// set or cleared only under the lock of a table of marks (`NewMark::set_wd` and
+/// `Mark::clear_wd` take its guard), and this is the crate's only one.
 #[pin_data]
 pub(crate) struct Watches {
     #[pin]
@@ -70,7 +72,7 @@ impl Watches {
         // Indices are at most `i32::MAX`.
         let stored = stored.map(|index| {
             // INVARIANT: The entry's mark gets its descriptor under the lock.
-            mark.set_wd(index as i32);
+            mark.set_wd(index as i32, &marks);
             index as i32
         });
         drop(marks);
@@ -89,7 +91,7 @@ impl Watches {
             _ => None,
         };
         if let Some(mark) = &removed {
-            mark.clear_wd();
+            mark.clear_wd(&marks);
         }
         drop(marks);
         kernel::warn_on!(attached == Some(true));
@@ -121,7 +123,7 @@ impl Watches {
         } else {
             None
         };
-        mark.clear_wd();
+        mark.clear_wd(&marks);
         drop(marks);
         kernel::warn_on!(removed.as_deref().is_some_and(|m| !mark.is(m)));
         removed

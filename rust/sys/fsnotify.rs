@@ -25,6 +25,7 @@ use super::{
         KmemCacheRegistration, //
     },
     path::WatchTarget,
+    xarray,
 };
 use core::{
     marker::PhantomData,
@@ -102,10 +103,13 @@ pub(crate) struct MarkState {
     attached: Atomic<bool>,
 }
 
-// SAFETY: fsnotify marks are shared between threads and synchronise themselves; the
-// rinotify field is an atomic.
+// SAFETY: fsnotify's part is shared between threads by fsnotify, which changes it only
+// under its locks (`mark->lock`, the group's `mark_mutex`, the connector's lock) and reads
+// what it reads without them as `READ_ONCE()`, as this file does; the descriptor and the
+// owner's flags are atomics. A mark may be put from any thread.
 unsafe impl Send for Mark {}
-// SAFETY: As above.
+// SAFETY: As above: every `&self` method either reads with `READ_ONCE()`, uses an atomic or
+// calls fsnotify, which takes its locks.
 unsafe impl Sync for Mark {}
 
 // A mark is as large as inotify's: fsnotify's, and the descriptor with the owner's flags in
@@ -124,8 +128,10 @@ impl Mark {
         self.wd.load(Relaxed)
     }
 
-    /// Marks the watch dead: its events are not reported any more.
-    pub(crate) fn clear_wd(&self) {
+    /// Marks the watch dead: its events are not reported any more. Only under the lock of
+    /// the table of watches (the one `CyclicXArray` of marks), whose entries are the marks
+    /// of their descriptors.
+    pub(crate) fn clear_wd(&self, _table: &xarray::Guard<'_, WatchMark>) {
         self.wd.store(-1, Relaxed);
     }
 
@@ -149,20 +155,20 @@ impl Mark {
 
     /// The fsnotify event mask (`mark->mask`).
     pub(crate) fn mask(&self) -> u32 {
-        // SAFETY: The mark is valid for `&self`; fsnotify changes the field under
-        // `mark->lock` with plain stores, so this is a `READ_ONCE()`.
-        unsafe { addr_of!((*self.raw()).mask).read_volatile() }
+        // SAFETY: The mark is allocated for `&self`.
+        unsafe { read_mask(self.raw()) }
     }
 
     /// The mark flags (`mark->flags`).
     pub(crate) fn flags(&self) -> u32 {
-        // SAFETY: As in `mask`.
-        unsafe { addr_of!((*self.raw()).flags).read_volatile() }
+        // SAFETY: The mark is allocated for `&self`.
+        unsafe { read_flags(self.raw()) }
     }
 
     /// The connector of the mark (`mark->connector`), null once it is detached.
     fn connector(&self) -> *mut fsn::fsnotify_mark_connector {
-        // SAFETY: As in `mask`; fsnotify writes the field with `WRITE_ONCE()`.
+        // SAFETY: The mark is valid for `&self`; fsnotify writes the field with
+        // `WRITE_ONCE()`.
         unsafe { addr_of!((*self.raw()).connector).read_volatile() }
     }
 
@@ -172,14 +178,52 @@ impl Mark {
     /// Takes the group's `mark_mutex`, which no safe API of this file hands out a mark under
     /// (see [`ListedMark`]).
     pub(crate) fn detach(&self) {
-        // SAFETY: The mark is valid for `&self`, and `group` is set for its whole life.
-        unsafe { fsn::fsnotify_destroy_mark(self.raw(), (*self.raw()).group) };
+        // SAFETY: The mark is allocated for `&self`.
+        unsafe { destroy_mark(self.raw()) };
     }
 }
 
+/// `mark->mask`. fsnotify changes the field under `mark->lock` with plain stores and reads
+/// it without the lock: this is a `READ_ONCE()`.
+///
+/// # Safety
+///
+/// `mark` must point at an allocated, initialised fsnotify mark.
+unsafe fn read_mask(mark: *mut fsn::fsnotify_mark) -> u32 {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { addr_of!((*mark).mask).read_volatile() }
+}
+
+/// `mark->flags`, as [`read_mask`] reads the mask.
+///
+/// # Safety
+///
+/// `mark` must point at an allocated, initialised fsnotify mark.
+unsafe fn read_flags(mark: *mut fsn::fsnotify_mark) -> u32 {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { addr_of!((*mark).flags).read_volatile() }
+}
+
+/// `fsnotify_destroy_mark()` of a mark with its group. The function needs the mark's memory,
+/// not a reference of the caller's: a mark whose count dropped to zero is detached already,
+/// and `fsnotify_detach_mark()` and `fsnotify_free_mark()` then do nothing (inotify calls it
+/// the same way from `inotify_handle_inode_event()`). It takes the group's `mark_mutex`.
+///
+/// # Safety
+///
+/// `mark` must point at an allocated, initialised fsnotify mark, and the caller must not
+/// hold its group's `mark_mutex`.
+unsafe fn destroy_mark(mark: *mut fsn::fsnotify_mark) {
+    // SAFETY: Guaranteed by the caller; `group` is set for the mark's whole life, and the
+    // mark holds a reference on it.
+    unsafe { fsn::fsnotify_destroy_mark(mark, (*mark).group) };
+}
+
 // SAFETY: A mark is freed only when its reference count drops to zero, through
-// `fsnotify_put_mark()` and `free_mark`; `inc_ref` is `fsnotify_get_mark()`, which is not
-// exported, without its warning (a `&Mark` is proof of a live reference).
+// `fsnotify_put_mark()` and `free_mark`. A `&Mark` exists only where a reference is held:
+// through a `WatchMark`, or under the group's `mark_mutex` for an attached mark (which
+// holds one); callbacks see a `MarkRef`, which is not a `&Mark`. `inc_ref` is
+// `fsnotify_get_mark()`, which is not exported; `refcount_inc()` warns as it does.
 unsafe impl AlwaysRefCounted for Mark {
     fn inc_ref(&self) {
         // SAFETY: The mark is live for `&self`, so its count is not zero.
@@ -187,17 +231,10 @@ unsafe impl AlwaysRefCounted for Mark {
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
-        let raw = obj.as_ptr().cast::<fsn::fsnotify_mark>();
-        // SAFETY: The caller gives up one reference, so the mark is live. A reference that is
-        // not the last is dropped here, as `fsnotify_put_mark()` would drop it first thing
-        // (`refcount_dec_and_lock()` and `refcount_dec_and_test()` both start so), without
-        // the call.
-        if unsafe { bindings::refcount_dec_not_one(addr_of_mut!((*raw).refcnt)) } {
-            return;
-        }
-        // SAFETY: As above. The last put frees the mark through `free_mark`, later if it was
-        // attached; it may sleep (an inode is put).
-        unsafe { fsn::fsnotify_put_mark(raw) };
+        // SAFETY: The caller gives up one reference, so the mark is live. The last put frees
+        // the mark through `free_mark`, later if it was attached; it may sleep (an inode is
+        // put).
+        unsafe { fsn::fsnotify_put_mark(obj.as_ptr().cast()) };
     }
 }
 
@@ -235,30 +272,38 @@ impl MarkRef<'_> {
         }
     }
 
-    fn get(&self) -> &Mark {
-        // SAFETY: By the type invariant the mark is allocated for as long as `self` is. The
-        // `&Mark` does not leave this type, so no reference can be taken through it.
-        unsafe { self.mark.as_ref() }
+    /// The mark as fsnotify knows it, derived from the whole `Mark`.
+    fn raw(&self) -> *mut fsn::fsnotify_mark {
+        self.mark.as_ptr().cast()
+    }
+
+    /// The mark's descriptor field. A reference to the field, unlike a `&Mark`, cannot be
+    /// turned into a counted reference to the mark.
+    fn wd_field(&self) -> &Atomic<i32> {
+        // SAFETY: By the type invariant the mark is allocated for as long as `self` is.
+        unsafe { &(*self.mark.as_ptr()).wd }
     }
 
     /// The watch descriptor, or -1 once the watch is dead.
     pub(crate) fn wd(&self) -> i32 {
-        self.get().wd()
+        self.wd_field().load(Relaxed)
     }
 
-    /// Marks the watch dead: its events are not reported any more.
-    pub(crate) fn clear_wd(&self) {
-        self.get().clear_wd()
+    /// Marks the watch dead, as [`Mark::clear_wd`].
+    pub(crate) fn clear_wd(&self, _table: &xarray::Guard<'_, WatchMark>) {
+        self.wd_field().store(-1, Relaxed);
     }
 
     /// The mark flags (`mark->flags`).
     pub(crate) fn flags(&self) -> u32 {
-        self.get().flags()
+        // SAFETY: The mark is allocated for as long as `self` is (type invariant).
+        unsafe { read_flags(self.raw()) }
     }
 
     /// The owner's fields.
     pub(crate) fn state(&self) -> &MarkState {
-        self.get().state()
+        // SAFETY: As in `wd_field`.
+        unsafe { &(*self.mark.as_ptr()).state }
     }
 
     /// Creates a mark of the same group, as [`Group::new_mark`] does, for a callback that
@@ -267,18 +312,16 @@ impl MarkRef<'_> {
     /// active memory cgroup, failing rather than invoking the OOM killer.
     pub(crate) fn new_mark(&self, mask: u32, flags: u32) -> Result<NewMark> {
         // SAFETY: The mark is allocated for the call and holds a reference on its group.
-        let group = unsafe { (*self.get().raw()).group };
+        let group = unsafe { (*self.raw()).group };
         // SAFETY: As above, the group is live.
         unsafe { new_mark_of(group, mask, flags, Gfp::EVENT) }
     }
 
     /// Detaches the mark, as [`Mark::detach`]; nothing happens if it is already detached.
     pub(crate) fn detach(&self) {
-        // `fsnotify_destroy_mark()` needs the mark's memory, not a reference of the caller's:
-        // a mark whose count dropped to zero is detached already, and `fsnotify_detach_mark()`
-        // and `fsnotify_free_mark()` then do nothing (inotify calls it the same way from
-        // `inotify_handle_inode_event()`).
-        self.get().detach()
+        // SAFETY: The mark is allocated for as long as `self` is (type invariant). fsnotify
+        // calls no callback of ours under the group's `mark_mutex`.
+        unsafe { destroy_mark(self.raw()) };
     }
 
     /// Whether this is the mark `other` refers to.
@@ -303,8 +346,9 @@ impl NewMark {
         self.mark.clone()
     }
 
-    /// Sets the watch descriptor its events are reported with, before it is attached.
-    pub(crate) fn set_wd(&self, wd: i32) {
+    /// Sets the watch descriptor its events are reported with, before it is attached: only
+    /// under the lock of the table of watches that holds it at `wd`.
+    pub(crate) fn set_wd(&self, wd: i32, _table: &xarray::Guard<'_, WatchMark>) {
         self.mark.wd.store(wd, Relaxed);
     }
 
@@ -380,7 +424,7 @@ impl EventEntry<'_> {
             fsn::fsnotify_find_mark(
                 self.inode.as_ptr().cast(),
                 fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE as c_uint,
-                (*of.get().raw()).group,
+                (*of.raw()).group,
             )
         };
         let mark = NonNull::new(mark.cast::<Mark>())?;
@@ -820,7 +864,7 @@ impl<T: GroupOps> OpsTable<T> {
         // SAFETY: The mark is allocated for `'a` (type invariant of `MarkRef`) and holds a
         // reference on its group until it is freed, so the group is live for `'a`; it was made
         // by `Group::new` with data `T` (guaranteed by the caller).
-        unsafe { group_data((*mark.get().raw()).group) }
+        unsafe { group_data((*mark.raw()).group) }
     }
 
     /// # Safety
@@ -837,8 +881,9 @@ impl<T: GroupOps> OpsTable<T> {
         let name = if name.is_null() {
             None
         } else {
-            // SAFETY: fsnotify passes a valid name (a snapshot that cannot change during the
-            // call) of `len` bytes.
+            // SAFETY: fsnotify passes a valid name of `len` bytes that does not change during
+            // the call: the dentry's name under the parent's lock, or a copy of it
+            // (`take_dentry_name_snapshot()`).
             Some(unsafe {
                 core::slice::from_raw_parts(
                     (*name).name,
