@@ -42,7 +42,6 @@ use crate::{
             MARK_FLAG_EXCL_UNLINK,
             MARK_FLAG_IN_ONESHOT, //
         },
-        kmem::Gfp,
         path::{
             BatchLookup,
             Lookup,
@@ -174,35 +173,21 @@ impl Instance {
             flags |= MARK_FLAG_IN_ONESHOT;
         }
 
-        let listener = self.listener();
-        let mut cursor = listener.update().lock();
-        // A mark whose watch died meanwhile (its descriptor is -1) does not count: as under
-        // inotify's group mutex, the caller then gets a new watch.
-        if let Some(mark) = self.group.find_mark(&target).filter(|m| m.wd() != -1) {
-            if mask & IN_MASK_CREATE != 0 {
-                return Err(EEXIST);
-            }
-            let add = mask & IN_MASK_ADD != 0;
-            // A directory of a tree keeps following it.
-            mark.update(
-                tree::updated_mask(listener, &mark, events, add),
-                flags,
-                !add,
-            );
-            let wd = mark.wd();
-            if wd != -1 {
-                return Ok(wd);
-            }
-        }
-
-        // As `inotify_new_watch()`: the mark, then its descriptor and the user's count.
-        let mark = self.group.new_mark(events, flags)?;
-        listener.new_watch(
-            &mut cursor,
-            mark,
-            Gfp::KERNEL,
+        Listener::watch(
+            &self.group,
+            &target,
+            events,
+            flags,
+            |mark| {
+                if mask & IN_MASK_CREATE != 0 {
+                    return Err(EEXIST);
+                }
+                let add = mask & IN_MASK_ADD != 0;
+                // A directory of a tree keeps following it.
+                let events = tree::updated_mask(self.listener(), mark, events, add);
+                Ok((events, !add))
+            },
             |_, _| Ok(false),
-            |mark| mark.attach(&target),
         )
     }
 

@@ -23,7 +23,9 @@ use crate::{
         fasync::FasyncQueue,
         fsnotify::{
             EventEntry,
+            Group,
             GroupOps,
+            Mark,
             MarkRef,
             NewMark,
             WatchMark,
@@ -31,6 +33,7 @@ use crate::{
         },
         kmem::Gfp,
         memcg::MemCgroup,
+        path::WatchTarget,
     },
     tree::{
         self,
@@ -198,6 +201,38 @@ impl Listener {
             return Err(e);
         }
         Ok(wd)
+    }
+
+    /// Watches `target` for the watcher's own call, as `inotify_update_watch()` does under
+    /// its group's mutex, and returns the descriptor: `group`'s mark there, if its watch is
+    /// live, gets the event mask and whether it replaces the old one from `existing` (which
+    /// may refuse), and `flags`; otherwise a new mark with `events` and `flags` becomes a
+    /// watch, `prepare` running as for [`Listener::new_watch`].
+    pub(crate) fn watch(
+        group: &Group<Self>,
+        target: &WatchTarget,
+        events: u32,
+        flags: u32,
+        existing: impl FnOnce(&Mark) -> Result<(u32, bool)>,
+        prepare: impl FnOnce(i32, &NewMark) -> Result<bool>,
+    ) -> Result<i32> {
+        let this = group.data();
+        let mut cursor = this.update.lock();
+        // A mark whose watch died meanwhile (its descriptor is -1) does not count: as under
+        // inotify's group mutex, the caller then gets a new watch.
+        if let Some(mark) = group.find_mark(target).filter(|m| m.wd() != -1) {
+            let (mask, replace) = existing(&mark)?;
+            mark.update(mask, flags, replace);
+            let wd = mark.wd();
+            if wd != -1 {
+                return Ok(wd);
+            }
+        }
+        // As `inotify_new_watch()`: the mark, then its descriptor and the user's count.
+        let mark = group.new_mark(events, flags)?;
+        this.new_watch(&mut cursor, mark, Gfp::KERNEL, prepare, |mark| {
+            mark.attach(target)
+        })
     }
 
     /// Queues a record of the module's own (a tree's), as an event is queued; lost for want

@@ -352,33 +352,28 @@ fn watch_directory(
     } else {
         0
     };
-    let mut cursor = listener.update().lock();
-    if let Some(mark) = group.find_mark(dir).filter(|m| m.wd() != -1) {
-        let wd = mark.wd();
-        let in_tree = &mark.state().in_tree;
-        if in_tree.load(Acquire) {
-            let nodes = &listener.trees().nodes;
-            nodes.update_word(wd, |_| tree);
-            // A tree's root stays where it is in a tree it is in already; below the root, a
-            // tree inside this one becomes part of it. Watched again by the watcher's own
-            // call, a directory that left its tree and was not removed yet stays.
-            if nodes.place(wd, parent) {
-                listener.request_prune();
+    Listener::watch(
+        group,
+        dir,
+        events,
+        flags,
+        |mark| {
+            let wd = mark.wd();
+            let in_tree = &mark.state().in_tree;
+            if in_tree.load(Acquire) {
+                let nodes = &listener.trees().nodes;
+                nodes.update_word(wd, |_| tree);
+                // A tree's root stays where it is in a tree it is in already; below the root,
+                // a tree inside this one becomes part of it. Watched again by the watcher's
+                // own call, a directory that left its tree and was not removed yet stays.
+                if nodes.place(wd, parent) {
+                    listener.request_prune();
+                }
+            } else {
+                enter_tree(listener, in_tree, wd, tree, parent, GFP_KERNEL_ACCOUNT)?;
             }
-        } else {
-            enter_tree(listener, in_tree, wd, tree, parent, GFP_KERNEL_ACCOUNT)?;
-        }
-        mark.update(events, flags, true);
-        let wd = mark.wd();
-        if wd != -1 {
-            return Ok(wd);
-        }
-    }
-    let mark = group.new_mark(events, flags)?;
-    listener.new_watch(
-        &mut cursor,
-        mark,
-        Gfp::KERNEL,
+            Ok((events, true))
+        },
         |wd, mark| {
             enter_tree(
                 listener,
@@ -390,7 +385,6 @@ fn watch_directory(
             )?;
             Ok(announce(listener, wd, parent, name))
         },
-        |mark| mark.attach(dir),
     )
 }
 

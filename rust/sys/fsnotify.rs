@@ -419,18 +419,34 @@ impl EventEntry<'_> {
     /// takes the inode's connector spinlock).
     pub(crate) fn find_mark(&self, of: MarkRef<'_>) -> Option<WatchMark> {
         // SAFETY: The inode is pinned for the call (type invariant), and the group of `of` is
-        // live (the mark holds a reference on it).
-        let mark = unsafe {
-            fsn::fsnotify_find_mark(
-                self.inode.as_ptr().cast(),
-                fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE as c_uint,
-                (*of.raw()).group,
-            )
-        };
-        let mark = NonNull::new(mark.cast::<Mark>())?;
-        // SAFETY: A reference, which the `ARef` owns, to a mark of one of our groups.
-        Some(unsafe { ARef::from_raw(mark) })
+        // live (the mark holds a reference on it) and one of ours.
+        unsafe { find_mark(self.inode.as_ptr(), (*of.raw()).group) }
     }
+}
+
+/// The mark `group` has on `inode`, if any (`fsnotify_find_mark()`, which takes the inode's
+/// connector spinlock).
+///
+/// # Safety
+///
+/// `inode` must be pinned for the call, and `group` must be a live group made by
+/// [`Group::new`].
+unsafe fn find_mark(
+    inode: *mut bindings::inode,
+    group: *mut fsn::fsnotify_group,
+) -> Option<WatchMark> {
+    // SAFETY: Guaranteed by the caller.
+    let mark = unsafe {
+        fsn::fsnotify_find_mark(
+            inode.cast(),
+            fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE as c_uint,
+            group,
+        )
+    };
+    let mark = NonNull::new(mark.cast::<Mark>())?;
+    // SAFETY: `fsnotify_find_mark()` returns a reference, which the `ARef` owns. All marks
+    // of our groups are `Mark`s (type invariant of `Mark`).
+    Some(unsafe { ARef::from_raw(mark) })
 }
 
 impl Mark {
@@ -557,18 +573,9 @@ impl<T: GroupOps> Group<T> {
 
     /// This group's mark on the target's inode, if it has one.
     pub(crate) fn find_mark(&self, target: &WatchTarget) -> Option<WatchMark> {
-        // SAFETY: The inode is pinned by `target`; the group is live.
-        let mark = unsafe {
-            fsn::fsnotify_find_mark(
-                target.inode().cast(),
-                fsn::fsnotify_obj_type_FSNOTIFY_OBJ_TYPE_INODE as c_uint,
-                self.ptr.as_ptr(),
-            )
-        };
-        let mark = NonNull::new(mark.cast::<Mark>())?;
-        // SAFETY: `fsnotify_find_mark()` returns a reference, which the `ARef` owns. All
-        // marks of our groups are `Mark`s (type invariant of `Mark`).
-        Some(unsafe { ARef::from_raw(mark) })
+        // SAFETY: The inode is pinned by `target`; the group is live (we hold a reference)
+        // and made by `Group::new` (type invariant).
+        unsafe { find_mark(target.inode(), self.ptr.as_ptr()) }
     }
 
     /// Creates a mark of this group with event mask `mask` and mark flags `flags`, not yet
