@@ -35,6 +35,11 @@ const slab_flags_t RINOTIFY_SLAB_FLAGS = SLAB_ACCOUNT | SLAB_NO_MERGE;
 const unsigned int RINOTIFY_ALL_INOTIFY_BITS = ALL_INOTIFY_BITS;
 const unsigned int RINOTIFY_MAX_HANDLE_SZ = MAX_HANDLE_SZ;
 const int RINOTIFY_FILEID_INVALID = FILEID_INVALID;
+/* The file type bits of i_mode, and the directory entry types iterate_dir() reports. */
+const umode_t RINOTIFY_S_IFMT = S_IFMT;
+const umode_t RINOTIFY_S_IFDIR = S_IFDIR;
+const unsigned int RINOTIFY_DT_UNKNOWN = DT_UNKNOWN;
+const unsigned int RINOTIFY_DT_DIR = DT_DIR;
 /*
  * The open flags an instance accepts besides the access mode (which must be O_RDONLY), as
  * ->open() sees them in f_flags (O_CLOEXEC is never there: build_open_flags() strips it):

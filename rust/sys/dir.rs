@@ -6,19 +6,18 @@
 //! `struct dir_context`).
 
 use super::{
-    bindings::rinotify_open_dir,
-    path::WatchTarget, //
+    bindings::{
+        rinotify_open_dir,
+        RINOTIFY_DT_DIR as DT_DIR,
+        RINOTIFY_DT_UNKNOWN as DT_UNKNOWN, //
+    },
+    path::WatchTarget,
 };
 use core::ptr::NonNull;
 use kernel::{
     bindings,
     prelude::*, //
 };
-
-/// `DT_DIR` and `DT_UNKNOWN` of `include/linux/fs_types.h`: the entry types that may be
-/// directories (a file system that does not know the type says `DT_UNKNOWN`).
-const DT_UNKNOWN: u32 = 0;
-const DT_DIR: u32 = 4;
 
 /// A directory open for reading its entries.
 ///
@@ -119,6 +118,8 @@ impl NameReader<'_> {
         // which nothing else uses while the file system lists its entries.
         let reader = unsafe { &mut *ctx.cast::<NameReader<'_>>() };
         reader.listed += 1;
+        // The entry types that may be directories: a file system that does not know the type
+        // says `DT_UNKNOWN`.
         if d_type != DT_DIR && d_type != DT_UNKNOWN {
             return true;
         }

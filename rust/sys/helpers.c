@@ -118,6 +118,34 @@ int rinotify_get_lookup_dir(int dfd, struct path *path)
 	return 0;
 }
 
+/* path_permission() (static inline): inode_permission() through the path's idmap. */
+int rinotify_path_permission(const struct path *path, int mask)
+{
+	return path_permission(path, mask);
+}
+
+/* d_can_lookup() (static inline): a directory whose names can be looked up. */
+bool rinotify_d_can_lookup(const struct dentry *dentry)
+{
+	return d_can_lookup(dentry);
+}
+
+bool rinotify_d_is_symlink(const struct dentry *dentry)
+{
+	return d_is_symlink(dentry);
+}
+
+/* d_managed() (static inline): mounted on, an automount point, or managed in transit. */
+bool rinotify_d_managed(const struct dentry *dentry)
+{
+	return d_managed(dentry);
+}
+
+bool rinotify_d_mountpoint(const struct dentry *dentry)
+{
+	return d_mountpoint(dentry);
+}
+
 void rinotify_inode_lock_shared(struct inode *inode)
 {
 	inode_lock_shared(inode);

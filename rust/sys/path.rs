@@ -8,12 +8,19 @@
 use super::bindings::{
     follow_down_one,
     lookup_one_positive_unlocked,
+    rinotify_d_can_lookup,
+    rinotify_d_is_symlink,
+    rinotify_d_managed,
+    rinotify_d_mountpoint,
     rinotify_get_lookup_dir,
     rinotify_inode_lock_shared,
     rinotify_inode_unlock_shared,
+    rinotify_path_permission,
     user_path_at,
     RINOTIFY_LOOKUP_DIRECTORY,
-    RINOTIFY_LOOKUP_FOLLOW, //
+    RINOTIFY_LOOKUP_FOLLOW,
+    RINOTIFY_S_IFDIR as S_IFDIR,
+    RINOTIFY_S_IFMT as S_IFMT, //
 };
 use core::mem::MaybeUninit;
 use kernel::{
@@ -27,16 +34,6 @@ pub(crate) const AT_FDCWD: i32 = bindings::AT_FDCWD;
 
 /// The longest name one look-up takes.
 const NAME_MAX: usize = bindings::NAME_MAX as usize;
-
-/// `DCACHE_MANAGED_DENTRY` of `include/linux/dcache.h`: something is or may be mounted on
-/// the dentry, or its file system manages the transit.
-const DCACHE_MANAGED_DENTRY: c_uint = bindings::dentry_flags_DCACHE_MOUNTED
-    | bindings::dentry_flags_DCACHE_NEED_AUTOMOUNT
-    | bindings::dentry_flags_DCACHE_MANAGE_TRANSIT;
-
-/// `S_IFMT` and `S_IFDIR` of `include/uapi/linux/stat.h`.
-const S_IFMT: u16 = 0o170000;
-const S_IFDIR: u16 = 0o040000;
 
 /// A positive dentry found by a look-up, and its mount, pinned by a path reference: what a
 /// [`WatchTarget`] is before the caller's right to read it is checked.
@@ -101,7 +98,7 @@ impl WatchTarget {
         // SAFETY: By the type invariant of `FoundPath` the path holds references to a mount
         // and to a dentry on it, a directory's as checked above.
         let mut target = unsafe { FoundPath::child(self.path(), name)? };
-        if target.dentry_flags() & bindings::dentry_flags_DCACHE_MOUNTED != 0 {
+        if target.is_mountpoint() {
             // Mounted on in some mount namespace; in the crawl's, if `follow_down_one()`
             // finds the mount (`target` then holds the mounted root: dropped either way).
             // SAFETY: `target.path` holds the references the function puts and replaces.
@@ -193,28 +190,40 @@ impl FoundPath {
         })
     }
 
+    // The dentry's type and mount bits change under its lock: a stale answer of the four
+    // functions below only sends the caller to a slower or failing path.
+
     /// Whether the dentry is a directory that names can be looked up in (`d_can_lookup()`:
     /// not an automount point's, which has no `lookup()`).
     fn can_look_up(&self) -> bool {
-        self.dentry_flags() & bindings::dentry_flags_DCACHE_ENTRY_TYPE
-            == bindings::dentry_flags_DCACHE_DIRECTORY_TYPE
+        // SAFETY: The dentry is pinned by the type invariant.
+        unsafe { rinotify_d_can_lookup(self.path.dentry) }
     }
 
-    /// The dentry's flags, for its type and mount bits. They change under its lock: a stale
-    /// value only sends the caller to a slower or failing path.
-    fn dentry_flags(&self) -> c_uint {
+    /// Whether the dentry is a symlink (`d_is_symlink()`).
+    fn is_symlink(&self) -> bool {
         // SAFETY: The dentry is pinned by the type invariant.
-        unsafe { core::ptr::addr_of!((*self.path.dentry).d_flags).read_volatile() }
+        unsafe { rinotify_d_is_symlink(self.path.dentry) }
+    }
+
+    /// Whether something is or may be mounted on the dentry, or its file system manages the
+    /// transit (`d_managed()`): what only a path walk's `follow_managed()` handles.
+    fn is_managed(&self) -> bool {
+        // SAFETY: The dentry is pinned by the type invariant.
+        unsafe { rinotify_d_managed(self.path.dentry) }
+    }
+
+    /// Whether something is mounted on the dentry in some mount namespace
+    /// (`d_mountpoint()`).
+    fn is_mountpoint(&self) -> bool {
+        // SAFETY: The dentry is pinned by the type invariant.
+        unsafe { rinotify_d_mountpoint(self.path.dentry) }
     }
 
     /// The target, if the caller may read its inode: `inotify_find_inode()`'s check.
     fn readable(self) -> Result<WatchTarget> {
-        // `path_permission()` is `static inline`: this is its body.
         // SAFETY: The path reference pins the mount and the dentry, and so the inode.
-        let ret = unsafe {
-            let idmap = core::ptr::addr_of!((*self.path.mnt).mnt_idmap).read_volatile();
-            bindings::inode_permission(idmap, self.inode(), bindings::MAY_READ as c_int)
-        };
+        let ret = unsafe { rinotify_path_permission(&self.path, bindings::MAY_READ as c_int) };
         kernel::error::to_result(ret)?;
         // INVARIANT: Checked just now.
         Ok(WatchTarget { found: self })
@@ -332,16 +341,11 @@ impl BatchLookup {
         // SAFETY: By the type invariant of `LookupDir`, `dir.path` holds references to a
         // mount and to a directory on it that passed `d_can_lookup()`.
         let target = unsafe { FoundPath::child(&dir.path, name) }.ok()?;
-        let flags = target.dentry_flags();
         // Mounts and automount points need the walk's `follow_managed()`.
-        if flags & DCACHE_MANAGED_DENTRY != 0 {
+        if target.is_managed() || (follow && target.is_symlink()) {
             return None;
         }
-        let kind = flags & bindings::dentry_flags_DCACHE_ENTRY_TYPE;
-        if follow && kind == bindings::dentry_flags_DCACHE_SYMLINK_TYPE {
-            return None;
-        }
-        if only_dir && kind != bindings::dentry_flags_DCACHE_DIRECTORY_TYPE {
+        if only_dir && !target.can_look_up() {
             return None;
         }
         target.readable().ok()
