@@ -118,6 +118,7 @@ RINOTIFY_KO = $(MODULE_OUT)/rinotify.ko
 
 module: $(if $(filter undefined,$(origin KDIR)),deps)
 	@mkdir -p $(MODULE_OUT)
+	@scripts/kernel-copies.sh "$(KSRC)"
 	@kdir=$(KBUILD_DIR) && $(KMAKE) M=$(CURDIR) MO=$(MODULE_OUT) $(KBUILD_ARGS) modules
 	$(if $(filter debian,$(MODULE_DIR)),@scripts/debian-build.sh check $(RINOTIFY_KO))
 

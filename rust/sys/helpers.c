@@ -34,8 +34,9 @@ void rinotify_group_unlock(struct fsnotify_group *group)
  * What show_mark_fhandle() in fs/notify/fdinfo.c prints for @inode: the handle that
  * exportfs_encode_fid() makes of it into @fh, at most *@words 32-bit words (*@words becomes
  * its length), with its type as the result; FILEID_INVALID or an error where there is none.
- * The superblock is held as super_trylock_shared() holds it (fs-internal, not exported, so
- * its test is repeated here): a file system being mounted or shut down gives no handle.
+ * The superblock is held as super_trylock_shared() holds it: a file system being mounted or
+ * shut down gives no handle. That function is fs-internal and not exported, so its test is
+ * repeated here, and scripts/kernel-copies.sh fails the build if the kernel's changes.
  */
 int rinotify_encode_fid(struct inode *inode, u32 *fh, int *words)
 {
@@ -96,7 +97,8 @@ struct file *rinotify_open_dir(const struct path *path)
  * The directory a relative path names its first component in, pinned, as path_init()
  * finds it: the working directory for AT_FDCWD (get_fs_pwd() is static inline), else the
  * file open as @dfd, O_PATH included (fget_raw(): path_init()'s fdget_raw() is not
- * exported), which must be a directory.
+ * exported), which must be a directory. Nothing of path_init()'s internals is repeated:
+ * these are the rules of the *at() system calls' dirfd, which are ABI.
  */
 int rinotify_get_lookup_dir(int dfd, struct path *path)
 {
