@@ -88,6 +88,7 @@ impl Instance {
     }
 
     /// `inotify_add_watch()`: [`RINOTIFY_IOC_ADD_WATCH`].
+    #[inline(never)]
     fn add_watch(&self, arg: usize) -> Result<isize> {
         let request = WatchRequest::read_from(arg)?;
         Ok(self.add_watch_at(&request, &mut PathWalk)? as isize)
@@ -98,6 +99,7 @@ impl Instance {
     ///
     /// Each entry takes `update` on its own, so a batch holds no lock for longer than one
     /// `inotify_add_watch()` does, and other callers interleave with it.
+    #[inline(never)]
     fn add_watches(&self, arg: usize) -> Result<isize> {
         let batch = WatchBatch::read_from(arg)?;
         let mut lookup = BatchLookup::new();
@@ -192,6 +194,7 @@ impl Instance {
     }
 
     /// [`RINOTIFY_IOC_ADD_TREE`]: see `tree.rs`.
+    #[inline(never)]
     fn add_tree(&self, arg: usize) -> Result<isize> {
         let request = TreeRequest::read_from(arg)?;
         // What earlier trees left to remove goes first: a descriptor handed out again cannot
@@ -201,7 +204,9 @@ impl Instance {
     }
 
     /// Removes the watches below a tree's directory that lost its watch, if one did: work
-    /// for the watcher's calls, not for the tasks that changed the tree.
+    /// for the watcher's calls, not for the tasks that changed the tree. The test is inlined
+    /// into every call: only the prune itself is out of line.
+    #[inline(always)]
     fn prune_trees(&self) {
         let listener = self.listener();
         if listener.take_prune() {
@@ -213,47 +218,67 @@ impl Instance {
     /// returns. As in inotify, the watch and its descriptor leave the table only in
     /// `freeing_mark`, after `IN_IGNORED` is queued: a concurrent `add_watch` cannot get the
     /// descriptor back before that, and a concurrent `rm_watch` of the same watch finds it
-    /// and returns 0 as well. It looks under `update`, as inotify under its group's mutex:
-    /// an `add_watch` of the descriptor under way attaches its mark first.
+    /// and returns 0 as well.
+    #[inline(never)]
     fn rm_watch(&self, wd: i32) -> Result<isize> {
         let listener = self.listener();
-        // Also because the watcher's calls use the group's `mark_mutex` only under `update`:
-        // a tree's `follow` in another task takes that mutex only once it has `update`.
-        let update = listener.update().lock();
+        // Looked up as `inotify_rm_watch()` looks, under the table's lock alone: only an
+        // attached watch is found (an `add_watch` of it under way has not returned its
+        // descriptor yet), and a descriptor not in use fails at once.
         let mark = listener.watches().get(wd).ok_or(EINVAL)?;
+        // Detached under `update`, because the watcher's calls take the group's `mark_mutex`
+        // only under it: a tree's `follow` in another task takes that mutex only once it has
+        // `update`, and so never waits for the watcher. A watch another call removed since
+        // is detached already: nothing happens, and this returns 0 as that call does.
+        let update = listener.update().lock();
         mark.detach();
         drop(update);
         Ok(0)
     }
 
-    /// The ioctls, by command.
+    /// The ioctls, by command. Each command's work is a function of its own, kept out of
+    /// line, so that the dispatch needs no stack frame for it: an unknown command (which
+    /// programs probe with) costs what inotify's `switch` costs. A tree's pending prune is
+    /// done after a command that did something, as the watcher's own work.
+    #[inline(always)]
     fn dispatch(&self, cmd: u32, arg: usize) -> Result<isize> {
-        match cmd {
+        let result = match cmd {
             RINOTIFY_IOC_ADD_WATCH => self.add_watch(arg),
             RINOTIFY_IOC_ADD_WATCHES => self.add_watches(arg),
             RINOTIFY_IOC_ADD_TREE => self.add_tree(arg),
             // The descriptor travels in the argument; like the syscall's `int`, its low bits.
             // The old number means the same (see the uapi header).
             RINOTIFY_IOC_RM_WATCH | RINOTIFY_IOC_RM_WATCH_OLD => self.rm_watch(arg as u32 as i32),
-            bindings::FIONREAD => {
-                let bytes = self.listener().queued_bytes();
-                let bytes = i32::try_from(bytes).unwrap_or(i32::MAX);
-                UserSlice::new(UserPtr::from_addr(arg), size_of::<i32>())
-                    .writer()
-                    .write(&bytes)?;
-                Ok(0)
-            }
+            bindings::FIONREAD => self.queued_bytes(arg),
             #[cfg(CONFIG_CHECKPOINT_RESTORE)]
-            INOTIFY_IOC_SETNEXTWD => {
-                let wd = i32::try_from(arg)
-                    .ok()
-                    .filter(|&wd| wd >= 1)
-                    .ok_or(EINVAL)?;
-                self.listener().update().lock().set(wd);
-                Ok(0)
-            }
-            _ => Err(ENOTTY),
-        }
+            INOTIFY_IOC_SETNEXTWD => self.set_next_wd(arg),
+            _ => return Err(ENOTTY),
+        };
+        self.prune_trees();
+        result
+    }
+
+    /// `FIONREAD`: the bytes a `read()` would return, written to the `int` at `arg`.
+    #[inline(never)]
+    fn queued_bytes(&self, arg: usize) -> Result<isize> {
+        let bytes = self.listener().queued_bytes();
+        let bytes = i32::try_from(bytes).unwrap_or(i32::MAX);
+        UserSlice::new(UserPtr::from_addr(arg), size_of::<i32>())
+            .writer()
+            .write(&bytes)?;
+        Ok(0)
+    }
+
+    /// `INOTIFY_IOC_SETNEXTWD`: the next descriptor to try, as CRIU restores watches.
+    #[cfg(CONFIG_CHECKPOINT_RESTORE)]
+    #[inline(never)]
+    fn set_next_wd(&self, arg: usize) -> Result<isize> {
+        let wd = i32::try_from(arg)
+            .ok()
+            .filter(|&wd| wd >= 1)
+            .ok_or(EINVAL)?;
+        self.listener().update().lock().set(wd);
+        Ok(0)
     }
 
     /// Copies records to `out` as `inotify_read()` does: only whole records, `EINVAL` if the
@@ -375,10 +400,10 @@ impl FileOps for Instance {
         }
     }
 
+    // Into the file operation's entry point: an unknown command is refused there.
+    #[inline(always)]
     fn ioctl(this: Borrowed<'_, Self>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
-        let result = this.dispatch(cmd, arg);
-        this.prune_trees();
-        result
+        this.dispatch(cmd, arg)
     }
 
     fn fasync(this: Borrowed<'_, Self>, fd: i32, file: &File, on: bool) -> Result {

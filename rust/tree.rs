@@ -642,6 +642,8 @@ fn leave(listener: &Listener, mark: MarkRef<'_>) {
 /// watch removed, each under `Listener::update`, as every removal by the watcher is, with a
 /// chance to reschedule between steps. A fatal signal stops it, what is left for the
 /// watcher's next call.
+// Out of line: the watcher's calls test for it inline and rarely find work.
+#[inline(never)]
 pub(crate) fn prune(listener: &Listener) {
     let nodes = &listener.trees().nodes;
     loop {

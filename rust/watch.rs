@@ -101,7 +101,9 @@ impl Watches {
 
     /// A new reference to the mark of the watch with descriptor `wd`, once it is attached.
     pub(crate) fn get(&self, wd: i32) -> Option<WatchMark> {
-        if wd < 1 {
+        // A descriptor not in use, which a failing `rm_watch` names, is told without the
+        // lock: the answer of a moment during the call, as inotify's would be.
+        if wd < 1 || !self.marks.contains(index(wd)) {
             return None;
         }
         self.marks

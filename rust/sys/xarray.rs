@@ -111,6 +111,14 @@ impl<T: ForeignOwnable> CyclicXArray<T> {
         })
     }
 
+    /// Whether an entry is stored at `index`, without the lock (`xa_load()` walks the array
+    /// under RCU): the answer held at some moment of the call, and may be stale by its end.
+    pub(crate) fn contains(&self, index: u32) -> bool {
+        // SAFETY: The array is initialised (type invariant); `xa_load()` may be called without
+        // the lock, and the entry is only compared with null, never dereferenced.
+        !unsafe { bindings::xa_load(self.xa.get(), index as usize) }.is_null()
+    }
+
     /// Takes the array's spinlock.
     pub(crate) fn lock(&self) -> Guard<'_, T> {
         // SAFETY: The array is initialised (type invariant).
