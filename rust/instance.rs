@@ -47,7 +47,7 @@ use crate::{
             Lookup,
             PathWalk, //
         },
-        seq_file::SeqFileExt,
+        seq_file::SeqFileRef,
     },
     tree,
 };
@@ -56,10 +56,7 @@ use kernel::{
     bindings,
     fs::File,
     prelude::*,
-    seq_file::{
-        seq_print,
-        SeqFile, //
-    },
+    seq_file::seq_print,
     sync::{
         atomic::Relaxed,
         poll::PollTable,
@@ -410,7 +407,7 @@ impl FileOps for Instance {
         this.listener().fasync().update(fd, file, on)
     }
 
-    fn show_fdinfo(this: Borrowed<'_, Self>, m: &SeqFile, _file: &File) {
+    fn show_fdinfo(this: Borrowed<'_, Self>, m: &SeqFileRef<'_>, _file: &File) {
         // As `inotify_fdinfo()`: fsnotify's list of the group's marks, newest first, with the
         // inode of each read through its mark. The group's `mark_mutex` is held across the
         // list: under `update`, so that a tree's `follow` in another task does not wait for it

@@ -18,6 +18,7 @@ use super::bindings::{
     RINOTIFY_FMODE_PREAD as FMODE_PREAD,
     RINOTIFY_FMODE_PWRITE as FMODE_PWRITE, //
 };
+use super::seq_file::SeqFileRef;
 use core::marker::PhantomData;
 use kernel::{
     bindings,
@@ -28,7 +29,6 @@ use kernel::{
     fs::File,
     module::this_module,
     prelude::*,
-    seq_file::SeqFile,
     sync::poll::PollTable,
     types::{
         ForeignOwnable,
@@ -90,7 +90,7 @@ pub(crate) trait FileOps: Sized {
     }
 
     /// Writes this file's lines of `/proc/<pid>/fdinfo/<fd>`.
-    fn show_fdinfo(_this: Borrowed<'_, Self>, _m: &SeqFile, _file: &File) {
+    fn show_fdinfo(_this: Borrowed<'_, Self>, _m: &SeqFileRef<'_>, _file: &File) {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -276,8 +276,8 @@ impl<T: FileOps> FileOpsTable<T> {
         // SAFETY: As in `read`.
         let file = unsafe { File::from_raw_file(raw) };
         // SAFETY: procfs hands us a valid seq_file for the duration of the call.
-        let m = unsafe { SeqFile::from_raw(m) };
-        T::show_fdinfo(this, m, file);
+        let m = unsafe { SeqFileRef::from_raw(m) };
+        T::show_fdinfo(this, &m, file);
     }
 
     const TABLE: bindings::file_operations = bindings::file_operations {

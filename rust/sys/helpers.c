@@ -205,6 +205,12 @@ bool rinotify_fatal_signal_pending(void)
 	return fatal_signal_pending(current);
 }
 
+/* seq_has_overflowed() (static inline): whether what @m's show function prints is lost. */
+bool rinotify_seq_has_overflowed(struct seq_file *m)
+{
+	return seq_has_overflowed(m);
+}
+
 /* get_user_ns() (static inline): one more reference to @ns; none is counted on init_user_ns. */
 struct user_namespace *rinotify_get_user_ns(struct user_namespace *ns)
 {

@@ -22,6 +22,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/security.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/user_namespace.h>
 #include <uapi/linux/xattr.h>
@@ -50,6 +51,7 @@ void rinotify_cond_resched(void);
 bool rinotify_fatal_signal_pending(void);
 struct user_namespace *rinotify_get_user_ns(struct user_namespace *ns);
 void rinotify_put_user_ns(struct user_namespace *ns);
+bool rinotify_seq_has_overflowed(struct seq_file *m);
 int rinotify_may_watch_as(const struct cred *cred, struct mnt_idmap *idmap, struct inode *dir,
 			  struct inode *inode);
 
