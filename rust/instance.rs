@@ -31,16 +31,16 @@ use crate::{
     },
     sys::{
         abi::*,
-        chardev::{
-            Borrowed,
-            FileOps, //
-        },
         fsnotify::{
             self,
             FsnotifyRef,
             Group,
             MARK_FLAG_EXCL_UNLINK,
             MARK_FLAG_IN_ONESHOT, //
+        },
+        miscdevice::{
+            MiscDevice,
+            MiscDeviceRegistration, //
         },
         path::{
             BatchLookup,
@@ -60,7 +60,8 @@ use kernel::{
     sync::{
         atomic::Relaxed,
         poll::PollTable,
-        Arc, //
+        Arc,
+        ArcBorrow, //
     },
     uaccess::{
         UserPtr,
@@ -332,14 +333,17 @@ pub(crate) struct InstanceContext {
 }
 
 #[vtable]
-impl FileOps for Instance {
+impl MiscDevice for Instance {
     type Ptr = Arc<Instance>;
-    type Context = InstanceContext;
+    type RegistrationData = InstanceContext;
 
-    // An inotify file is an anonymous inode, which no watch can see.
-    const NO_FSNOTIFY_EVENTS: bool = true;
+    // An inotify file is an anonymous inode's: no `pread`, no events of its own, and a seek
+    // that goes nowhere and says so (`lseek` returns 0).
+    const PSEUDO_FILE: bool = true;
+    const NOOP_LLSEEK: bool = true;
 
-    fn open(context: &InstanceContext, file: &File) -> Result<Arc<Instance>> {
+    fn open(file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<Arc<Instance>> {
+        let context = misc.data();
         let accounts = &context.accounts;
         // inotify files are read-only: an open for writing is an unknown init flag, and so
         // is any flag but those `OPEN_FLAGS_OK` lists (see there why each is accepted).
@@ -381,13 +385,13 @@ impl FileOps for Instance {
         fsnotify::wait_marks_destroyed();
     }
 
-    fn read(this: Borrowed<'_, Self>, file: &File, out: UserSliceWriter) -> Result<usize> {
+    fn read(this: ArcBorrow<'_, Self>, file: &File, out: UserSliceWriter) -> Result<usize> {
         let nonblock = file.flags() & kernel::fs::file::flags::O_NONBLOCK != 0;
         this.prune_trees();
         this.read(nonblock, out)
     }
 
-    fn poll(this: Borrowed<'_, Self>, file: &File, table: PollTable<'_>) -> u32 {
+    fn poll(this: ArcBorrow<'_, Self>, file: &File, table: PollTable<'_>) -> u32 {
         let listener = this.listener();
         listener.register_poll(file, table);
         if listener.has_records() {
@@ -399,15 +403,23 @@ impl FileOps for Instance {
 
     // Into the file operation's entry point: an unknown command is refused there.
     #[inline(always)]
-    fn ioctl(this: Borrowed<'_, Self>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+    fn ioctl(this: ArcBorrow<'_, Self>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
         this.dispatch(cmd, arg)
     }
 
-    fn fasync(this: Borrowed<'_, Self>, fd: i32, file: &File, on: bool) -> Result {
+    // As inotify's `compat_ioctl`, the same function: the structs have one layout for 32- and
+    // 64-bit callers, and `RINOTIFY_IOC_RM_WATCH` passes the descriptor by value, which
+    // `compat_ptr_ioctl` (upstream's default) would convert as a pointer.
+    #[cfg(CONFIG_COMPAT)]
+    fn compat_ioctl(this: ArcBorrow<'_, Self>, file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        Self::ioctl(this, file, cmd, arg)
+    }
+
+    fn fasync(this: ArcBorrow<'_, Self>, fd: i32, file: &File, on: bool) -> Result {
         this.listener().fasync().update(fd, file, on)
     }
 
-    fn show_fdinfo(this: Borrowed<'_, Self>, m: &SeqFileRef<'_>, _file: &File) {
+    fn show_fdinfo(this: ArcBorrow<'_, Self>, m: &SeqFileRef<'_>, _file: &File) {
         // As `inotify_fdinfo()`: fsnotify's list of the group's marks, newest first, with the
         // inode of each read through its mark. The group's `mark_mutex` is held across the
         // list: under `update`, so that a tree's `follow` in another task does not wait for it

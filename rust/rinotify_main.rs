@@ -77,13 +77,16 @@ use instance::{
 };
 use limits::Accounts;
 use sys::{
-    chardev::MiscRegistration,
     debugfs::DebugfsFile,
     fsnotify::{
         Fsnotify,
         WATCH_COST, //
     },
     kmem::KmemCacheRegistration,
+    miscdevice::{
+        MiscDeviceOptions,
+        MiscDeviceRegistration, //
+    },
     sysctl::SysctlRegistration,
 };
 
@@ -104,7 +107,7 @@ struct RinotifyModule {
     _users: DebugfsFile<Accounts>,
     /// `/dev/rinotify`, mode 0666: anyone may open it, as anyone may call `inotify_init1()`.
     #[pin]
-    device: MiscRegistration<Instance>,
+    device: MiscDeviceRegistration<Instance>,
     _sysctl: SysctlRegistration,
     /// The mark cache: dropped here, it waits for fsnotify to have finished freeing groups;
     /// the cache itself goes with the last group or reference to it.
@@ -162,9 +165,11 @@ impl kernel::InPlaceModule for RinotifyModule {
             _event_cache: unsafe { event::EVENT_CACHE.create(c"rinotify_event_cache")? },
             fsnotify: Fsnotify::new()?,
             _sysctl: SysctlRegistration::register(c"fs/rinotify", &limits::SYSCTLS)?,
-            device <- MiscRegistration::register(
-                c"rinotify",
-                0o666,
+            device <- MiscDeviceRegistration::register(
+                MiscDeviceOptions {
+                    name: c"rinotify",
+                    mode: 0o666,
+                },
                 InstanceContext {
                     accounts: accounts.clone(),
                     fsnotify: fsnotify.new_ref(),

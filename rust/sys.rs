@@ -9,7 +9,6 @@
 //! and the `kernel` crate.
 
 mod bindings;
-pub(crate) mod chardev;
 pub(crate) mod debugfs;
 pub(crate) mod dir;
 pub(crate) mod fasync;
@@ -18,6 +17,7 @@ pub(crate) mod fsnotify;
 pub(crate) mod inotify_limits;
 pub(crate) mod kmem;
 pub(crate) mod memcg;
+pub(crate) mod miscdevice;
 pub(crate) mod path;
 pub(crate) mod rights;
 pub(crate) mod sched;

@@ -17,10 +17,6 @@
 const unsigned int RINOTIFY_LOOKUP_FOLLOW = LOOKUP_FOLLOW;
 const unsigned int RINOTIFY_LOOKUP_DIRECTORY = LOOKUP_DIRECTORY;
 const unsigned int RINOTIFY_INOTIFY_IOC_SETNEXTWD = INOTIFY_IOC_SETNEXTWD;
-const fmode_t RINOTIFY_FMODE_PREAD = FMODE_PREAD;
-const fmode_t RINOTIFY_FMODE_PWRITE = FMODE_PWRITE;
-const fmode_t RINOTIFY_FMODE_NONOTIFY = FMODE_NONOTIFY;
-const fmode_t RINOTIFY_FMODE_NONOTIFY_PERM = FMODE_NONOTIFY_PERM;
 /*
  * What inotify allocates events with (inotify_handle_inode_event() in 7.3): charged to the
  * listener, never triggering OOM, allowed to fail (the event becomes IN_Q_OVERFLOW).

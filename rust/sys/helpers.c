@@ -205,6 +205,17 @@ bool rinotify_fatal_signal_pending(void)
 	return fatal_signal_pending(current);
 }
 
+/*
+ * What alloc_file_pseudo() gives a file (an anonymous inode's): no pread() or pwrite(), and
+ * FMODE_NONOTIFY through file_set_fsnotify_mode() (static inline). For ->open(): the file
+ * is not shared yet.
+ */
+void rinotify_file_set_pseudo_mode(struct file *file)
+{
+	file->f_mode &= ~(FMODE_PREAD | FMODE_PWRITE);
+	file_set_fsnotify_mode(file, FMODE_NONOTIFY);
+}
+
 /* seq_has_overflowed() (static inline): whether what @m's show function prints is lost. */
 bool rinotify_seq_has_overflowed(struct seq_file *m)
 {

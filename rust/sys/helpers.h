@@ -51,6 +51,7 @@ void rinotify_cond_resched(void);
 bool rinotify_fatal_signal_pending(void);
 struct user_namespace *rinotify_get_user_ns(struct user_namespace *ns);
 void rinotify_put_user_ns(struct user_namespace *ns);
+void rinotify_file_set_pseudo_mode(struct file *file);
 bool rinotify_seq_has_overflowed(struct seq_file *m);
 int rinotify_may_watch_as(const struct cred *cred, struct mnt_idmap *idmap, struct inode *dir,
 			  struct inode *inode);
