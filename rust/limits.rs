@@ -12,7 +12,6 @@
 //! (`/proc/sys/user/max_inotify_*` in it).
 
 use crate::sys::{
-    debugfs::Show,
     inotify_limits::InotifyLimits,
     sysctl::{
         IntSysctl,
@@ -26,15 +25,13 @@ use crate::sys::{
 use core::mem::MaybeUninit;
 use kernel::{
     cred::Credential,
+    debugfs::Writer,
+    fmt,
     new_mutex,
     prelude::*,
     rbtree::{
         RBTree,
         RBTreeNodeReservation, //
-    },
-    seq_file::{
-        seq_print,
-        SeqFile, //
     },
     sync::{
         atomic::{
@@ -44,7 +41,7 @@ use kernel::{
         Arc,
         Mutex,
         UniqueArc, //
-    },
+    }, //
 };
 
 /// `max_user_instances`; inotify's default, set at module load to inotify's value (see
@@ -384,13 +381,13 @@ fn forget_empty(users: &mut RBTree<Key, Arc<UserCounts>>, user: &UserCounts) {
     }
 }
 
-impl Show for Accounts {
+impl Writer for Accounts {
     /// One line `uid:<uid> instances:<n> watches:<n>` per uid that holds an instance in the
     /// initial user namespace, then the same with ` userns:<level>:<inode>` for each (user
     /// namespace, uid) below it (the uid is global); empty when nothing is held. The lock is
     /// taken once per [`SHOW_BATCH`] users: the lines of different batches may be of
     /// different moments.
-    fn show(&self, m: &SeqFile) {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut from = Some((0, 0, 0));
         while let Some(start) = from.take() {
             let mut lines = [None::<Line>; SHOW_BATCH];
@@ -415,19 +412,18 @@ impl Show for Accounts {
                 from = next;
             }
             for line in lines.iter().flatten() {
-                seq_print!(
-                    m,
+                write!(
+                    f,
                     "uid:{} instances:{} watches:{}",
-                    line.uid,
-                    line.instances,
-                    line.watches
-                );
+                    line.uid, line.instances, line.watches
+                )?;
                 if line.level != 0 {
-                    seq_print!(m, " userns:{}:{}", line.level, line.inum);
+                    write!(f, " userns:{}:{}", line.level, line.inum)?;
                 }
-                seq_print!(m, "\n");
+                writeln!(f)?;
             }
         }
+        Ok(())
     }
 }
 

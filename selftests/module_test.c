@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Module-only facts of rinotify, which native inotify cannot be the oracle for: the device
- * node and its open modes, the module reference held by open files, unloading and loading
- * again, the sysctls under /proc/sys/fs/rinotify, the queue bound taken at open, the slab
- * caches, and the per-user accounting released exactly on close, rm_watch and deletion.
+ * node and its open modes, the module reference held by open files (of the device and of
+ * the module's debugfs directory), unloading and loading again, the sysctls under
+ * /proc/sys/fs/rinotify, the queue bound taken at open, the slab caches, and the per-user
+ * accounting released exactly on close, rm_watch and deletion.
  *
  * Needs RINOTIFY_KO, the path of rinotify.ko in the guest, and root. Tests that change a
  * sysctl do their checks in a child (or before any ASSERT) and restore it unconditionally.
@@ -887,6 +888,44 @@ TEST(many_instances_leave_nothing_behind)
 		EXPECT_EQ(0, close(fds[i]));
 	}
 	rmdir(dir);
+}
+
+#define USERS "/sys/kernel/debug/rinotify/users"
+
+/*
+ * An open file of the module's debugfs directory holds a module reference, as an open
+ * /dev/rinotify does: debugfs calls the file's release through the module's file_operations
+ * at close(), so the module must not go before (kernel::debugfs of 7.3 sets no .owner: with
+ * it, rmmod succeeded here and the close() made debugfs read the unloaded module's
+ * file_operations). Refused while open, the file still reads; closed, the module unloads,
+ * and loads again with the file back. The reload fixture: a load runs the module's KUnit
+ * suites again (36 s for one of them on a busy host).
+ */
+TEST_F_TIMEOUT(reload, rmmod_refused_while_debugfs_file_open, 180)
+{
+	char buf[256];
+	int fd, r, err;
+
+	ASSERT_TRUE(getenv("RINOTIFY_KO") != NULL);
+	fd = open(USERS, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		SKIP(return, "no %s: the kernel has no debugfs", USERS);
+	ASSERT_LE(0, fd);
+	r = module_unload();
+	err = errno;
+	/* If it went, this test's exit closes the file into the unloaded module. */
+	ASSERT_EQ(-1, r)
+		TH_LOG("rmmod succeeded under an open %s", USERS);
+	ASSERT_EQ(EWOULDBLOCK, err);
+	EXPECT_LE(0, read(fd, buf, sizeof(buf)));
+	ASSERT_EQ(0, close(fd));
+
+	ASSERT_LE(0, module_unload_wait(5000));
+	ASSERT_EQ(0, module_load());
+	fd = open(USERS, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_LE(0, read(fd, buf, sizeof(buf)));
+	EXPECT_EQ(0, close(fd));
 }
 
 /* Runs last (the harness keeps file order): it unloads and loads the module again. */

@@ -32,8 +32,9 @@
  * module_exit_under_load: insmod/rmmod cycles, each unloading as soon as the last instance
  * (watching inodes that another process deletes meanwhile) is closed.
  *
- * debugfs_file_pins_module: an open debugfs file of the module refuses rmmod.
- * sysctl_file_open_across_rmmod: an open sysctl file does not, and fails safely after it.
+ * sysctl_file_open_across_rmmod: an open sysctl file does not pin the module (module_test's
+ * rmmod_refused_while_debugfs_file_open shows that a debugfs file does), and fails safely
+ * after the unload.
  *
  * wd_not_reused_before_ignored: after rm_watch and INOTIFY_IOC_SETNEXTWD, a concurrent
  * add_watch gets the old descriptor only once the old watch's IN_IGNORED is queued (native
@@ -1566,41 +1567,10 @@ TEST_F_TIMEOUT(stress, module_exit_under_load, 600)
 }
 
 /*
- * An open file of the module's debugfs directory pins the module like /dev/rinotify does:
- * with the 7.3 kernel::debugfs abstraction (no .owner in its file_operations) rmmod
- * succeeded here, and the close() below then made debugfs read the unloaded module's
- * file_operations.
- */
-/* A reload runs the module's KUnit suites again, which takes long under KASAN. */
-TEST_F_TIMEOUT(stress, debugfs_file_pins_module, 180)
-{
-	char buf[256];
-	int fd, r, err;
-
-	ASSERT_TRUE(module_loaded());
-	fd = open(USERS, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	r = module_unload();
-	err = errno;
-	EXPECT_EQ(-1, r);
-	EXPECT_EQ(EWOULDBLOCK, err);
-	EXPECT_LE(0, read(fd, buf, sizeof(buf)));
-	EXPECT_EQ(0, close(fd));
-	if (r == 0) {
-		ASSERT_EQ(0, module_load());
-	} else {
-		/* Unloads once closed, and comes back. */
-		EXPECT_LE(0, module_unload_wait(5000));
-		ASSERT_EQ(0, module_load());
-	}
-	ASSERT_TRUE(module_loaded());
-}
-
-/*
  * A sysctl file does not pin the module (sysctl files of modules never do): the unload
  * unregisters the table, and the open file then fails its reads and closes safely.
  */
-/* Reloads, as debugfs_file_pins_module. */
+/* A reload runs the module's KUnit suites again, which takes long under KASAN. */
 TEST_F_TIMEOUT(stress, sysctl_file_open_across_rmmod, 180)
 {
 	char buf[64];

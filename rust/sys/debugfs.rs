@@ -4,27 +4,29 @@
 //!
 //! C header: [`include/linux/debugfs.h`](srctree/include/linux/debugfs.h).
 //!
-//! The 7.3 [`kernel::debugfs`] abstraction builds its `file_operations` without an `owner`,
-//! so an open file of it does not pin the module: `rmmod` succeeds while the file is open,
-//! and its `close()` then has debugfs read the unloaded module's `file_operations`
-//! (`full_proxy_release()` looks up `real_fops->release`). This file's operations carry
-//! `THIS_MODULE`, as a C module's `.owner = THIS_MODULE` does: debugfs's proxy `open` takes
-//! a module reference (`fops_get()`), and `rmmod` is refused until the file is closed.
+//! Linux 7.3's [`kernel::debugfs`] builds its `file_operations` without an `owner`, so an
+//! open file of it does not pin the module: `rmmod` succeeds while the file is open, and its
+//! `close()` then has debugfs read the unloaded module's `file_operations`
+//! (`full_proxy_release()` looks up `real_fops->release`). This file is upstream's read-only
+//! file (`Dir::read_only_file()`: its contents written by a [`Writer`], its operations
+//! upstream's `ReadFile` table, mode 0400) with `owner` set to the module, as a C module's
+//! `.owner = THIS_MODULE`: debugfs's proxy `open` then takes a module reference
+//! (`fops_get()`), and `rmmod` is refused until the file is closed. The upstream patch that
+//! would remove it is in docs/design.md, "Where rinotify extends upstream".
 
 use core::marker::PhantomData;
 use kernel::{
     bindings,
+    debugfs::Writer,
+    fmt,
     module::this_module,
     prelude::*,
-    seq_file::SeqFile,
+    seq_file::{
+        seq_print,
+        SeqFile, //
+    },
     sync::Arc, //
 };
-
-/// The contents of a [`DebugfsFile`].
-pub(crate) trait Show: Send + Sync + 'static {
-    /// Writes the whole file to `m`.
-    fn show(&self, m: &SeqFile);
-}
 
 /// A directory at the debugfs root with one read-only file, mode 0400, showing `T`.
 /// Dropping it removes both, after the reads under way have returned.
@@ -32,19 +34,20 @@ pub(crate) trait Show: Send + Sync + 'static {
 /// # Invariants
 ///
 /// `dir` is what `debugfs_create_dir()` returned (possibly an error pointer, if debugfs is
-/// not available; null without `CONFIG_DEBUG_FS`); the file in it has `Arc::as_ptr(&_data)` as its private data.
-pub(crate) struct DebugfsFile<T: Show> {
+/// not available; null without `CONFIG_DEBUG_FS`); the file in it has `Arc::as_ptr(&_data)` as
+/// its private data.
+pub(crate) struct DebugfsFile<T: Writer + Send + Sync + 'static> {
     dir: *mut bindings::dentry,
     /// What the file shows; its private data.
     _data: Arc<T>,
 }
 
 // SAFETY: Removing the entries may happen on any thread; `T` is `Send + Sync`.
-unsafe impl<T: Show> Send for DebugfsFile<T> {}
+unsafe impl<T: Writer + Send + Sync + 'static> Send for DebugfsFile<T> {}
 // SAFETY: No `&self` methods touch the entries.
-unsafe impl<T: Show> Sync for DebugfsFile<T> {}
+unsafe impl<T: Writer + Send + Sync + 'static> Sync for DebugfsFile<T> {}
 
-impl<T: Show> DebugfsFile<T> {
+impl<T: Writer + Send + Sync + 'static> DebugfsFile<T> {
     /// Creates `/sys/kernel/debug/<dir>/<file>`. A file that debugfs cannot create is
     /// missing, not an error, as for any debugfs user.
     pub(crate) fn new(dir: &CStr, file: &CStr, data: Arc<T>) -> Self {
@@ -62,7 +65,7 @@ impl<T: Show> DebugfsFile<T> {
                 dir,
                 Arc::as_ptr(&data).cast_mut().cast(),
                 core::ptr::null(),
-                &FileOps::<T>::TABLE,
+                &ReadFile::<T>::FILE_OPS,
             )
         };
         #[cfg(not(CONFIG_DEBUG_FS))]
@@ -75,7 +78,7 @@ impl<T: Show> DebugfsFile<T> {
     }
 }
 
-impl<T: Show> Drop for DebugfsFile<T> {
+impl<T: Writer + Send + Sync + 'static> Drop for DebugfsFile<T> {
     fn drop(&mut self) {
         #[cfg(CONFIG_DEBUG_FS)]
         // SAFETY: `dir` came from `debugfs_create_dir()` (error pointers are ignored). This
@@ -86,40 +89,76 @@ impl<T: Show> Drop for DebugfsFile<T> {
     }
 }
 
-/// The `file_operations` of a [`DebugfsFile<T>`]: seq_file's, and a `show` for `T`.
-#[cfg_attr(not(CONFIG_DEBUG_FS), allow(dead_code))]
-struct FileOps<T: Show>(PhantomData<T>);
+/// Upstream's `WriterAdapter`: a [`Writer`] as `Display`, for `seq_print!`.
+struct WriterAdapter<'a, T>(&'a T);
 
-#[cfg_attr(not(CONFIG_DEBUG_FS), allow(dead_code))]
-impl<T: Show> FileOps<T> {
-    /// # Safety
-    ///
-    /// Called by debugfs for a file created by [`DebugfsFile::new`] with data `T`.
-    unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
-        // SAFETY: The inode's private data is the `T` of `DebugfsFile::new`, alive while the
-        // file exists; seq_file keeps it as the seq_file's private data.
-        unsafe { bindings::single_open(file, Some(Self::show), (*inode).i_private) }
+impl<T: Writer> fmt::Display for WriterAdapter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write(f)
     }
+}
 
-    /// # Safety
-    ///
-    /// Called by seq_file for a file opened by [`Self::open`].
-    unsafe extern "C" fn show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
-        // SAFETY: `private` is the `T` passed to `single_open`; debugfs keeps the file's data
-        // alive during a read (its proxy holds the file against removal).
-        let data = unsafe { &*(*m).private.cast::<T>() };
-        // SAFETY: seq_file hands us a valid seq_file for the duration of the call.
-        data.show(unsafe { SeqFile::from_raw(m) });
-        0
-    }
+/// Upstream's `writer_open`: `single_open()` with the inode's private data, a `T`.
+///
+/// # Safety
+///
+/// * `inode`'s private pointer must point to a value of type `T` which will outlive the `inode`
+///   and will not have any unique references alias it during the call.
+/// * `file` must point to a live, not-yet-initialized file object.
+#[cfg_attr(not(CONFIG_DEBUG_FS), allow(dead_code))]
+unsafe extern "C" fn writer_open<T: Writer + Sync>(
+    inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: The caller ensures that `inode` is a valid pointer.
+    let data = unsafe { (*inode).i_private };
+    // SAFETY:
+    // * `file` is acceptable by caller precondition.
+    // * `writer_act` will be called on a `seq_file` with private data set to the third argument,
+    //   so we meet its safety requirements.
+    // * The `data` pointer passed in the third argument is a valid `T` pointer that outlives
+    //   this call by caller preconditions.
+    unsafe { bindings::single_open(file, Some(writer_act::<T>), data) }
+}
 
-    const TABLE: bindings::file_operations = bindings::file_operations {
-        // What a C module's `.owner = THIS_MODULE` is: an open file pins the module.
-        owner: this_module::<crate::LocalModule>().as_ptr(),
-        open: Some(Self::open),
+/// Upstream's `writer_act`: prints the `T` stashed in a seq_file to that seq_file.
+///
+/// # Safety
+///
+/// `seq` must point to a live `seq_file` whose private data is a valid pointer to a `T` which may
+/// not have any unique references alias it during the call.
+#[cfg_attr(not(CONFIG_DEBUG_FS), allow(dead_code))]
+unsafe extern "C" fn writer_act<T: Writer + Sync>(
+    seq: *mut bindings::seq_file,
+    _: *mut c_void,
+) -> c_int {
+    // SAFETY: By caller precondition, this pointer is valid pointer to a `T`, and
+    // there are not and will not be any unique references until we are done.
+    let data = unsafe { &*((*seq).private.cast::<T>()) };
+    // SAFETY: By caller precondition, `seq_file` points to a live `seq_file`, so we can lift
+    // it.
+    let seq_file = unsafe { SeqFile::from_raw(seq) };
+    seq_print!(seq_file, "{}", WriterAdapter(data));
+    0
+}
+
+/// Upstream's `ReadFile` table for a [`Writer`], with `owner`.
+#[cfg_attr(not(CONFIG_DEBUG_FS), allow(dead_code))]
+struct ReadFile<T>(PhantomData<T>);
+
+#[cfg_attr(not(CONFIG_DEBUG_FS), allow(dead_code))]
+impl<T: Writer + Sync> ReadFile<T> {
+    // `operations` is all stock `seq_file` implementations except for `writer_open`, whose
+    // only requirement beyond what is provided to all open functions is that the inode's data
+    // pointer must point to a `T` that outlives it, which `DebugfsFile` keeps.
+    const FILE_OPS: bindings::file_operations = bindings::file_operations {
         read: Some(bindings::seq_read),
         llseek: Some(bindings::seq_lseek),
         release: Some(bindings::single_release),
+        open: Some(writer_open::<T>),
+        // The addition to upstream's: what a C module's `.owner = THIS_MODULE` is, so that an
+        // open file pins the module.
+        owner: this_module::<crate::LocalModule>().as_ptr(),
         ..pin_init::zeroed()
     };
 }
