@@ -928,8 +928,11 @@ TEST_F_TIMEOUT(reload, rmmod_refused_while_debugfs_file_open, 180)
 	EXPECT_EQ(0, close(fd));
 }
 
-/* Runs last (the harness keeps file order): it unloads and loads the module again. */
-TEST(rmmod_refused_while_open_then_reload)
+/*
+ * Runs last (the harness keeps file order): it unloads and loads the module again, with the
+ * reload fixture's time for the load's KUnit suites.
+ */
+TEST_F_TIMEOUT(reload, rmmod_refused_while_open_then_reload, 180)
 {
 	struct stat st;
 	int fd, fd2;
