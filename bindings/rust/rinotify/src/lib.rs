@@ -14,6 +14,8 @@
 //! - [`Tree`]: an instance with its table from wd to path, which it keeps from the records,
 //!   so that each event names its directory's path; with an older module that lacks the
 //!   tree ioctl it crawls over plain watches instead, and warns.
+//! - `RinotifyWatcher` (the `notify` feature): a [`notify::Watcher`] on tree watches, for
+//!   programs written with the `notify` crate.
 //!
 //! The ABI is `include/uapi/linux/rinotify.h` of the rinotify source; see also
 //! `docs/beyond-inotify.md` there.
@@ -60,6 +62,8 @@ mod error;
 mod event;
 mod sys;
 mod tree;
+#[cfg(feature = "notify")]
+mod watcher;
 
 pub use error::DEVICE;
 pub use error::Error;
@@ -74,6 +78,8 @@ pub use event::Record;
 pub use event::Records;
 pub use tree::Tree;
 pub use tree::TreeEvent;
+#[cfg(feature = "notify")]
+pub use watcher::RinotifyWatcher;
 
 /// The results of this crate's calls.
 pub type Result<T> = std::result::Result<T, Error>;
