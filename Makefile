@@ -71,7 +71,7 @@ MODULE_DIR = $(FLAVOUR)
 KMAKE = $(MAKE) -C "$$kdir"
 endif
 
-LINTS = clippy shellcheck checkpatch rustfmt
+LINTS = clippy shellcheck checkpatch rustfmt cargo
 
 .PHONY: all module deps kernel selftests tools check fuzz stress run bench help clean fmt lint \
 	$(addprefix lint-,$(LINTS)) FORCE
@@ -137,7 +137,7 @@ selftests: $(if $(filter undefined,$(origin KDIR)),deps) $(HELPERS)
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=64 && \
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=32
 
-check: lint module selftests tools
+check: lint module selftests tools rust-test
 	@kdir=$(KBUILD_DIR) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) $(VM_KERNEL) \
 		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)" \
 		MEM_BOOTS="$(MEM_BOOTS)" MEM_TESTS=$(MEM_TESTS) SELINUX_TESTS=$(SELINUX_TESTS)
@@ -160,7 +160,7 @@ stress: lint-rustfmt module selftests
 		ACCEL=$(QEMU_ACCEL) ENV="RIT_STRESS_SECONDS=$(SECONDS) $(VM_ENV)"
 
 tools: $(OUT)/tools/rinotifywait $(OUT)/lib/librinotify.so $(OUT)/clients/errno_probe \
-	$(OUT)/clients/api_probe
+	$(OUT)/clients/api_probe $(OUT)/clients/rinotify_compare
 
 $(OUT)/tools/%: tools/%.c $(HELPERS) $(HELPERS_HEADERS)
 	@mkdir -p $(@D)
@@ -186,6 +186,32 @@ $(OUT)/clients/api_probe: selftests/clients/api_probe.c $(OUT)/lib/librinotify.s
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Werror -Iinclude/uapi -I$(OUT)/lib -o $@ $< -L$(OUT)/lib -lrinotify \
 		-Wl,-rpath,/opt/rinotify/lib
+
+# --- The Rust bindings, bindings/rust/ (a cargo workspace) -------------------------------
+# Built with rustup's cargo (the crates need rustc 1.91; Debian's, for the module, is
+# older), the crates of Cargo.lock fetched from crates.io the first time, offline after.
+# rust-test runs the crate's unit tests and doc tests on the host (no kernel needed);
+# compare, the program clients_test.sh runs in the guest, goes to out/clients/.
+CARGO ?= $(or $(wildcard $(HOME)/.cargo/bin/cargo),cargo)
+CARGO_ARGS = --locked --manifest-path bindings/rust/Cargo.toml --target-dir $(OUT)/cargo
+
+.PHONY: rust-test
+$(OUT)/clients/rinotify_compare: FORCE
+	@mkdir -p $(@D)
+	@$(CARGO) build -q --release $(CARGO_ARGS)
+	@cp $(OUT)/cargo/release/compare $@
+
+rust-test:
+	@$(CARGO) test -q --all-features $(CARGO_ARGS)
+
+lint-cargo:
+	@if ! $(CARGO) fmt --all --manifest-path bindings/rust/Cargo.toml --check >&2; then \
+		echo "lint: cargo: FAILED: bindings/rust is not formatted as above: cargo fmt in it" >&2; exit 1; \
+	elif ! $(CARGO) clippy -q --all-targets --all-features $(CARGO_ARGS) -- -D warnings >&2; then \
+		echo "lint: cargo: FAILED: fix clippy's warnings above in bindings/rust" >&2; exit 1; \
+	else \
+		echo "lint: cargo: bindings/rust is formatted and has no clippy warnings"; \
+	fi
 
 # The perf kernel, the module built against it, and rinobench; the results land in bench/
 # (another flavour's, as FLAVOUR=perf-inline, in bench/FLAVOUR/).

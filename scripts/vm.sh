@@ -67,6 +67,7 @@ cp "$here"/selftests/clients/*.sh "$here"/selftests/clients/*.py "$root/rinotify
 cp "$here/tools/tree_watch.py" "$root/rinotify/bin/"
 [ -x "$out/clients/errno_probe" ] && cp "$out/clients/errno_probe" "$root/rinotify/clients/"
 [ -x "$out/clients/api_probe" ] && cp "$out/clients/api_probe" "$root/rinotify/clients/"
+[ -x "$out/clients/rinotify_compare" ] && cp "$out/clients/rinotify_compare" "$root/rinotify/clients/"
 printf '#!/bin/sh\n# The real-client comparisons run in the host'"'"'s root file system.\nexec hostsh /bin/sh /opt/rinotify/clients/clients_test.sh\n' \
 	>"$root/selftests/clients_test"
 chmod +x "$root/selftests/clients_test"

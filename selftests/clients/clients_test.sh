@@ -257,8 +257,29 @@ api() {
 	sed 's/^/# /' "$WORK/api.out"
 }
 
+# The Rust bindings (bindings/rust): the program compare runs notify's INotifyWatcher on
+# native inotify and rinotify's RinotifyWatcher (and its crawler fallback) on the same
+# workload, printing TAP lines numbered from NUM: "events" prints two (the same normalised
+# events from each), "race" one (RinotifyWatcher reports every file of fast writers),
+# "api" one (the crate's own calls on the device).
+rust_compare() {
+	rm -rf "$WORK"
+	mkdir -p "$WORK"
+	NUM=$((num + 1)) RUST_BACKTRACE=1 "$here/rinotify_compare" "$1" "$WORK/$1" >"$WORK/compare.out" 2>&1
+	# What is not a TAP line (a panic's message) is a comment.
+	sed '/^\(not \)\{0,1\}ok [0-9]/!{/^# /!s/^/# /;}' "$WORK/compare.out"
+	oks=$(grep -c '^ok [0-9]' "$WORK/compare.out")
+	bad=$(grep -c '^not ok [0-9]' "$WORK/compare.out")
+	while [ $((oks + bad)) -lt "$2" ]; do
+		bad=$((bad + 1))
+		echo "not ok $((num + oks + bad)) rust $1: compare did not report (crashed?)"
+	done
+	num=$((num + oks + bad))
+	failed=$((failed + bad))
+}
+
 echo "TAP version 13"
-echo "1..8"
+echo "1..12"
 check errno_probe 30
 check inotifywait 20
 check inotifywatch 4
@@ -267,5 +288,8 @@ check watchdog 12
 race
 python_tree
 api
+rust_compare events 2
+rust_compare race 1
+rust_compare api 1
 echo "# Totals: pass:$((num - failed)) fail:$failed"
 [ "$failed" = 0 ]
