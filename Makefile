@@ -85,6 +85,8 @@ help:
 	@echo '  make kernel       fetch linux-source-$(KVER) and build the test kernel (FLAVOUR=debug|perf|perf-inline)'
 	@echo '  make selftests    build the static C selftests (64- and 32-bit)'
 	@echo '  make tools        build tools/: rinotifywait, librinotify.so (LD_PRELOAD), the errno probe'
+	@echo '  make python       out/python: a venv with bindings/python, watchdog and pytest (pinned by hash)'
+	@echo '  make check-python the Python package'"'"'s tests that need no module (make check runs them)'
 	@echo '  make check        boot the debug kernel in QEMU, run every test, report N passed, N failed'
 	@echo '                    T=<prog>[:<test>] runs a subset; EXTRA_TESTS=<dir> adds your own TAP programs'
 	@echo '  make fuzz         the fuzzer alone (selftests/fuzz_test.c, 64- and 32-bit), judged as make check:'
@@ -137,10 +139,38 @@ selftests: $(if $(filter undefined,$(origin KDIR)),deps) $(HELPERS)
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=64 && \
 	$(MAKE) -s -C selftests KSRC="$$ksrc" OUT=$(OUT)/selftests BITS=32
 
-check: lint module selftests tools rust-test
+check: lint module selftests tools rust-test check-python
 	@kdir=$(KBUILD_DIR) && scripts/vm.sh check "$$kdir" $(OUT) KO=$(RINOTIFY_KO) $(VM_KERNEL) \
 		TESTS="$(T)" EXTRA_TESTS="$(EXTRA_TESTS)" TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(QEMU_ACCEL) ENV="$(VM_ENV)" \
 		MEM_BOOTS="$(MEM_BOOTS)" MEM_TESTS=$(MEM_TESTS) SELINUX_TESTS=$(SELINUX_TESTS)
+
+# --- Python: bindings/python --------------------------------------------------------------
+# out/python: a venv with the package, and watchdog and pytest as requirements.lock pins them
+# (by hash, from PyPI); watchdog's sdist (pinned the same way) unpacked, for its own tests;
+# the package's tests of the module. The guest reaches it as /opt/rinotify/python
+# (scripts/vm.sh) for clients_test. check-python runs the package's tests that need no module.
+PYTHON ?= /usr/bin/python3
+PY_OUT = $(OUT)/python
+PY_DEPS = $(wildcard bindings/python/*.lock bindings/python/pyproject.toml bindings/python/src/rinotify/*) \
+	bindings/python/tests/test_kernel.py
+
+.PHONY: python check-python
+python: $(PY_OUT)/.built
+
+$(PY_OUT)/.built: $(PY_DEPS)
+	@rm -rf $(PY_OUT) && mkdir -p $(PY_OUT)/tests
+	$(PYTHON) -m venv $(PY_OUT)/venv
+	$(PY_OUT)/venv/bin/pip install -q --require-hashes --only-binary :all: -r bindings/python/requirements.lock
+	$(PY_OUT)/venv/bin/pip install -q --no-deps --no-build-isolation ./bindings/python
+	$(PY_OUT)/venv/bin/pip download -q --require-hashes --no-deps --no-binary :all: --no-build-isolation \
+		-d $(PY_OUT)/sdist -r bindings/python/watchdog-sdist.lock
+	@mkdir -p $(PY_OUT)/watchdog-src
+	tar -xzf $(PY_OUT)/sdist/watchdog-*.tar.gz -C $(PY_OUT)/watchdog-src --strip-components=1
+	cp bindings/python/tests/test_kernel.py $(PY_OUT)/tests/
+	@touch $@
+
+check-python: python
+	cd bindings/python && PYTHONDONTWRITEBYTECODE=1 $(PY_OUT)/venv/bin/python -m pytest -p no:cacheprovider -q tests
 
 # make fuzz SECONDS=N SEED=S: N seconds of fuzzing in all, half in the 64-bit program and half
 # in the 32-bit one; the same seed gives the same call sequences.

@@ -14,7 +14,7 @@ PACKAGES=(
 	rustc-web rust-web-src rust-web-clippy rustfmt-web clang-22 lld-22 llvm-22 libclang-22-dev
 	flex bison bc libelf-dev libssl-dev cpio kmod rsync xz-utils
 	qemu-system-x86 busybox-static gcc gcc-multilib make
-	inotify-tools coreutils python3 python3-watchdog gnuplot-nox shellcheck perl
+	inotify-tools coreutils python3 python3-watchdog python3-venv gnuplot-nox shellcheck perl
 	debootstrap
 )
 # bindgen-cli is built with cargo: the one on PATH, else Debian's cargo-web, which matches
