@@ -64,7 +64,11 @@ class FakeInstance:
         return self.r
 
     def read(self):
-        out, FakeInstance.records = FakeInstance.records, []
+        # records: one read's, or a list of reads'.
+        if FakeInstance.records and isinstance(FakeInstance.records[0], list):
+            out = FakeInstance.records.pop(0)
+        else:
+            out, FakeInstance.records = FakeInstance.records, []
         return rinotify.decode(encode(out))
 
     def close(self):
@@ -108,3 +112,21 @@ def test_records_become_watchdogs_events_with_paths(monkeypatch, tmp_path):
     ]
     # The root, then each directory to watch whole again, before its events are handed on.
     assert FakeInstance.trees == [root, root + b"/m", root + b"/a/x"]
+
+
+def test_a_moved_in_directorys_rescan_is_skipped_only_just_after_the_move(monkeypatch, tmp_path):
+    os.makedirs(tmp_path / "m")
+    monkeypatch.setattr(rw, "Instance", FakeInstance)
+    FakeInstance.trees = []
+    moved_in = Event(1, rinotify.IN_MOVED_TO | rinotify.IN_ISDIR, 5, b"m")
+    rescan = Event(1, rinotify.RIN_RESCAN, 0, b"m")
+    other = Event(1, rinotify.IN_CREATE, 0, b"x")
+    FakeInstance.records = [[moved_in], [rescan], [moved_in], [other], [other], [rescan]]
+    root = os.fsencode(tmp_path)
+    reader = rw.TreeReader(root, recursive=True)
+    reads = [[(e.mask, e.src_path) for e in reader.read_events()] for _ in range(6)]
+    reader.close()
+    modified = (InotifyConstants.IN_MODIFY | rinotify.IN_ISDIR, root + b"/m")
+    # In the read after the move: answered by the move's created events. Two reads later:
+    # a directory of that name the tree could not watch, read again.
+    assert reads[1] == [] and reads[5] == [modified]

@@ -83,9 +83,11 @@ class TreeReader:
             self._inst.close()
             raise
         self._tree = Tree(path, root)
-        # Directories moved into the tree and already watched whole again: their RIN_RESCAN
-        # (which follows) is answered by the emitter's created events of the move.
-        self._retreed: set[bytes] = set()
+        # Directories moved into the tree and already watched whole again, by the read they
+        # came in: their RIN_RESCAN, in that read or the next, is answered by the emitter's
+        # created events of the move.
+        self._retreed: dict[bytes, int] = {}
+        self._reads = 0
         self._kill_r, self._kill_w = os.pipe()
         self._poll = select.poll()
         self._poll.register(self._inst.fileno(), select.POLLIN)
@@ -133,6 +135,8 @@ class TreeReader:
                 records = self._inst.read()
                 if records:
                     break
+        self._reads += 1
+        self._retreed = {p: n for p, n in self._retreed.items() if n >= self._reads - 1}
         events: list[InotifyEvent] = []
         for ev in records:
             self._translate(ev, events)
@@ -151,15 +155,13 @@ class TreeReader:
         if src_path is None or ev.is_watched:
             return
         if ev.is_rescan:
-            if src_path in self._retreed:
-                self._retreed.discard(src_path)
-            else:
+            if self._retreed.pop(src_path, None) is None:
                 self._rescan(src_path, out, ev)
             return
         if moved_in and self._recursive:
             # Watch what is below it before the emitter lists it for its created events.
             self._watch_whole(ev)
-            self._retreed.add(src_path)
+            self._retreed[src_path] = self._reads
         out.append(InotifyEvent(ev.wd, ev.mask, ev.cookie, ev.name, src_path))
 
     def _watch_whole(self, ev: Event) -> None:
