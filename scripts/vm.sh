@@ -65,8 +65,14 @@ cp "$here/qemu/hostsh" "$root/bin/hostsh"
 [ -f "$out/lib/librinotify.so" ] && cp "$out/lib/librinotify.so" "$root/rinotify/lib/"
 cp "$here"/selftests/clients/*.sh "$here"/selftests/clients/*.py "$root/rinotify/clients/"
 cp "$here/tools/tree_watch.py" "$root/rinotify/bin/"
-# The Python venv, watchdog's tests and the package's (make python), where the build left them.
-[ -d "$out/python/venv" ] && ln -s "$out/python" "$root/rinotify/python"
+# The Python venv, watchdog's tests and the package's (make python), where the build left them;
+# a copy if that is under /tmp, /run or /opt, which the guest covers with its own tmpfs.
+if [ -d "$out/python/venv" ]; then
+	case "$out" in
+	/tmp/* | /run/* | /opt/*) cp -a "$out/python" "$root/rinotify/python" ;;
+	*) ln -s "$out/python" "$root/rinotify/python" ;;
+	esac
+fi
 [ -x "$out/clients/errno_probe" ] && cp "$out/clients/errno_probe" "$root/rinotify/clients/"
 [ -x "$out/clients/api_probe" ] && cp "$out/clients/api_probe" "$root/rinotify/clients/"
 [ -x "$out/clients/rinotify_compare" ] && cp "$out/clients/rinotify_compare" "$root/rinotify/clients/"
