@@ -21,12 +21,12 @@ PY=$PYDIR/venv/bin/python
 num=0
 failed=0
 
-# wait_for FILE PATTERN [TENTHS]: until a line of FILE matches it, 60 s (TENTHS/10) at most.
+# wait_for FILE PATTERN: until a line of FILE matches it, 60 s at most.
 wait_for() {
 	i=0
 	until grep -q "$2" "$1" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -le "${3:-600}" ] || return 1
+		[ $i -le 600 ] || return 1
 		sleep 0.1
 	done
 }
@@ -431,15 +431,27 @@ observer_ready() {
 		mkdir "d$i" && (cd "d$i" && mkdir $(seq 0 98))
 	done)
 	dirs=$(find "$WORK/big" -type d | wc -l)
+	# Room for a watch on each, on both sides (the debug guest's default is 8192).
+	native_max=$(cat /proc/sys/fs/inotify/max_user_watches)
+	rinotify_max=$(cat /proc/sys/fs/rinotify/max_user_watches)
+	echo 20000 >/proc/sys/fs/inotify/max_user_watches
+	echo 20000 >/proc/sys/fs/rinotify/max_user_watches
 	times=
 	for backend in inotify rinotify; do
 		"$PY" "$here/observer_print.py" "$backend" "$WORK/big" >"$WORK/$backend.out" 2>&1 &
 		pid=$!
-		# watchdog's crawl of the tree takes minutes in the debug guest.
-		wait_for "$WORK/$backend.out" '^ready' 6000 || echo "# $backend did not start" >>"$WORK/$backend.out"
+		# watchdog's crawl of the tree takes minutes in the debug guest; an observer that
+		# fails to start exits.
+		i=0
+		while ! grep -q '^ready' "$WORK/$backend.out" && kill -0 $pid 2>/dev/null && [ $i -lt 6000 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
 		finish $pid
 		times="$times $(sed -n 's/^ready //p' "$WORK/$backend.out")"
 	done
+	echo "$native_max" >/proc/sys/fs/inotify/max_user_watches
+	echo "$rinotify_max" >/proc/sys/fs/rinotify/max_user_watches
 	# shellcheck disable=SC2086 # two words
 	set -- $times
 	if [ $# = 2 ]; then
