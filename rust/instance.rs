@@ -195,9 +195,10 @@ impl Instance {
     #[inline(never)]
     fn add_tree(&self, arg: usize) -> Result<isize> {
         let request = TreeRequest::read_from(arg)?;
-        // What earlier trees left to remove goes first: a descriptor handed out again cannot
+        // What earlier trees left to remove goes first, all of it, even while another call of
+        // the watcher's is pruning (it took the request): a descriptor handed out again cannot
         // be a tree's while the tombstone of its last watch is there.
-        self.prune_trees();
+        tree::prune(self.listener());
         Ok(tree::add_tree(&self.group, &request)? as isize)
     }
 
