@@ -112,12 +112,10 @@ unsafe extern "C" fn writer_open<T: Writer + Sync>(
 ) -> c_int {
     // SAFETY: The caller ensures that `inode` is a valid pointer.
     let data = unsafe { (*inode).i_private };
-    // SAFETY:
-    // * `file` is acceptable by caller precondition.
-    // * `writer_act` will be called on a `seq_file` with private data set to the third argument,
-    //   so we meet its safety requirements.
-    // * The `data` pointer passed in the third argument is a valid `T` pointer that outlives
-    //   this call by caller preconditions.
+    // `single_open()` calls `writer_act` on a `seq_file` whose private data is its third
+    // argument, which is what `writer_act` requires.
+    // SAFETY: `file` is a live, not yet initialised file (caller's precondition), and `data`
+    // points at a `T` that outlives the file (caller's precondition).
     unsafe { bindings::single_open(file, Some(writer_act::<T>), data) }
 }
 

@@ -106,11 +106,11 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
                 // SAFETY: The initializer can write to the provided `slot`.
                 unsafe { slot.write(opts.into_raw::<T>()) };
 
+                // INVARIANT: If this returns `Ok(())`, then the `slot` will contain a registered
+                // misc device.
                 // SAFETY: We just wrote the misc device options to the slot. The miscdevice will
                 // get unregistered before `slot` is deallocated because the memory is pinned and
                 // the destructor of this type deallocates the memory.
-                // INVARIANT: If this returns `Ok(())`, then the `slot` will contain a registered
-                // misc device.
                 to_result(unsafe { bindings::misc_register(slot) })
             }),
             _t: PhantomData,
