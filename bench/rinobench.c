@@ -23,8 +23,8 @@
  * -o runs one side only, for a profiler that samples the whole guest (perf record -a): the
  * samples are then all of that side. It prints the rounds' values and no table or CSV.
  * With RINOBENCH_PERF_CTL set to the control FIFO of perf record --control (and
- * RINOBENCH_PERF_ACK to its acknowledgment FIFO), workloads 9 and 10 enable the profiler
- * for their timed part only.
+ * RINOBENCH_PERF_ACK to its acknowledgment FIFO), workloads 1, 2, 9 and 10 enable the
+ * profiler for their timed part only.
  *
  * Prints a table, then the results as CSV between the lines RIT-BENCH-CSV and
  * RIT-BENCH-CSV-END, which the host copies to bench/results.csv. A broken invariant (a lost
@@ -195,6 +195,32 @@ static void settle(void)
 	usleep(50000);
 }
 
+/* ---- a profiler's window --------------------------------------------------------------- */
+
+/*
+ * Enables ("enable") or disables ("disable") perf record around a timed part, through the
+ * FIFOs of its --control option named in RINOBENCH_PERF_CTL and RINOBENCH_PERF_ACK, and waits
+ * for its acknowledgment. Nothing without them.
+ */
+static void perf_window(const char *cmd)
+{
+	const char *ctl = getenv("RINOBENCH_PERF_CTL"), *ack = getenv("RINOBENCH_PERF_ACK");
+	static int ctl_fd = -1, ack_fd = -1;
+	char reply[16];
+
+	if (!ctl || !ack)
+		return;
+	if (ctl_fd < 0) {
+		ctl_fd = open(ctl, O_WRONLY | O_CLOEXEC);
+		ack_fd = open(ack, O_RDONLY | O_CLOEXEC);
+		if (ctl_fd < 0 || ack_fd < 0)
+			fail("perf control FIFOs %s, %s", ctl, ack);
+	}
+	if (write(ctl_fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd) ||
+	    read(ack_fd, reply, sizeof(reply)) <= 0)
+		fail("perf control: %s", cmd);
+}
+
 /* ---- workloads 1 and 2: event throughput, one and 16 instances -------------------------- */
 
 #define TP_DIR "/tmp/w1"
@@ -220,6 +246,7 @@ static double throughput(const struct backend *s, int instances, long files)
 		fds[i] = new_instance(s, O_NONBLOCK);
 		add(s, fds[i], TP_DIR, TP_MASK);
 	}
+	perf_window("enable");
 	t0 = now_ns();
 	for (long i = 0; i < files; i++) {
 		int fd;
@@ -236,6 +263,7 @@ static double throughput(const struct backend *s, int instances, long files)
 				drain(fds[j], &t);
 	}
 	t1 = now_ns();
+	perf_window("disable");
 	if (t.overflows || t.events != expect)
 		fail("%s: %s: %ld events, %ld overflows, expected %ld", s->name, __func__,
 		     t.events, t.overflows, expect);
@@ -365,32 +393,6 @@ static void w3_floor(const struct backend *s, double *v)
 	t1 = now_ns();
 	close(fd);
 	v[0] = (double)(t1 - t0) / ENTRY_CALLS;
-}
-
-/* ---- a profiler's window --------------------------------------------------------------- */
-
-/*
- * Enables ("enable") or disables ("disable") perf record around a timed part, through the
- * FIFOs of its --control option named in RINOBENCH_PERF_CTL and RINOBENCH_PERF_ACK, and waits
- * for its acknowledgment. Nothing without them.
- */
-static void perf_window(const char *cmd)
-{
-	const char *ctl = getenv("RINOBENCH_PERF_CTL"), *ack = getenv("RINOBENCH_PERF_ACK");
-	static int ctl_fd = -1, ack_fd = -1;
-	char reply[16];
-
-	if (!ctl || !ack)
-		return;
-	if (ctl_fd < 0) {
-		ctl_fd = open(ctl, O_WRONLY | O_CLOEXEC);
-		ack_fd = open(ack, O_RDONLY | O_CLOEXEC);
-		if (ctl_fd < 0 || ack_fd < 0)
-			fail("perf control FIFOs %s, %s", ctl, ack);
-	}
-	if (write(ctl_fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd) ||
-	    read(ack_fd, reply, sizeof(reply)) <= 0)
-		fail("perf control: %s", cmd);
 }
 
 /* ---- workload 9: 10 000 watches added in batches --------------------------------------- */
