@@ -23,8 +23,8 @@
  * -o runs one side only, for a profiler that samples the whole guest (perf record -a): the
  * samples are then all of that side. It prints the rounds' values and no table or CSV.
  * With RINOBENCH_PERF_CTL set to the control FIFO of perf record --control (and
- * RINOBENCH_PERF_ACK to its acknowledgment FIFO), workloads 1, 2, 9 and 10 enable the
- * profiler for their timed part only.
+ * RINOBENCH_PERF_ACK to its acknowledgment FIFO), workloads 1, 2, 4, 9 and 10 enable the
+ * profiler for their timed part only (workload 4: the writer's loop, its waits included).
  *
  * Prints a table, then the results as CSV between the lines RIT-BENCH-CSV and
  * RIT-BENCH-CSV-END, which the host copies to bench/results.csv. A broken invariant (a lost
@@ -747,6 +747,7 @@ static void latency(const struct backend *s, int use_epoll, double *v)
 	pin_to(0);
 	if (pthread_create(&reader, NULL, latency_reader, &w))
 		fail("pthread_create");
+	perf_window("enable");
 	for (long i = 0; i < w.samples; i++) {
 		int64_t t0;
 
@@ -763,6 +764,7 @@ static void latency(const struct backend *s, int use_epoll, double *v)
 		atomic_store(&w.done, 0);
 		lat[i] = (double)(w.t_read - t0);
 	}
+	perf_window("disable");
 	pthread_join(reader, NULL);
 	unpin();
 	v[0] = percentile(lat, w.samples, 0.5);
