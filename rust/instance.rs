@@ -48,6 +48,7 @@ use crate::{
             PathWalk, //
         },
         seq_file::SeqFileRef,
+        waitq::PollTable,
     },
     tree,
 };
@@ -59,7 +60,6 @@ use kernel::{
     seq_file::seq_print,
     sync::{
         atomic::Relaxed,
-        poll::PollTable,
         Arc,
         ArcBorrow, //
     },

@@ -34,6 +34,10 @@ use crate::{
         kmem::Gfp,
         memcg::MemCgroup,
         path::WatchTarget,
+        waitq::{
+            PollTable,
+            WaitQueue, //
+        },
     },
     tree::{
         self,
@@ -53,13 +57,10 @@ use kernel::{
             Atomic,
             Relaxed, //
         },
-        poll::{
-            PollCondVarBox,
-            PollTable, //
-        },
         Arc,
         Mutex,
-        SpinLock, //
+        SpinLock,
+        SpinLockGuard, //
     },
 };
 
@@ -73,7 +74,7 @@ pub(crate) struct Listener {
     /// its lock: while it does, events are refused before they are allocated.
     full: Atomic<bool>,
     /// Readers and pollers waiting for events.
-    wait: PollCondVarBox,
+    wait: WaitQueue,
     /// Owners that asked for `SIGIO`.
     fasync: FasyncQueue,
     /// The watches by descriptor.
@@ -116,7 +117,7 @@ impl Listener {
         try_pin_init!(Listener {
             queue <- new_spinlock!(EventQueue::new(max_events), "Listener::queue"),
             full: Atomic::new(max_events == 0),
-            wait: PollCondVarBox::new(c"Listener::wait", kernel::static_lock_class!())?,
+            wait: WaitQueue::new(c"Listener::wait", kernel::static_lock_class!())?,
             fasync: FasyncQueue::new(),
             watches <- Watches::new(),
             update <- new_mutex!(WdCursor::new(), "Listener::update"),
@@ -253,22 +254,37 @@ impl Listener {
         first: bool,
         nonblock: bool,
     ) -> Result<usize> {
-        let mut queue = self.queue.lock();
-        loop {
-            match queue.oldest_size() {
-                Some(size) if size <= room => break,
-                Some(_) if first => return Err(EINVAL),
-                None if first && nonblock => return Err(EAGAIN),
-                None if first => {
-                    // As `inotify_read()`: a queued record wins over a pending signal,
-                    // which is checked only when there is nothing to read.
-                    if kernel::current!().signal_pending() {
-                        return Err(ERESTARTSYS);
-                    }
-                    let _ = self.wait.wait_interruptible(&mut queue);
-                }
-                _ => return Ok(0),
+        let queue = self.queue.lock();
+        if !first || nonblock || !queue.is_empty() {
+            return self.take_locked(queue, batch, room, first);
+        }
+        drop(queue);
+        // As `inotify_read()`: a queued record wins over a pending signal, which is checked
+        // only when there is nothing to read.
+        self.wait.wait_until(|| {
+            let queue = self.queue.lock();
+            if queue.is_empty() {
+                return None;
             }
+            Some(self.take_locked(queue, batch, room, first))
+        })?
+    }
+
+    /// [`Listener::take`] once the queue is locked, as `queue`, without waiting: `EAGAIN` if
+    /// the `first` record of a read is not there.
+    #[inline(always)]
+    fn take_locked(
+        &self,
+        mut queue: SpinLockGuard<'_, EventQueue>,
+        batch: &mut [Option<Record>],
+        room: usize,
+        first: bool,
+    ) -> Result<usize> {
+        match queue.oldest_size() {
+            Some(size) if size <= room => {}
+            Some(_) if first => return Err(EINVAL),
+            None if first => return Err(EAGAIN),
+            _ => return Ok(0),
         }
         let mut room = room;
         let mut taken = 0;
@@ -389,7 +405,9 @@ impl Listener {
     /// Wakes readers, pollers and `SIGIO` owners if `pushed` grew the queue.
     fn wake(&self, pushed: &Pushed) {
         if pushed.grew() {
-            self.wait.notify_all();
+            // The queue's lock is released: a reader or poller that found it empty is on
+            // the wait queue by then (see `WaitQueue::wake_up`).
+            self.wait.wake_up();
             self.fasync.notify_readable();
         }
     }

@@ -26,6 +26,7 @@ pub(crate) mod seq_file;
 pub(crate) mod sysctl;
 pub(crate) mod uapi;
 pub(crate) mod user_ns;
+pub(crate) mod waitq;
 pub(crate) mod xarray;
 
 /// The inotify ABI constants, from `<linux/inotify.h>`, and rinotify's own, from

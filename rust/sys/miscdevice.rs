@@ -23,7 +23,10 @@
 //! Upstream's operations that rinotify does not use (`mmap`, `read_iter`, `write_iter`, the
 //! registration's `device()`) are left out.
 
-use super::seq_file::SeqFileRef;
+use super::{
+    seq_file::SeqFileRef,
+    waitq::PollTable, //
+};
 use core::marker::PhantomData;
 use kernel::{
     bindings,
@@ -35,7 +38,6 @@ use kernel::{
     fs::File,
     module::this_module,
     prelude::*,
-    sync::poll::PollTable,
     types::{
         ForeignOwnable,
         Opaque, //
