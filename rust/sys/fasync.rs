@@ -48,6 +48,15 @@ impl FasyncQueue {
 
     /// Signals every owner that the file became readable (`SIGIO`, `POLL_IN`).
     pub(crate) fn notify_readable(&self) {
+        // `kill_fasync()`'s own first test, "without locking: usually the list is empty",
+        // without its call. An owner added meanwhile may miss this event's signal, as it may
+        // with `kill_fasync()`'s test: the list's head is published with
+        // `rcu_assign_pointer()` under `fasync_lock`, and read once here, a marked access as
+        // `kill_fasync()`'s `rcu_dereference()` of it is.
+        // SAFETY: `head` is valid and aligned for the call (type invariant).
+        if unsafe { self.head.get().read_volatile() }.is_null() {
+            return;
+        }
         // SAFETY: `head` is our list; `kill_fasync()` reads it locklessly as designed.
         unsafe {
             bindings::kill_fasync(
