@@ -22,7 +22,7 @@ use crate::{
         abi::*,
         fasync::FasyncQueue,
         fsnotify::{
-            EventEntry,
+            EntryArgs,
             Group,
             GroupOps,
             Mark,
@@ -360,39 +360,74 @@ impl Listener {
     /// before allocating, so that a flood into it costs no allocation per event (inotify
     /// allocates and frees each). The listener pays for the event, not the task that caused
     /// it: "whoever is interested in the event, pays for it", in inotify's words.
+    #[inline(always)]
     fn queue_event(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) -> Result {
-        let was_full = self.full.load(Relaxed);
-        if was_full {
-            let mut queue = self.queue.lock();
-            let refused = queue.refuse_if_full();
-            self.full.store(queue.is_full(), Relaxed);
-            drop(queue);
-            if let Some(pushed) = refused {
-                self.wake(&pushed);
-                return Ok(());
-            }
+        if self.full.load(Relaxed) && self.refuse_if_full() {
+            return Ok(());
         }
-        let event = self.memcg.charge(|| Event::new(wd, mask, cookie, name));
-        let mut queue = self.queue.lock();
-        let (pushed, result) = match event {
-            Ok(event) => (queue.push(event), Ok(())),
-            Err(_) => (queue.overflow(), Err(ENOMEM)),
+        let Ok(event) = self.memcg.charge(|| Event::new(wd, mask, cookie, name)) else {
+            self.overflow();
+            return Err(ENOMEM);
         };
-        // The hint is written when it changes (a stale one costs an allocation or a lock).
-        let full = queue.is_full();
-        if full != was_full {
-            self.full.store(full, Relaxed);
+        let mut queue = self.queue.lock();
+        let pushed = queue.push(event);
+        // The hint is as the last critical section left the queue, and a push can only fill
+        // it: written when it does (a stale one costs an allocation or a lock).
+        if queue.is_full() {
+            self.full.store(true, Relaxed);
         }
         drop(queue);
-        self.wake(&pushed);
         // An event that was not queued is freed here, unlocked, as inotify frees it.
-        drop(pushed);
-        result
+        match pushed {
+            Pushed::Queued => self.wake(),
+            Pushed::Overflowed(event) => {
+                self.wake();
+                drop(event);
+            }
+            Pushed::Dropped(event) => drop(event),
+        }
+        Ok(())
+    }
+
+    /// Refuses an event without allocating it if the queue, which the hint says is full, is
+    /// (queueing the overflow record if it is not there yet), and says whether it did.
+    #[cold]
+    #[inline(never)]
+    fn refuse_if_full(&self) -> bool {
+        let mut queue = self.queue.lock();
+        let refused = queue.refuse_if_full();
+        self.full.store(queue.is_full(), Relaxed);
+        drop(queue);
+        match refused {
+            Some(pushed) => {
+                if pushed.grew() {
+                    self.wake();
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Queues the overflow record in place of an event lost for want of memory.
+    #[cold]
+    #[inline(never)]
+    fn overflow(&self) {
+        let mut queue = self.queue.lock();
+        let pushed = queue.overflow();
+        if queue.is_full() {
+            self.full.store(true, Relaxed);
+        }
+        drop(queue);
+        if pushed.grew() {
+            self.wake();
+        }
     }
 
     /// Queues the event fsnotify reported with `mask` to the watch `wd`, as inotify reports
     /// it: never with `IN_ISDIR` for `IN_MOVE_SELF` and `IN_DELETE_SELF`. `ENOMEM` if it was
     /// lost for want of memory (the overflow record is queued in its place).
+    #[inline(always)]
     pub(crate) fn report(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) -> Result {
         let reported = if mask & (IN_MOVE_SELF | IN_DELETE_SELF) != 0 {
             mask & !IN_ISDIR
@@ -402,24 +437,39 @@ impl Listener {
         self.queue_event(wd, reported, cookie, name)
     }
 
-    /// Wakes readers, pollers and `SIGIO` owners if `pushed` grew the queue.
-    fn wake(&self, pushed: &Pushed) {
-        if pushed.grew() {
-            // The queue's lock is released: a reader or poller that found it empty is on
-            // the wait queue by then (see `WaitQueue::wake_up`).
-            self.wait.wake_up();
-            self.fasync.notify_readable();
-        }
+    /// Wakes readers, pollers and `SIGIO` owners: the queue grew.
+    fn wake(&self) {
+        // The queue's lock is released: a reader or poller that found it empty is on the wait
+        // queue by then (see `WaitQueue::wake_up`).
+        self.wait.wake_up();
+        self.fasync.notify_readable();
+    }
+
+    /// [`GroupOps::handle_event`] for the directory of a tree: out of the line of plain
+    /// watches, which do not pay for trees.
+    #[cold]
+    #[inline(never)]
+    fn handle_tree_event(
+        &self,
+        mark: MarkRef<'_>,
+        wd: i32,
+        mask: u32,
+        name: Option<&[u8]>,
+        entry: EntryArgs<'_>,
+        cookie: u32,
+    ) -> Result {
+        tree::handle_event(self, mark, wd, mask, name, entry.entry(name), cookie)
     }
 }
 
 impl GroupOps for Listener {
+    #[inline]
     fn handle_event(
         &self,
         mark: MarkRef<'_>,
         mask: u32,
         name: Option<&[u8]>,
-        entry: Option<EventEntry<'_>>,
+        entry: EntryArgs<'_>,
         cookie: u32,
     ) -> Result {
         // A mark being detached has no descriptor any more: report nothing for it.
@@ -431,7 +481,7 @@ impl GroupOps for Listener {
         // and never reported as such.
         let mask = mask & !TREE_RECORDS;
         if tree::is_tree(mark) {
-            return tree::handle_event(self, mark, wd, mask, name, entry, cookie);
+            return self.handle_tree_event(mark, wd, mask, name, entry, cookie);
         }
         self.report(wd, mask, cookie, name)?;
         // An event lost for want of memory leaves an IN_ONESHOT watch in place, as in

@@ -14,10 +14,6 @@ use crate::{
 /// What [`EventQueue::push`] did with an event. An event that was not queued comes back in
 /// it, to be freed once the queue's lock is released: hold the value until then.
 #[must_use = "an event that was not queued is freed when this is dropped: drop it unlocked"]
-#[cfg_attr(
-    not(CONFIG_KUNIT),
-    expect(dead_code, reason = "the events are held, not read")
-)]
 pub(crate) enum Pushed {
     /// Queued: readers should be woken.
     Queued,
@@ -128,11 +124,16 @@ impl EventQueue {
     }
 
     /// Queues `event` the way `fsnotify_insert_event()` does for inotify.
+    #[inline(always)]
     pub(crate) fn push(&mut self, event: EventBox) -> Pushed {
-        match self.refuse_if_full() {
-            Some(Pushed::Dropped(_)) => return Pushed::Dropped(Some(event)),
-            Some(_) => return Pushed::Overflowed(Some(event)),
-            None => {}
+        if self.shutdown {
+            return Pushed::Dropped(Some(event));
+        }
+        if self.len() >= self.max_events {
+            return match self.overflow() {
+                Pushed::Dropped(_) => Pushed::Dropped(Some(event)),
+                _ => Pushed::Overflowed(Some(event)),
+            };
         }
         if self.newest_is(&event) {
             return Pushed::Dropped(Some(event));

@@ -392,6 +392,41 @@ impl NewMark {
     }
 }
 
+/// What fsnotify passed a [`GroupOps::handle_event`] call about the entry its event is about,
+/// to make an [`EventEntry`] of only where it is needed (plain watches never look).
+///
+/// # Invariants
+///
+/// `inode` and `dir` are the inode and directory fsnotify passed `handle_inode_event` for the
+/// call `'a` lasts, each possibly null.
+#[derive(Clone, Copy)]
+pub(crate) struct EntryArgs<'a> {
+    inode: *mut bindings::inode,
+    dir: *mut bindings::inode,
+    _call: PhantomData<&'a bindings::inode>,
+}
+
+impl<'a> EntryArgs<'a> {
+    /// The entry of an event about one (`name` is that of the event): `inode` is the entry's
+    /// (the data inode of `fsnotify_handle_inode_event()`) and `dir` the directory's.
+    pub(crate) fn entry(self, name: Option<&[u8]>) -> Option<EventEntry<'a>> {
+        match (
+            name.is_some(),
+            NonNull::new(self.dir),
+            NonNull::new(self.inode),
+        ) {
+            // INVARIANT: The VFS operation reporting the event holds the entry's inode and the
+            // directory's for the call (type invariant).
+            (true, Some(dir), Some(inode)) => Some(EventEntry {
+                inode,
+                dir,
+                _call: PhantomData,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// The inode of the entry an event on a directory is about (the child created, deleted or
 /// moved), and the directory's, for the length of a [`GroupOps::handle_event`] call.
 ///
@@ -501,13 +536,13 @@ pub(crate) trait GroupOps: Send + Sync + Sized + 'static {
     /// An error (inotify returns `ENOMEM` when it cannot allocate the event) makes fsnotify
     /// skip the group's other mark for the same operation: the child's, after its parent's.
     ///
-    /// `entry` is the inode of that child, where fsnotify passes one.
+    /// `entry` has the inode of that child, where fsnotify passes one.
     fn handle_event(
         &self,
         mark: MarkRef<'_>,
         mask: u32,
         name: Option<&[u8]>,
-        entry: Option<EventEntry<'_>>,
+        entry: EntryArgs<'_>,
         cookie: u32,
     ) -> Result;
 
@@ -903,17 +938,11 @@ impl<T: GroupOps> OpsTable<T> {
         let mark = unsafe { MarkRef::new(mark) };
         // SAFETY: The mark is one of a group made by `Group::new` with data `T`.
         let data = unsafe { Self::data(mark) };
-        // For an event about an entry of a directory, `inode` is the entry's (the data
-        // inode of `fsnotify_handle_inode_event()`) and `dir` the directory.
-        let entry = match (name.is_some(), NonNull::new(dir), NonNull::new(inode)) {
-            // INVARIANT: The VFS operation reporting the event holds the entry's inode and the
-            // directory's.
-            (true, Some(dir), Some(inode)) => Some(EventEntry {
-                inode,
-                dir,
-                _call: PhantomData,
-            }),
-            _ => None,
+        // INVARIANT: The pointers fsnotify passed for the call.
+        let entry = EntryArgs {
+            inode,
+            dir,
+            _call: PhantomData,
         };
         match data.handle_event(mark, mask, name, entry, cookie) {
             Ok(()) => 0,

@@ -47,6 +47,7 @@ impl MemCgroup {
     /// Runs `f` with this cgroup active: the accounted allocations `f` makes are charged to
     /// it rather than to the calling task's own cgroup. The previously active cgroup is active
     /// again when `f` returns, so scopes nest.
+    #[inline(always)]
     pub(crate) fn charge<R>(&self, f: impl FnOnce() -> R) -> R {
         let Some(memcg) = self.memcg else {
             return f();
