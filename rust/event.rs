@@ -135,6 +135,11 @@ pub(crate) fn write_overflow(out: &mut UserSliceWriter) -> Result {
 /// Writes one `struct inotify_event`: with one user copy if the name is at most `NAME_MAX`
 /// bytes, else as header, name and padding.
 fn write_record(out: &mut UserSliceWriter, wd: i32, mask: u32, cookie: u32, name: &[u8]) -> Result {
+    // Without a name the record is its header: nothing to zero or to copy into it.
+    if name.is_empty() {
+        let header = [u32::from_ne_bytes(wd.to_ne_bytes()), mask, cookie, 0];
+        return out.write_slice(AsBytes::as_bytes(&header));
+    }
     // The record is built in a zeroed buffer (the padding goes out as its NULs): most names
     // are short, and a short record is built in a buffer not much larger than it.
     if record_size(name.len()) <= SHORT_RECORD {

@@ -16,7 +16,10 @@ use crate::{
         MAX_QUEUED_EVENTS, //
     },
     listener::Listener,
-    queue::Record,
+    queue::{
+        Record,
+        Taken, //
+    },
     request::{
         self,
         BatchChunk,
@@ -290,32 +293,28 @@ impl Instance {
     fn read(&self, nonblock: bool, mut out: UserSliceWriter) -> Result<usize> {
         let listener = self.listener();
         let mut copied = 0;
-        let mut batch: [Option<Record>; READ_BATCH] = core::array::from_fn(|_| None);
         loop {
-            let taken = listener.take(&mut batch, out.len(), copied == 0, nonblock)?;
-            for i in 0..taken {
-                let written = match &batch[i] {
-                    Some(Record::Event(event)) => {
-                        event.write_to(&mut out).map(|()| event.record_size())
-                    }
-                    Some(Record::Overflow) => write_overflow(&mut out).map(|()| HEADER_SIZE),
-                    None => Ok(0),
+            let mut taken = Taken::new();
+            listener.take(&mut taken, out.len(), READ_BATCH, copied == 0, nonblock)?;
+            // A batch that stopped short (or took nothing) found the queue empty, or a record
+            // that does not fit: this read is complete (a record queued since waits for the
+            // next one).
+            let complete = taken.len() < READ_BATCH;
+            while let Some(record) = taken.pop() {
+                let written = match &record {
+                    Record::Event(event) => event.write_to(&mut out).map(|()| event.record_size()),
+                    Record::Overflow => write_overflow(&mut out).map(|()| HEADER_SIZE),
                 };
                 match written {
                     Ok(size) => copied += size,
                     Err(e) => {
-                        listener.put_back(&mut batch[i + 1..taken]);
-                        // Records not put back are freed with `batch`, unlocked.
+                        listener.put_back(taken);
                         return Err(e);
                     }
                 }
-                // Freed here, outside the lock.
-                batch[i] = None;
+                // `record` is freed here, outside the lock.
             }
-            // A batch that stopped short (or took nothing) found the queue empty, or a record
-            // that does not fit: this read is complete (a record queued since waits for the
-            // next one).
-            if taken < READ_BATCH {
+            if complete {
                 return Ok(copied);
             }
         }

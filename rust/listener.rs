@@ -16,7 +16,7 @@ use crate::{
     queue::{
         EventQueue,
         Pushed,
-        Record, //
+        Taken, //
     },
     sys::{
         abi::*,
@@ -242,21 +242,21 @@ impl Listener {
         let _ = self.queue_event(wd, mask, cookie, name);
     }
 
-    /// Takes the oldest records that fit in `room` bytes into `batch`, in one critical
-    /// section, and returns how many it took, as `inotify_read()` takes them: for the
-    /// `first` of a read, waits for one unless `nonblock` (`EAGAIN`), gives `EINVAL` if it
-    /// does not fit and `ERESTARTSYS` for a signal while waiting; otherwise takes what is
-    /// there and fits, possibly nothing.
+    /// Takes the oldest records that fit in `room` bytes, at most `max`, into `taken`, in one
+    /// critical section, as `inotify_read()` takes them: for the `first` of a read, waits for
+    /// one unless `nonblock` (`EAGAIN`), gives `EINVAL` if it does not fit and `ERESTARTSYS`
+    /// for a signal while waiting; otherwise takes what is there and fits, possibly nothing.
     pub(crate) fn take(
         &self,
-        batch: &mut [Option<Record>],
+        taken: &mut Taken,
         room: usize,
+        max: usize,
         first: bool,
         nonblock: bool,
-    ) -> Result<usize> {
+    ) -> Result {
         let queue = self.queue.lock();
         if !first || nonblock || !queue.is_empty() {
-            return self.take_locked(queue, batch, room, first);
+            return self.take_locked(queue, taken, room, max, first);
         }
         drop(queue);
         // As `inotify_read()`: a queued record wins over a pending signal, which is checked
@@ -266,53 +266,46 @@ impl Listener {
             if queue.is_empty() {
                 return None;
             }
-            Some(self.take_locked(queue, batch, room, first))
+            Some(self.take_locked(queue, taken, room, max, first))
         })?
     }
 
     /// [`Listener::take`] once the queue is locked, as `queue`, without waiting: `EAGAIN` if
-    /// the `first` record of a read is not there.
+    /// the `first` record of a read is not there. `max` is not 0.
     #[inline(always)]
     fn take_locked(
         &self,
         mut queue: SpinLockGuard<'_, EventQueue>,
-        batch: &mut [Option<Record>],
+        taken: &mut Taken,
         room: usize,
+        max: usize,
         first: bool,
-    ) -> Result<usize> {
-        match queue.oldest_size() {
-            Some(size) if size <= room => {}
-            Some(_) if first => return Err(EINVAL),
-            None if first => return Err(EAGAIN),
-            _ => return Ok(0),
+    ) -> Result {
+        if queue.is_empty() {
+            return if first { Err(EAGAIN) } else { Ok(()) };
         }
-        let mut room = room;
-        let mut taken = 0;
-        for slot in batch.iter_mut() {
-            match queue.oldest_size() {
-                Some(size) if size <= room => {
-                    room -= size;
-                    *slot = queue.pop();
-                    taken += 1;
-                }
-                _ => break,
-            }
+        let was_full = queue.is_full();
+        queue.take(taken, room, max);
+        if taken.len() == 0 {
+            // The oldest record does not fit.
+            return if first { Err(EINVAL) } else { Ok(()) };
         }
-        self.full.store(queue.is_full(), Relaxed);
-        Ok(taken)
+        // Taking only makes room: the hint changes only if the queue was full.
+        if was_full {
+            self.full.store(queue.is_full(), Relaxed);
+        }
+        Ok(())
     }
 
-    /// Puts `records`, taken by [`Listener::take`] and not copied out, back at the front of
-    /// the queue in their order. What the queue's bound no longer lets in stays in `records`,
-    /// for the caller to free after the lock is released.
-    pub(crate) fn put_back(&self, records: &mut [Option<Record>]) {
+    /// Puts the records of `taken`, taken by [`Listener::take`] and not copied out, back at
+    /// the front of the queue in their order. What the queue's bound no longer lets in is
+    /// freed, after the lock is released.
+    pub(crate) fn put_back(&self, taken: Taken) {
         let mut queue = self.queue.lock();
-        for rest in records.iter_mut().rev() {
-            if let Some(record) = rest.take() {
-                *rest = queue.push_front(record);
-            }
-        }
+        let lost = queue.put_back(taken);
         self.full.store(queue.is_full(), Relaxed);
+        drop(queue);
+        drop(lost);
     }
 
     /// Whether a record is waiting to be read.

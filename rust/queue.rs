@@ -39,6 +39,50 @@ pub(crate) enum Record {
     Overflow,
 }
 
+/// Records taken off the queue in one critical section, oldest first, to be copied out and
+/// freed once the queue's lock is released. Nothing is allocated to hold them: the events stay
+/// linked through their boxes.
+///
+/// # Invariants
+///
+/// `events` holds `count` events; `overflow_after`, if set, is the number of them that come
+/// before the overflow record.
+pub(crate) struct Taken {
+    events: Fifo<EventBox>,
+    count: usize,
+    overflow_after: Option<usize>,
+}
+
+impl Taken {
+    /// Nothing taken.
+    pub(crate) fn new() -> Self {
+        Self {
+            events: Fifo::new(),
+            count: 0,
+            overflow_after: None,
+        }
+    }
+
+    /// Records held, the overflow record included.
+    pub(crate) fn len(&self) -> usize {
+        self.count + usize::from(self.overflow_after.is_some())
+    }
+
+    /// Takes the oldest record.
+    pub(crate) fn pop(&mut self) -> Option<Record> {
+        if self.overflow_after == Some(0) {
+            self.overflow_after = None;
+            return Some(Record::Overflow);
+        }
+        let event = self.events.pop_front()?;
+        self.count -= 1;
+        if let Some(n) = self.overflow_after.as_mut() {
+            *n -= 1;
+        }
+        Some(Record::Event(event))
+    }
+}
+
 /// The queue: a FIFO of events linked through their boxes, and where the overflow record
 /// stands among them. Every operation is O(1), so that the spinlock it lives under is held
 /// for a bounded time whatever the queue's length.
@@ -157,6 +201,10 @@ impl EventQueue {
     }
 
     /// Size of the oldest record, if any.
+    #[cfg_attr(
+        not(CONFIG_KUNIT),
+        expect(dead_code, reason = "read() uses take(); the tests look")
+    )]
     pub(crate) fn oldest_size(&self) -> Option<usize> {
         if self.overflow_after == Some(0) {
             return Some(HEADER_SIZE);
@@ -165,6 +213,10 @@ impl EventQueue {
     }
 
     /// Takes the oldest record off the queue.
+    #[cfg_attr(
+        not(CONFIG_KUNIT),
+        expect(dead_code, reason = "read() uses take(); the tests pop")
+    )]
     pub(crate) fn pop(&mut self) -> Option<Record> {
         if self.overflow_after == Some(0) {
             self.overflow_after = None;
@@ -178,6 +230,72 @@ impl EventQueue {
             *n -= 1;
         }
         Some(Record::Event(event))
+    }
+
+    /// Moves the oldest records that fit in `room` bytes to `taken`, at most `max` of them, in
+    /// their order.
+    #[inline]
+    pub(crate) fn take(&mut self, taken: &mut Taken, mut room: usize, max: usize) {
+        while taken.len() < max {
+            if self.overflow_after == Some(0) {
+                if room < HEADER_SIZE {
+                    return;
+                }
+                room -= HEADER_SIZE;
+                self.overflow_after = None;
+                self.bytes -= HEADER_SIZE;
+                taken.overflow_after = Some(taken.count);
+                continue;
+            }
+            let size = match self.fifo.front() {
+                Some(event) => event.record_size(),
+                None => return,
+            };
+            if size > room {
+                return;
+            }
+            let Some(event) = self.fifo.pop_front() else {
+                return;
+            };
+            room -= size;
+            self.events -= 1;
+            self.bytes -= size;
+            if let Some(n) = self.overflow_after.as_mut() {
+                *n -= 1;
+            }
+            taken.events.push_back(event);
+            taken.count += 1;
+        }
+    }
+
+    /// Puts the records of `taken` back in front of every other, in their order, as
+    /// [`EventQueue::push_front`] puts back each, newest first: the events it cannot put back
+    /// are returned, to be freed once the queue's lock is released.
+    #[must_use = "the events that were not put back are freed when this is dropped: drop it unlocked"]
+    pub(crate) fn put_back(&mut self, mut taken: Taken) -> Fifo<EventBox> {
+        let count = taken.count;
+        let overflow_after = taken.overflow_after;
+        // Newest first: the events reversed, the overflow record put back after those it
+        // came before.
+        let mut newest_first = Fifo::new();
+        while let Some(event) = taken.events.pop_front() {
+            newest_first.push_front(event);
+        }
+        let mut lost = Fifo::new();
+        if overflow_after == Some(count) {
+            let _ = self.push_front(Record::Overflow);
+        }
+        let mut older = count;
+        while let Some(event) = newest_first.pop_front() {
+            older -= 1;
+            if let Some(Record::Event(event)) = self.push_front(Record::Event(event)) {
+                lost.push_back(event);
+            }
+            if overflow_after == Some(older) {
+                let _ = self.push_front(Record::Overflow);
+            }
+        }
+        lost
     }
 
     /// Puts back a record that [`EventQueue::pop`] took, in front of every other: a `read()`
@@ -367,6 +485,79 @@ mod tests {
         assert_eq!(q.len(), 2);
         let _ = q.shut_down();
         assert!(matches!(q.refuse_if_full(), Some(Pushed::Dropped(_))));
+        Ok(())
+    }
+
+    fn taken_wd(t: &mut Taken) -> Option<i32> {
+        match t.pop()? {
+            Record::Event(e) => Some(e.wd),
+            Record::Overflow => Some(-1),
+        }
+    }
+
+    #[test]
+    fn take_stops_at_room_and_count() -> Result {
+        let mut q = EventQueue::new(100);
+        assert!(q.push(event(1, 1, b"")?).grew());
+        assert!(q.push(event(2, 1, b"name")?).grew());
+        assert!(q.push(event(3, 1, b"")?).grew());
+        let mut t = Taken::new();
+        // 16 + 32 bytes fit in 60, the third record's 16 more do not.
+        q.take(&mut t, 60, 10);
+        assert_eq!(t.len(), 2);
+        assert_eq!(q.len(), 1);
+        assert_eq!(q.bytes(), 16);
+        let mut t = Taken::new();
+        q.take(&mut t, 1000, 0);
+        assert_eq!(t.len(), 0);
+        q.take(&mut t, 1000, 1);
+        assert_eq!(taken_wd(&mut t), Some(3));
+        assert!(q.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn taken_records_put_back_keep_their_order() -> Result {
+        let mut q = EventQueue::new(3);
+        for wd in 1..=4 {
+            let _ = q.push(event(wd, 1, b"")?);
+        }
+        // 1, 2, 3, the overflow record: all taken, the first copied out.
+        let mut t = Taken::new();
+        q.take(&mut t, 1000, 10);
+        assert_eq!(t.len(), 4);
+        assert_eq!(taken_wd(&mut t), Some(1));
+        assert!(q.push(event(5, 1, b"")?).grew());
+        // 5 was queued meanwhile: 2, 3 and the overflow record go back before it.
+        let lost = q.put_back(t);
+        drop(lost);
+        assert_eq!(q.len(), 4);
+        assert_eq!(q.bytes(), 4 * 16);
+        assert_eq!(pop_wd(&mut q), Some(2));
+        assert_eq!(pop_wd(&mut q), Some(3));
+        assert_eq!(pop_wd(&mut q), Some(-1));
+        assert_eq!(pop_wd(&mut q), Some(5));
+        assert!(q.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn taken_records_put_back_stay_within_the_bound() -> Result {
+        let mut q = EventQueue::new(2);
+        assert!(q.push(event(1, 1, b"")?).grew());
+        assert!(q.push(event(2, 1, b"")?).grew());
+        let mut t = Taken::new();
+        q.take(&mut t, 1000, 10);
+        assert!(q.push(event(3, 1, b"")?).grew());
+        // 2 goes back, 1 does not fit: lost, and the overflow record says so first.
+        let lost = q.put_back(t);
+        assert!(!lost.is_empty());
+        drop(lost);
+        assert_eq!(q.len(), 3);
+        assert_eq!(pop_wd(&mut q), Some(-1));
+        assert_eq!(pop_wd(&mut q), Some(2));
+        assert_eq!(pop_wd(&mut q), Some(3));
+        assert!(q.is_empty());
         Ok(())
     }
 
