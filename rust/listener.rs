@@ -33,6 +33,7 @@ use crate::{
         },
         kmem::Gfp,
         memcg::MemCgroup,
+        once::ReadOnce,
         path::WatchTarget,
         waitq::{
             PollTable,
@@ -157,7 +158,7 @@ impl Listener {
 
     /// Takes the pending prune of a tree, if there is one (see `tree::prune`).
     pub(crate) fn take_prune(&self) -> bool {
-        self.prune_pending.load(Relaxed) && self.prune_pending.xchg(false, Relaxed)
+        self.prune_pending.read_once() && self.prune_pending.xchg(false, Relaxed)
     }
 
     /// Makes `mark` a watch, as `inotify_new_watch()` does, under `update` (whose guard
@@ -355,7 +356,7 @@ impl Listener {
     /// it: "whoever is interested in the event, pays for it", in inotify's words.
     #[inline(always)]
     fn queue_event(&self, wd: i32, mask: u32, cookie: u32, name: Option<&[u8]>) -> Result {
-        if self.full.load(Relaxed) && self.refuse_if_full() {
+        if self.full.read_once() && self.refuse_if_full() {
             return Ok(());
         }
         let Ok(event) = self.memcg.charge(|| Event::new(wd, mask, cookie, name)) else {
@@ -473,7 +474,10 @@ impl GroupOps for Listener {
         // The bits of tree records are not fsnotify events of ours (FS_PRE_ACCESS shares one),
         // and never reported as such.
         let mask = mask & !TREE_RECORDS;
-        if tree::is_tree(mark) {
+        // A relaxed look first: the flag is never cleared, and `tree::is_tree` looks again,
+        // with the acquire that orders what entering the tree published, only for the marks
+        // of trees.
+        if mark.state().in_tree.read_once() && tree::is_tree(mark) {
             return self.handle_tree_event(mark, wd, mask, name, entry, cookie);
         }
         self.report(wd, mask, cookie, name)?;

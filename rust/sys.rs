@@ -18,6 +18,7 @@ pub(crate) mod inotify_limits;
 pub(crate) mod kmem;
 pub(crate) mod memcg;
 pub(crate) mod miscdevice;
+pub(crate) mod once;
 pub(crate) mod path;
 pub(crate) mod rights;
 pub(crate) mod sched;

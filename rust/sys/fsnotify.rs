@@ -24,6 +24,7 @@ use super::{
         KmemCache,
         KmemCacheRegistration, //
     },
+    once::ReadOnce,
     path::WatchTarget,
     xarray,
 };
@@ -125,7 +126,7 @@ static MARK_CACHE: KmemCache<Mark> = KmemCache::new();
 impl Mark {
     /// The watch descriptor, or -1 once the watch is dead.
     pub(crate) fn wd(&self) -> i32 {
-        self.wd.load(Relaxed)
+        self.wd.read_once()
     }
 
     /// Marks the watch dead: its events are not reported any more. Only under the lock of
@@ -286,7 +287,7 @@ impl MarkRef<'_> {
 
     /// The watch descriptor, or -1 once the watch is dead.
     pub(crate) fn wd(&self) -> i32 {
-        self.wd_field().load(Relaxed)
+        self.wd_field().read_once()
     }
 
     /// Marks the watch dead, as [`Mark::clear_wd`].

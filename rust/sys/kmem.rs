@@ -19,6 +19,7 @@ use super::{
         RINOTIFY_SLAB_FLAGS, //
     },
     fifo::Linked,
+    once::ReadOnce,
 };
 use core::{
     marker::PhantomData,
@@ -39,7 +40,10 @@ use kernel::{
     alloc::AllocError,
     bindings,
     prelude::*,
-    sync::SetOnce, //
+    sync::atomic::{
+        Atomic,
+        Full, //
+    },
 };
 
 /// How an allocation may be served (`gfp_t`): `kernel::alloc::Flags` keeps its raw value
@@ -59,35 +63,29 @@ impl Gfp {
     }
 }
 
-/// The `struct kmem_cache` pointer of a created cache.
-struct RawCache(NonNull<bindings::kmem_cache>);
-
-// SAFETY: A `kmem_cache` may be used from any thread.
-unsafe impl Send for RawCache {}
-// SAFETY: The slab allocator synchronises all uses of a `kmem_cache`.
-unsafe impl Sync for RawCache {}
-
 /// A slab cache for objects of type `T`.
 ///
 /// # Invariants
 ///
-/// Once `raw` is populated it points at a cache created for objects of `T`'s size and
-/// alignment, which stays valid until [`KmemCacheRegistration`] is dropped; by the safety
-/// contract of [`KmemCache::create`], nothing allocates from it or frees into it afterwards.
+/// `raw` is null until [`KmemCache::create`] sets it, once, to a cache created for objects of
+/// `T`'s size and alignment, which stays valid until [`KmemCacheRegistration`] is dropped; by
+/// the safety contract of [`KmemCache::create`], nothing allocates from it or frees into it
+/// afterwards. It is never changed again.
 pub(crate) struct KmemCache<T> {
-    raw: SetOnce<RawCache>,
+    raw: Atomic<*mut bindings::kmem_cache>,
     _t: PhantomData<T>,
 }
 
 // SAFETY: Objects of `T` are created from the thread that calls `alloc` and can be sent
-// elsewhere only if `T: Send`; the cache itself is thread-safe.
+// elsewhere only if `T: Send`; the cache itself is thread-safe (the slab allocator
+// synchronises every use of a `kmem_cache`).
 unsafe impl<T: Send> Sync for KmemCache<T> {}
 
 impl<T: Send + 'static> KmemCache<T> {
     /// An empty cache slot, to be [created](Self::create) at module load.
     pub(crate) const fn new() -> Self {
         Self {
-            raw: SetOnce::new(),
+            raw: Atomic::new(core::ptr::null_mut()),
             _t: PhantomData,
         }
     }
@@ -115,8 +113,12 @@ impl<T: Send + 'static> KmemCache<T> {
                 RINOTIFY_SLAB_FLAGS,
             )
         };
-        let raw = RawCache(NonNull::new(ptr).ok_or(ENOMEM)?);
-        if !self.raw.populate(raw) {
+        if ptr.is_null() {
+            return Err(ENOMEM);
+        }
+        // INVARIANT: Set once, to the cache just created; fully ordered, so that whoever reads
+        // the pointer finds the cache initialised.
+        if self.raw.cmpxchg(core::ptr::null_mut(), ptr, Full).is_err() {
             // SAFETY: `ptr` was just created and nothing was allocated from it.
             unsafe { bindings::kmem_cache_destroy(ptr) };
             return Err(EBUSY);
@@ -125,11 +127,19 @@ impl<T: Send + 'static> KmemCache<T> {
     }
 
     /// A new, uninitialised object of the cache.
+    #[inline]
     fn alloc_uninit(&'static self, gfp: Gfp) -> Result<NonNull<T>, AllocError> {
-        let raw = self.raw.as_ref().ok_or(AllocError)?;
+        // `READ_ONCE()`: the cache it points at was initialised before the pointer was set (see
+        // `create`), which the dependency of the slab allocator's reads on it orders; and the
+        // caches are created at module load, before the device that leads to any allocation
+        // is registered.
+        let raw = self.raw.read_once();
+        if raw.is_null() {
+            return Err(AllocError);
+        }
         // SAFETY: By the type invariant `raw` is a live cache for objects of `T`'s layout.
         // The helper is `kmem_cache_alloc()`, so that allocation profiling tags the object.
-        let obj = unsafe { rinotify_kmem_cache_alloc(raw.0.as_ptr(), gfp.0) };
+        let obj = unsafe { rinotify_kmem_cache_alloc(raw, gfp.0) };
         NonNull::new(obj.cast::<T>()).ok_or(AllocError)
     }
 
@@ -183,14 +193,16 @@ impl<T: Send + 'static> KmemCache<T> {
     /// `ptr` must be an object of this cache that holds no value to drop, and not be used
     /// afterwards.
     unsafe fn free_uninit(&self, ptr: NonNull<T>) {
-        // An object exists only if `alloc_uninit` found the cache populated, and a populated
-        // slot is never emptied: a cache that is not there means an object from elsewhere.
-        let Some(raw) = self.raw.as_ref() else {
+        // An object exists only if `alloc_uninit` found the cache created, and a created
+        // cache's pointer never changes: a cache that is not there means an object from
+        // elsewhere.
+        let raw = self.raw.read_once();
+        if raw.is_null() {
             kernel::warn_on!(true);
             return;
-        };
+        }
         // SAFETY: The object came from this cache, which is live (type invariant).
-        unsafe { bindings::kmem_cache_free(raw.0.as_ptr(), ptr.as_ptr().cast()) };
+        unsafe { bindings::kmem_cache_free(raw, ptr.as_ptr().cast()) };
     }
 }
 

@@ -13,6 +13,7 @@
 //! they look at their condition. [`PollTable`] is upstream's `PollTable` in the same shape,
 //! registering this queue where upstream's registers a `PollCondVar`.
 
+use super::once::ReadOnce;
 use core::{
     marker::PhantomData,
     ptr::{
@@ -28,8 +29,7 @@ use kernel::{
     sync::{
         atomic::{
             Acquire,
-            Atomic,
-            Relaxed, //
+            Atomic, //
         },
         LockClassKey, //
     },
@@ -236,7 +236,7 @@ unsafe fn off_queue(entry: *mut bindings::wait_queue_entry) -> bool {
     // SAFETY: `next` is a valid, aligned pointer-sized field of the live node.
     let next = unsafe { Atomic::from_ptr(addr_of_mut!((*node).next)) }.load(Acquire);
     // SAFETY: As above, for `prev`.
-    let prev = unsafe { Atomic::from_ptr(addr_of_mut!((*node).prev)) }.load(Relaxed);
+    let prev = unsafe { Atomic::from_ptr(addr_of_mut!((*node).prev)) }.read_once();
     core::ptr::eq(next, node) && core::ptr::eq(prev, node)
 }
 
