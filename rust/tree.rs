@@ -284,8 +284,15 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
     // Depth first, each directory's subdirectories in the order they are listed. The stack
     // holds a frame per directory from the root down, each one watched: however deep a tree
     // is (a look-up relative to its parent has no PATH_MAX), max_user_watches bounds it.
+    // The names the frames have yet to visit share one buffer, each frame's above its
+    // parent's, so that reading a directory allocates nothing once the buffer is as large as
+    // the names on one path from the root.
+    let mut names = KVVec::new();
     let mut stack = KVec::new();
-    stack.push(Listing::read(listener, root, root_wd), GFP_KERNEL_ACCOUNT)?;
+    stack.push(
+        Listing::read(listener, root, root_wd, &mut names),
+        GFP_KERNEL_ACCOUNT,
+    )?;
     let mut name = [0u8; NAME_BUF];
     while let Some(top) = stack.last_mut() {
         if kernel::current!().signal_pending() {
@@ -294,7 +301,7 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
         }
         // A tree's size is its user's choice: so is the length of this loop.
         sched::cond_resched();
-        let len = match top.next_name(&mut name) {
+        let len = match top.next_name(&names, &mut name) {
             Some(Ok(len)) => len,
             // Longer than any look-up takes: what is below it cannot be watched.
             Some(Err(())) => {
@@ -302,6 +309,7 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
                 continue;
             }
             None => {
+                names.truncate(top.start);
                 stack.pop();
                 continue;
             }
@@ -319,9 +327,11 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
         };
         match watch_directory(group, &child, top.wd, Some(bytes), mask, rights) {
             Ok(wd) => {
-                let listing = Listing::read(listener, child, wd);
+                let listing = Listing::read(listener, child, wd, &mut names);
+                let start = listing.start;
                 // Watched, but what is below it is not crawled without the memory.
                 if stack.push(listing, GFP_KERNEL_ACCOUNT).is_err() {
+                    names.truncate(start);
                     listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None);
                 }
             }
@@ -396,26 +406,28 @@ fn announce(listener: &Listener, wd: i32, parent: i32, name: Option<&[u8]>) -> b
     true
 }
 
-/// A directory of the crawl and the names of its entries that may be directories.
+/// A directory of the crawl and where the names of its entries that may be directories are
+/// in the crawl's buffer of names: from `start` to the start of the next frame's, or to the
+/// end for the top frame, each followed by a NUL.
 struct Listing {
     dir: WatchTarget,
     wd: i32,
-    /// The names, each followed by a NUL.
-    names: KVVec<u8>,
+    /// Where its names start.
+    start: usize,
     /// Where the next name starts.
     next: usize,
 }
 
 impl Listing {
-    /// Reads the entries of `dir`, watched as `wd`. A directory that cannot be read is
-    /// reported with `RIN_RESCAN` and has no entries.
-    fn read(listener: &Listener, dir: WatchTarget, wd: i32) -> Self {
-        let mut names = KVVec::new();
+    /// Reads the entries of `dir`, watched as `wd`, appending their names to `names`. A
+    /// directory that cannot be read is reported with `RIN_RESCAN`, with what was listed.
+    fn read(listener: &Listener, dir: WatchTarget, wd: i32, names: &mut KVVec<u8>) -> Self {
+        let start = names.len();
         // A leaf has nothing to crawl; a subdirectory made in it from now on is followed.
         let read = if dir.has_no_subdirectories() {
             Ok(())
         } else {
-            Directory::open(&dir).and_then(|mut d| d.subdirectory_names(&mut names))
+            Directory::open(&dir).and_then(|mut d| d.subdirectory_names(names))
         };
         if read.is_err() {
             listener.queue_record(wd, RIN_RESCAN | IN_ISDIR, 0, None);
@@ -423,14 +435,15 @@ impl Listing {
         Self {
             dir,
             wd,
-            names,
-            next: 0,
+            start,
+            next: start,
         }
     }
 
-    /// Copies the next name into `buf` and returns its length; `Err` for one too long.
-    fn next_name(&mut self, buf: &mut [u8; NAME_BUF]) -> Option<Result<usize, ()>> {
-        let rest = self.names.get(self.next..)?;
+    /// Copies the next name into `buf` and returns its length; `Err` for one too long. Only
+    /// for the top frame, whose names end where `names` does.
+    fn next_name(&mut self, names: &[u8], buf: &mut [u8; NAME_BUF]) -> Option<Result<usize, ()>> {
+        let rest = names.get(self.next..)?;
         let len = rest.iter().position(|&b| b == 0)?;
         self.next += len + 1;
         if len > NAME_BUF {
