@@ -5,7 +5,10 @@
 //! directory that lost its own are found in as many steps as there are of them.
 //!
 //! The nodes live in an XArray beside the watches, not in the marks: a plain watch's mark is
-//! no larger than inotify's for the trees it is not in. Every operation is a few loads and
+//! no larger than inotify's for the trees it is not in. They are kept in chunks of [`CHUNK`]
+//! consecutive descriptors, one allocation and one XArray entry per chunk, since a crawl hands
+//! a tree consecutive descriptors: a node costs no allocation and no XArray store of its own,
+//! and a look-up walks an XArray [`CHUNK`] times smaller. Every operation is a few loads and
 //! stores under the XArray's spinlock, which is a leaf lock: the tasks that change a tree
 //! (another user's `mkdir()`, `rename()`) take it, and the watcher never holds it for work
 //! that grows with anything.
@@ -48,6 +51,7 @@ enum Place {
 }
 
 /// A directory of a tree.
+#[derive(Clone, Copy)]
 struct Node {
     /// The tree word of its watch (see `tree::tree_word`).
     word: u32,
@@ -60,6 +64,36 @@ struct Node {
     /// Set while it is being renamed out of a directory of its tree, until it is seen
     /// arriving in one.
     moving: bool,
+}
+
+impl Node {
+    /// What a chunk holds where it has no node.
+    const EMPTY: Self = Self {
+        word: 0,
+        place: Place::Removing,
+        first_child: 0,
+        next: 0,
+        prev: 0,
+        moving: false,
+    };
+}
+
+/// Descriptors per chunk: as many nodes, with the chunk's mask, as fit in a 1 KiB allocation.
+const CHUNK: usize = 36;
+
+/// The nodes of [`CHUNK`] consecutive descriptors, from a multiple of [`CHUNK`].
+struct Chunk {
+    /// Bit `i` is set if `nodes[i]` is a node.
+    live: u64,
+    nodes: [Node; CHUNK],
+}
+
+const _: () = assert!(CHUNK <= u64::BITS as usize && size_of::<Chunk>() <= 1024);
+
+/// The chunk of the descriptor `wd`, and its slot there.
+fn chunk_of(wd: i32) -> Option<(usize, usize)> {
+    let wd = usize::try_from(wd).ok()?;
+    Some((wd / CHUNK, wd % CHUNK))
 }
 
 /// What [`Nodes::insert`] did.
@@ -97,23 +131,41 @@ pub(crate) enum Step {
 /// A node is in the list its [`Place`] names (its parent's children for [`Place::Below`], the
 /// doomed list for [`Place::Left`] and [`Place::Dead`], none otherwise), its `next` and
 /// `prev` links are that list's, and `doomed` is the head of the doomed list. `doomed` is read
-/// and written only with `table`'s lock held.
+/// and written only with `table`'s lock held. Every chunk in `table` has a node.
 #[pin_data]
 pub(crate) struct Nodes {
     #[pin]
-    table: XArray<KBox<Node>>,
+    table: XArray<KBox<Chunk>>,
     doomed: Atomic<i32>,
 }
 
 /// The lock of [`Nodes`] held: the operations on the lists.
 struct Locked<'a> {
-    table: xarray::Guard<'a, KBox<Node>>,
+    table: xarray::Guard<'a, KBox<Chunk>>,
     doomed: &'a Atomic<i32>,
 }
 
 impl Locked<'_> {
     fn node(&mut self, wd: i32) -> Option<&mut Node> {
-        self.table.get_mut(usize::try_from(wd).ok()?)
+        let (chunk, slot) = chunk_of(wd)?;
+        let chunk = self.table.get_mut(chunk)?;
+        if chunk.live & 1 << slot == 0 {
+            return None;
+        }
+        chunk.nodes.get_mut(slot)
+    }
+
+    /// Frees the node of `wd`, which is in no list; returns its chunk if it was the chunk's
+    /// last, for the caller to free once the lock is released.
+    fn free(&mut self, wd: i32) -> Option<KBox<Chunk>> {
+        let (index, slot) = chunk_of(wd)?;
+        let chunk = self.table.get_mut(index)?;
+        chunk.live &= !(1 << slot);
+        if chunk.live != 0 {
+            return None;
+        }
+        // INVARIANT: A chunk without nodes leaves the table.
+        self.table.remove(index)
     }
 
     fn set_head(&mut self, place: Place, wd: i32) {
@@ -211,25 +263,33 @@ impl Nodes {
     /// `EBUSY` if a tombstone still holds `wd` (a descriptor handed out again before `prune`
     /// ran), `ENOMEM` without the memory.
     pub(crate) fn insert(&self, wd: i32, word: u32, parent: i32, gfp: Flags) -> Result<Inserted> {
-        let index = usize::try_from(wd).map_err(|_| EINVAL)?;
-        let node = KBox::new(
-            Node {
-                word,
-                place: Place::Removing,
-                first_child: 0,
-                next: 0,
-                prev: 0,
-                moving: false,
-            },
-            gfp,
-        )?;
+        let (index, slot) = chunk_of(wd).ok_or(EINVAL)?;
         let mut locked = self.lock();
-        if locked.node(wd).is_some() {
+        if locked.table.get(index).is_none() {
+            // The first node of its chunk. Chunks are added only here, under
+            // `Listener::update`: the slot is still empty once the lock is taken again.
+            drop(locked);
+            let chunk = KBox::new(
+                Chunk {
+                    live: 0,
+                    nodes: [Node::EMPTY; CHUNK],
+                },
+                gfp,
+            )?;
+            locked = self.lock();
+            // The lock may be dropped while the XArray allocates: the chunk has no node for
+            // anyone to look for until it is linked below.
+            locked.table.store(index, chunk, gfp).map_err(|e| e.error)?;
+        }
+        let chunk = locked.table.get_mut(index).ok_or(ENOMEM)?;
+        if chunk.live & 1 << slot != 0 {
             return Err(EBUSY);
         }
-        // The lock may be dropped while the XArray allocates: nobody looks for the node before
-        // it is linked, since its mark is not attached, or not in a tree yet.
-        locked.table.store(index, node, gfp).map_err(|e| e.error)?;
+        chunk.live |= 1 << slot;
+        // Nobody looks for the node before it is linked, since its mark is not attached, or
+        // not in a tree yet.
+        chunk.nodes[slot] = Node::EMPTY;
+        chunk.nodes[slot].word = word;
         let place = locked.link(
             wd,
             if parent == 0 {
@@ -352,9 +412,7 @@ impl Nodes {
             locked.link(wd, Place::Dead);
             return true;
         }
-        let freed = usize::try_from(wd)
-            .ok()
-            .and_then(|index| locked.table.remove(index));
+        let freed = locked.free(wd);
         drop(locked);
         drop(freed);
         false
@@ -389,9 +447,7 @@ impl Nodes {
                 return Step::Freed;
             }
         }
-        let freed = usize::try_from(head)
-            .ok()
-            .and_then(|index| locked.table.remove(index));
+        let freed = locked.free(head);
         drop(locked);
         drop(freed);
         Step::Freed
@@ -465,6 +521,30 @@ mod tests {
         assert!(nodes.forget(1));
         let (removed, _) = prune(&nodes)?;
         assert_eq!(removed.len(), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn a_chunk_goes_with_its_last_node() -> Result {
+        let nodes = KBox::pin_init(Nodes::new(), GFP_KERNEL)?;
+        // A root and, below it, the rest of its chunk and the first of the next.
+        let last = CHUNK as i32;
+        assert!(linked(nodes.insert(1, 7, 0, GFP_KERNEL)));
+        for wd in 2..=last {
+            assert!(linked(nodes.insert(wd, 7, 1, GFP_KERNEL)));
+        }
+        assert!(nodes.lock().table.get(1).is_some());
+        assert!(!nodes.forget(last));
+        // The second chunk had one node: it is freed with it.
+        assert!(nodes.lock().table.get(1).is_none());
+        assert!(nodes.forget(1));
+        let (removed, _) = prune(&nodes)?;
+        assert_eq!(removed.len(), CHUNK - 2);
+        assert!(nodes.lock().table.get(0).is_none());
+        // And made again for a node of its own.
+        assert!(linked(nodes.insert(last, 7, 0, GFP_KERNEL)));
+        assert_eq!(nodes.reporting_word(last), Some(7));
+        assert_eq!(nodes.reporting_word(last + 1), None);
         Ok(())
     }
 
