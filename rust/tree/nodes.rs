@@ -219,22 +219,37 @@ impl Locked<'_> {
             },
             Place::Left | Place::Dead => (place, Some(self.doomed.xchg(wd, Relaxed))),
         };
-        let Some(node) = self.node(wd) else {
+        // The node and the old head of its list, looked up once where they share a chunk (a
+        // crawl's siblings have consecutive descriptors).
+        let chunk = chunk_of(wd).and_then(|(index, slot)| {
+            let chunk = self.table.get_mut(index)?;
+            (chunk.live & 1 << slot != 0).then_some((index, slot, chunk))
+        });
+        let Some((index, slot, chunk)) = chunk else {
             // Not reached: callers link nodes that are in the table.
             if let Some(head) = head {
                 self.set_head(place, head);
             }
             return place;
         };
+        let node = &mut chunk.nodes[slot];
         node.place = place;
         let Some(head) = head else {
             return place;
         };
         node.next = head;
         node.prev = 0;
-        if head != 0 {
-            if let Some(h) = self.node(head) {
-                h.prev = wd;
+        match chunk_of(head) {
+            _ if head == 0 => {}
+            Some((head_index, head_slot)) if head_index == index => {
+                if chunk.live & 1 << head_slot != 0 {
+                    chunk.nodes[head_slot].prev = wd;
+                }
+            }
+            _ => {
+                if let Some(h) = self.node(head) {
+                    h.prev = wd;
+                }
             }
         }
         place
@@ -264,32 +279,36 @@ impl Nodes {
     /// ran), `ENOMEM` without the memory.
     pub(crate) fn insert(&self, wd: i32, word: u32, parent: i32, gfp: Flags) -> Result<Inserted> {
         let (index, slot) = chunk_of(wd).ok_or(EINVAL)?;
+        // Nobody looks for the node before it is linked below, since its mark is not
+        // attached, or not in a tree yet.
+        let mut node = Node::EMPTY;
+        node.word = word;
         let mut locked = self.lock();
-        if locked.table.get(index).is_none() {
+        let found = match locked.table.get_mut(index) {
+            Some(chunk) if chunk.live & 1 << slot != 0 => return Err(EBUSY),
+            Some(chunk) => {
+                chunk.live |= 1 << slot;
+                chunk.nodes[slot] = node;
+                true
+            }
+            None => false,
+        };
+        if !found {
             // The first node of its chunk. Chunks are added only here, under
             // `Listener::update`: the slot is still empty once the lock is taken again.
             drop(locked);
-            let chunk = KBox::new(
+            let mut chunk = KBox::new(
                 Chunk {
-                    live: 0,
+                    live: 1 << slot,
                     nodes: [Node::EMPTY; CHUNK],
                 },
                 gfp,
             )?;
+            chunk.nodes[slot] = node;
             locked = self.lock();
-            // The lock may be dropped while the XArray allocates: the chunk has no node for
-            // anyone to look for until it is linked below.
+            // The lock may be dropped while the XArray allocates: the node is in no list yet.
             locked.table.store(index, chunk, gfp).map_err(|e| e.error)?;
         }
-        let chunk = locked.table.get_mut(index).ok_or(ENOMEM)?;
-        if chunk.live & 1 << slot != 0 {
-            return Err(EBUSY);
-        }
-        chunk.live |= 1 << slot;
-        // Nobody looks for the node before it is linked, since its mark is not attached, or
-        // not in a tree yet.
-        chunk.nodes[slot] = Node::EMPTY;
-        chunk.nodes[slot].word = word;
         let place = locked.link(
             wd,
             if parent == 0 {
