@@ -15,6 +15,7 @@ use crate::sys::{
         WatchTarget,
         AT_FDCWD, //
     },
+    uaccess,
     uapi::{
         rinotify_tree,
         rinotify_watch,
@@ -223,9 +224,7 @@ impl BatchChunk {
             .checked_add(index * size_of::<rinotify_watch_at>())
             .and_then(|entry| entry.checked_add(offset_of!(rinotify_watch_at, result)))
             .ok_or(EFAULT)?;
-        UserSlice::new(UserPtr::from_addr(addr), size_of::<i32>())
-            .writer()
-            .write(&result)
+        uaccess::put_user_i32(UserPtr::from_addr(addr), result)
     }
 }
 

@@ -25,6 +25,7 @@ pub(crate) mod sched;
 pub(crate) mod security;
 pub(crate) mod seq_file;
 pub(crate) mod sysctl;
+pub(crate) mod uaccess;
 pub(crate) mod uapi;
 pub(crate) mod user_ns;
 pub(crate) mod waitq;

@@ -236,3 +236,9 @@ void rinotify_put_user_ns(struct user_namespace *ns)
 {
 	put_user_ns(ns);
 }
+
+/* put_user() (a macro) of an int: one store, where copy_to_user() is a sized copy. */
+int rinotify_put_user_s32(s32 __user *p, s32 v)
+{
+	return put_user(v, p);
+}

@@ -24,6 +24,7 @@
 #include <linux/security.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/user_namespace.h>
 #include <uapi/linux/xattr.h>
 
@@ -53,6 +54,7 @@ struct user_namespace *rinotify_get_user_ns(struct user_namespace *ns);
 void rinotify_put_user_ns(struct user_namespace *ns);
 void rinotify_file_set_pseudo_mode(struct file *file);
 bool rinotify_seq_has_overflowed(struct seq_file *m);
+int rinotify_put_user_s32(s32 __user *p, s32 v);
 int rinotify_may_watch_as(const struct cred *cred, struct mnt_idmap *idmap, struct inode *dir,
 			  struct inode *inode);
 
