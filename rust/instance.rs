@@ -42,6 +42,7 @@ use crate::{
             MARK_FLAG_IN_ONESHOT, //
         },
         miscdevice::{
+            IoctlReturn,
             MiscDevice,
             MiscDeviceRegistration, //
         },
@@ -89,7 +90,8 @@ impl Instance {
     }
 
     /// `inotify_add_watch()`: [`RINOTIFY_IOC_ADD_WATCH`].
-    #[inline(never)]
+    // Into its copy of `command`, which has the only call.
+    #[inline(always)]
     fn add_watch(&self, arg: usize) -> Result<isize> {
         let request = WatchRequest::read_from(arg)?;
         Ok(self.add_watch_at(&request, &mut PathWalk)? as isize)
@@ -100,7 +102,6 @@ impl Instance {
     ///
     /// Each entry takes `update` on its own, so a batch holds no lock for longer than one
     /// `inotify_add_watch()` does, and other callers interleave with it.
-    #[inline(never)]
     fn add_watches(&self, arg: usize) -> Result<isize> {
         let batch = WatchBatch::read_from(arg)?;
         let mut lookup = BatchLookup::new();
@@ -195,7 +196,6 @@ impl Instance {
     }
 
     /// [`RINOTIFY_IOC_ADD_TREE`]: see `tree.rs`.
-    #[inline(never)]
     fn add_tree(&self, arg: usize) -> Result<isize> {
         let request = TreeRequest::read_from(arg)?;
         // What earlier trees left to remove goes first, all of it, even while another call of
@@ -221,7 +221,8 @@ impl Instance {
     /// `freeing_mark`, after `IN_IGNORED` is queued: a concurrent `add_watch` cannot get the
     /// descriptor back before that, and a concurrent `rm_watch` of the same watch finds it
     /// and returns 0 as well.
-    #[inline(never)]
+    // Into its copy of `command`, which has the only call.
+    #[inline(always)]
     fn rm_watch(&self, wd: i32) -> Result<isize> {
         let listener = self.listener();
         // Looked up as `inotify_rm_watch()` looks, under the table's lock alone: only an
@@ -238,30 +239,40 @@ impl Instance {
         Ok(0)
     }
 
-    /// The ioctls, by command. Each command's work is a function of its own, kept out of
-    /// line, so that the dispatch needs no stack frame for it: an unknown command (which
-    /// programs probe with) costs what inotify's `switch` costs. A tree's pending prune is
-    /// done after a command that did something, as the watcher's own work.
+    /// The ioctls, by command. Each known command is a tail call of its own copy of
+    /// [`Instance::command`], so that the dispatch needs no stack frame: an unknown command
+    /// (which programs probe with) costs what inotify's `switch` costs.
     #[inline(always)]
-    fn dispatch(&self, cmd: u32, arg: usize) -> Result<isize> {
-        let result = match cmd {
-            RINOTIFY_IOC_ADD_WATCH => self.add_watch(arg),
-            RINOTIFY_IOC_ADD_WATCHES => self.add_watches(arg),
-            RINOTIFY_IOC_ADD_TREE => self.add_tree(arg),
+    fn dispatch(&self, cmd: u32, arg: usize) -> IoctlReturn {
+        match cmd {
+            RINOTIFY_IOC_ADD_WATCH => self.command(move |this| this.add_watch(arg)),
+            RINOTIFY_IOC_ADD_WATCHES => self.command(move |this| this.add_watches(arg)),
+            RINOTIFY_IOC_ADD_TREE => self.command(move |this| this.add_tree(arg)),
             // The descriptor travels in the argument; like the syscall's `int`, its low bits.
             // The old number means the same (see the uapi header).
-            RINOTIFY_IOC_RM_WATCH | RINOTIFY_IOC_RM_WATCH_OLD => self.rm_watch(arg as u32 as i32),
-            bindings::FIONREAD => self.queued_bytes(arg),
+            RINOTIFY_IOC_RM_WATCH | RINOTIFY_IOC_RM_WATCH_OLD => {
+                self.command(move |this| this.rm_watch(arg as u32 as i32))
+            }
+            bindings::FIONREAD => self.command(move |this| this.queued_bytes(arg)),
             #[cfg(CONFIG_CHECKPOINT_RESTORE)]
-            INOTIFY_IOC_SETNEXTWD => self.set_next_wd(arg),
-            _ => return Err(ENOTTY),
-        };
+            INOTIFY_IOC_SETNEXTWD => self.command(move |this| this.set_next_wd(arg)),
+            _ => Err(ENOTTY).into(),
+        }
+    }
+
+    /// A known command: its `work`, then a tree's pending prune, as the watcher's own work
+    /// after a command that did something. Out of line, and converted to the file
+    /// operation's return value here, so that the dispatch returns what this returns.
+    #[inline(never)]
+    fn command(&self, work: impl FnOnce(&Self) -> Result<isize>) -> IoctlReturn {
+        let result = work(self);
         self.prune_trees();
-        result
+        result.into()
     }
 
     /// `FIONREAD`: the bytes a `read()` would return, written to the `int` at `arg`.
-    #[inline(never)]
+    // Into its copy of `command`, which has the only call.
+    #[inline(always)]
     fn queued_bytes(&self, arg: usize) -> Result<isize> {
         let bytes = self.listener().queued_bytes();
         let bytes = i32::try_from(bytes).unwrap_or(i32::MAX);
@@ -273,7 +284,8 @@ impl Instance {
 
     /// `INOTIFY_IOC_SETNEXTWD`: the next descriptor to try, as CRIU restores watches.
     #[cfg(CONFIG_CHECKPOINT_RESTORE)]
-    #[inline(never)]
+    // Into its copy of `command`, which has the only call.
+    #[inline(always)]
     fn set_next_wd(&self, arg: usize) -> Result<isize> {
         let wd = i32::try_from(arg)
             .ok()
@@ -403,7 +415,7 @@ impl MiscDevice for Instance {
 
     // Into the file operation's entry point: an unknown command is refused there.
     #[inline(always)]
-    fn ioctl(this: ArcBorrow<'_, Self>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+    fn ioctl(this: ArcBorrow<'_, Self>, _file: &File, cmd: u32, arg: usize) -> IoctlReturn {
         this.dispatch(cmd, arg)
     }
 
@@ -411,7 +423,7 @@ impl MiscDevice for Instance {
     // 64-bit callers, and `RINOTIFY_IOC_RM_WATCH` passes the descriptor by value, which
     // `compat_ptr_ioctl` (upstream's default) would convert as a pointer.
     #[cfg(CONFIG_COMPAT)]
-    fn compat_ioctl(this: ArcBorrow<'_, Self>, file: &File, cmd: u32, arg: usize) -> Result<isize> {
+    fn compat_ioctl(this: ArcBorrow<'_, Self>, file: &File, cmd: u32, arg: usize) -> IoctlReturn {
         Self::ioctl(this, file, cmd, arg)
     }
 

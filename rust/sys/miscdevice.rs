@@ -18,7 +18,9 @@
 //! - [`MiscDevice::NOOP_LLSEEK`] and [`MiscDevice::PSEUDO_FILE`]: the file's seeking and
 //!   mode, which are an inotify file's;
 //! - [`MiscDevice::show_fdinfo`] takes a [`SeqFileRef`], a `SeqFile` that can say whether
-//!   it has overflowed (see [`super::seq_file`]).
+//!   it has overflowed (see [`super::seq_file`]);
+//! - [`MiscDevice::ioctl`] and [`MiscDevice::compat_ioctl`] return an [`IoctlReturn`], the
+//!   file operation's own return value, rather than a `Result`.
 //!
 //! Upstream's operations that rinotify does not use (`mmap`, `read_iter`, `write_iter`, the
 //! registration's `device()`) are left out.
@@ -48,6 +50,24 @@ use kernel::{
         UserSliceWriter, //
     }, //
 };
+
+/// What an ioctl returns to the VFS: a result, or a negative errno.
+///
+/// An ioctl handler that returns this from a call of its own is a tail call: no `Result` is
+/// passed back through memory to be converted after the call, and a handler that only
+/// dispatches on the command needs no stack frame (upstream's `Result<isize>` costs both).
+#[repr(transparent)]
+pub(crate) struct IoctlReturn(c_long);
+
+impl From<Result<isize>> for IoctlReturn {
+    #[inline(always)]
+    fn from(result: Result<isize>) -> Self {
+        Self(match result {
+            Ok(ret) => ret as c_long,
+            Err(err) => err.to_errno() as c_long,
+        })
+    }
+}
 
 /// Options for creating a misc device.
 #[derive(Copy, Clone)]
@@ -190,7 +210,7 @@ pub(crate) trait MiscDevice: Sized {
         _file: &File,
         _cmd: u32,
         _arg: usize,
-    ) -> Result<isize> {
+    ) -> IoctlReturn {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -207,7 +227,7 @@ pub(crate) trait MiscDevice: Sized {
         _file: &File,
         _cmd: u32,
         _arg: usize,
-    ) -> Result<isize> {
+    ) -> IoctlReturn {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -373,10 +393,7 @@ impl<T: MiscDevice> MiscdeviceVTable<T> {
         // * There is no active fdget_pos region on the file on this thread.
         let file = unsafe { File::from_raw_file(file) };
 
-        match T::ioctl(device, file, cmd, arg) {
-            Ok(ret) => ret as c_long,
-            Err(err) => err.to_errno() as c_long,
-        }
+        T::ioctl(device, file, cmd, arg).0
     }
 
     /// # Safety
@@ -398,10 +415,7 @@ impl<T: MiscDevice> MiscdeviceVTable<T> {
         // * There is no active fdget_pos region on the file on this thread.
         let file = unsafe { File::from_raw_file(file) };
 
-        match T::compat_ioctl(device, file, cmd, arg) {
-            Ok(ret) => ret as c_long,
-            Err(err) => err.to_errno() as c_long,
-        }
+        T::compat_ioctl(device, file, cmd, arg).0
     }
 
     /// # Safety
