@@ -110,7 +110,7 @@ impl WatchRequest {
             pathname,
             mask,
             reserved,
-        } = read_user(arg)?;
+        } = rinotify_watch::read_from(UserPtr::from_addr(arg))?;
         Ok(Self {
             pathname,
             dirfd: AT_FDCWD,

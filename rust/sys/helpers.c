@@ -126,6 +126,24 @@ int rinotify_path_permission(const struct path *path, int mask)
 	return path_permission(path, mask);
 }
 
+/*
+ * copy_from_user() of struct rinotify_watch, for RINOTIFY_IOC_ADD_WATCH: 0, or -EFAULT if any
+ * of it cannot be read. Its fields one by one in one user-access section, as the kernel's
+ * own hot paths read small structs (get_sigset_argpack() in fs/select.c), where
+ * copy_from_user() calls _copy_from_user() and its string copy.
+ */
+int rinotify_read_watch(struct rinotify_watch *watch, const struct rinotify_watch __user *uwatch)
+{
+	scoped_user_read_access(uwatch, efault) {
+		unsafe_get_user(watch->pathname, &uwatch->pathname, efault);
+		unsafe_get_user(watch->mask, &uwatch->mask, efault);
+		unsafe_get_user(watch->reserved, &uwatch->reserved, efault);
+	}
+	return 0;
+efault:
+	return -EFAULT;
+}
+
 /* d_can_lookup() (static inline): a directory whose names can be looked up. */
 bool rinotify_d_can_lookup(const struct dentry *dentry)
 {

@@ -28,6 +28,8 @@
 #include <linux/user_namespace.h>
 #include <uapi/linux/xattr.h>
 
+#include "../../include/uapi/linux/rinotify.h"
+
 void *rinotify_kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp);
 void *rinotify_kmalloc(size_t size, gfp_t gfp);
 void rinotify_group_lock(struct fsnotify_group *group);
@@ -40,6 +42,7 @@ bool rinotify_selinux_active(void);
 struct file *rinotify_open_dir(const struct path *path);
 int rinotify_get_lookup_dir(int dfd, struct path *path);
 int rinotify_path_permission(const struct path *path, int mask);
+int rinotify_read_watch(struct rinotify_watch *watch, const struct rinotify_watch __user *uwatch);
 bool rinotify_d_can_lookup(const struct dentry *dentry);
 bool rinotify_d_is_symlink(const struct dentry *dentry);
 bool rinotify_d_managed(const struct dentry *dentry);

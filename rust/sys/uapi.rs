@@ -14,9 +14,15 @@
 //! [`UserSliceReader::read`]: kernel::uaccess::UserSliceReader::read
 //! [`UserSliceWriter::write`]: kernel::uaccess::UserSliceWriter::write
 
-use kernel::transmute::{
-    AsBytes,
-    FromBytes, //
+use super::bindings::rinotify_read_watch;
+use core::mem::MaybeUninit;
+use kernel::{
+    prelude::*,
+    transmute::{
+        AsBytes,
+        FromBytes, //
+    },
+    uaccess::UserPtr, //
 };
 
 pub(crate) use super::bindings::{
@@ -73,5 +79,26 @@ uapi_structs! {
         mask: u32,
         flags: u32,
         reserved: u32,
+    }
+}
+
+impl rinotify_watch {
+    /// Copies the struct in from user address `addr`, whole, as [`UserSliceReader::read`]
+    /// does (`EFAULT` if any of it cannot be read), for less: its fields one by one in one
+    /// user-access section (`rinotify_read_watch()`), in place of `_copy_from_user()`'s call
+    /// and string copy. Every `RINOTIFY_IOC_ADD_WATCH` reads one.
+    ///
+    /// [`UserSliceReader::read`]: kernel::uaccess::UserSliceReader::read
+    pub(crate) fn read_from(addr: UserPtr) -> Result<Self> {
+        let mut watch = MaybeUninit::<Self>::uninit();
+        // SAFETY: `watch` is valid for writes of a `rinotify_watch`. `addr` is any user
+        // address: the helper checks the range and reads it with fault handling.
+        let ret = unsafe { rinotify_read_watch(watch.as_mut_ptr(), addr.as_const_ptr().cast()) };
+        if ret != 0 {
+            return Err(EFAULT);
+        }
+        // SAFETY: The helper returned 0, so it wrote every field, and any value of an integer
+        // is valid.
+        Ok(unsafe { watch.assume_init() })
     }
 }
