@@ -31,6 +31,22 @@ pub(crate) mod user_ns;
 pub(crate) mod waitq;
 pub(crate) mod xarray;
 
+use kernel::{
+    ffi::c_int,
+    prelude::*, //
+};
+
+/// `kernel::error::to_result()`, inlined: the kernel crate's is a call even on success, and
+/// an add makes three (the look-up, the permission check, the mark's attach).
+#[inline(always)]
+fn to_result(ret: c_int) -> Result {
+    if ret < 0 {
+        Err(Error::from_errno(ret))
+    } else {
+        Ok(())
+    }
+}
+
 /// The inotify ABI constants, from `<linux/inotify.h>`, and rinotify's own, from
 /// `include/uapi/linux/rinotify.h`, through bindgen.
 pub(crate) mod abi {

@@ -382,7 +382,7 @@ impl NewMark {
                 0,
             )
         };
-        kernel::error::to_result(ret)?;
+        super::to_result(ret)?;
         self.mark.state.attached.store(true, Release);
         Ok(self.mark)
     }

@@ -75,7 +75,7 @@ impl WatchTarget {
         // SAFETY: `name` is a user pointer, which `user_path_at()` copies from with fault
         // handling; `path` is valid for writes. Any `dirfd` is fine: the VFS looks it up in
         // the caller's table and fails with `EBADF` or `ENOTDIR`.
-        kernel::error::to_result(unsafe {
+        super::to_result(unsafe {
             user_path_at(dirfd, name.as_const_ptr().cast(), flags, &mut path)
         })?;
         // INVARIANT: `user_path_at()` succeeded, so `path` holds a reference to a positive
@@ -224,7 +224,7 @@ impl FoundPath {
     fn readable(self) -> Result<WatchTarget> {
         // SAFETY: The path reference pins the mount and the dentry, and so the inode.
         let ret = unsafe { rinotify_path_permission(&self.path, bindings::MAY_READ as c_int) };
-        kernel::error::to_result(ret)?;
+        super::to_result(ret)?;
         // INVARIANT: Checked just now.
         Ok(WatchTarget { found: self })
     }
@@ -255,7 +255,7 @@ impl LookupDir {
         let mut path: bindings::path = pin_init::zeroed();
         // SAFETY: `path` is valid for writes; the helper looks `dirfd` up in the caller's
         // table, and on success leaves references to a directory in `path`.
-        kernel::error::to_result(unsafe { rinotify_get_lookup_dir(dirfd, &mut path) })?;
+        super::to_result(unsafe { rinotify_get_lookup_dir(dirfd, &mut path) })?;
         // INVARIANT: The helper succeeded.
         Ok(Self { dirfd, path })
     }
