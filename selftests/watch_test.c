@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Differential scenarios: add_watch/rm_watch arguments, errors and results (B11..B31),
- * and three rinotify-only checks of the ioctl ABI.
+ * and four rinotify-only checks of the ioctl ABI.
  *
  * Error precedence on a bad fd cannot match for the ioctl interface: inotify_add_watch()
  * checks the mask (B11, B12) before the fd, and a non-instance fd gives EINVAL (B15), while
@@ -10,6 +10,7 @@
  * where both give the same answer (EBADF for a closed fd, -1, or an O_PATH fd).
  */
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <linux/types.h>
@@ -553,6 +554,43 @@ TEST(rinotify_watch_reserved_einval)
 	EXPECT_EQ(EINVAL, errno);
 	w.reserved = 0;
 	EXPECT_EQ(1, ioctl(fd, _IOW('I', 0x80, w), &w));
+	close(fd);
+}
+
+/*
+ * rinotify only: a struct rinotify_watch that cannot be read whole is EFAULT, and adds no
+ * watch: at no mapping, at the top of the address space (the kernel's, for a 64-bit caller),
+ * and with its second half on a page that cannot be read.
+ */
+TEST(rinotify_watch_request_efault)
+{
+	struct {
+		__u64 pathname;
+		__u32 mask;
+		__u32 reserved;
+	} w = { (uintptr_t)"/", IN_MODIFY, 0 }, *half;
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = open(RINOTIFY_DEVICE, O_RDONLY | O_CLOEXEC);
+	char *map;
+
+	ASSERT_LE(0, fd);
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(map != MAP_FAILED);
+	ASSERT_EQ(0, mprotect(map + page, page, PROT_NONE));
+	half = (void *)(map + page - sizeof(w.pathname));
+	memcpy(half, &w, sizeof(w.pathname));
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(fd, _IOW('I', 0x80, w), (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(fd, _IOW('I', 0x80, w), (void *)~0xfffUL));
+	EXPECT_EQ(EFAULT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(fd, _IOW('I', 0x80, w), half));
+	EXPECT_EQ(EFAULT, errno);
+	/* None of them added a watch: the first descriptor is still free. */
+	EXPECT_EQ(1, ioctl(fd, _IOW('I', 0x80, w), &w));
+	munmap(map, 2 * page);
 	close(fd);
 }
 
