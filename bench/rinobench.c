@@ -461,6 +461,7 @@ static void w9(const struct backend *s, double *v)
 /* TREE_FANOUT directories, each with TREE_FANOUT - 1 of its own: 10 000 below the root. */
 #define TREE_FANOUT 100
 #define TREE_DIRS (TREE_FANOUT * TREE_FANOUT)
+#define TREE_MASK (IN_CREATE | IN_DELETE | IN_MOVE)
 
 /* A tree of one directory: what inotifywait costs beside its crawl. */
 #define ONE_DIR "/tmp/w10-one"
@@ -585,46 +586,59 @@ static int64_t inotifywait_setup(const char *path)
 }
 
 /*
- * Time to start watching TREE_DIR and the TREE_DIRS directories below it, until the client
+ * Starts watching TREE_DIR and the TREE_DIRS directories below it on fd, until the client
  * knows every directory's wd: on native inotify a crawl from user space (crawl()), on
- * rinotify one RINOTIFY_IOC_ADD_TREE and the read of its RIN_WATCHED records. ns per
- * directory.
+ * rinotify one RINOTIFY_IOC_ADD_TREE and the read of its RIN_WATCHED records. Returns how
+ * many directories were watched.
+ */
+static long watch_tree(const struct backend *s, int fd)
+{
+	static char buf[READ_BUF] __attribute__((aligned(8)));
+	struct rinotify_tree tree = {
+		.pathname = (uintptr_t)TREE_DIR,
+		.dirfd = AT_FDCWD,
+		.mask = TREE_MASK,
+	};
+	long watched = 0;
+	ssize_t n;
+
+	if (s == &backend_native)
+		return crawl(fd, TREE_DIR, TREE_MASK);
+	if (ioctl(fd, RINOTIFY_IOC_ADD_TREE, &tree) != 1)
+		fail("%s: RINOTIFY_IOC_ADD_TREE", s->name);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+
+			watched += !!(e->mask & RIN_WATCHED);
+			p += sizeof(*e) + e->len;
+		}
+	}
+	return watched;
+}
+
+static double tree_memory(const struct backend *s);
+
+/*
+ * Time to watch the tree (watch_tree()), ns per directory.
  *
  * The second metric's native side is Debian's inotifywait -m -r itself, which does more per
  * directory than crawl() (an lstat() of each entry, its own bookkeeping): its set-up time for
  * the tree less that for a tree of one directory (its start, which is not the crawl), per
  * directory below the root. Its rinotify side is the first metric's.
+ *
+ * The third is the kernel memory the watched tree holds per directory, once the client has
+ * read every record (tree_memory()), untimed.
  */
 static void w10(const struct backend *s, double *v)
 {
-	static char buf[READ_BUF];
-	struct rinotify_tree tree = {
-		.pathname = (uintptr_t)TREE_DIR,
-		.dirfd = AT_FDCWD,
-		.mask = IN_CREATE | IN_DELETE | IN_MOVE,
-	};
 	int fd = new_instance(s, O_NONBLOCK);
-	long watched = 0;
+	long watched;
 	int64_t t0, t1;
 
 	perf_window("enable");
 	t0 = now_ns();
-	if (s == &backend_native) {
-		watched = crawl(fd, TREE_DIR, tree.mask);
-	} else {
-		ssize_t n;
-
-		if (ioctl(fd, RINOTIFY_IOC_ADD_TREE, &tree) != 1)
-			fail("%s: RINOTIFY_IOC_ADD_TREE", s->name);
-		while ((n = read(fd, buf, sizeof(buf))) > 0) {
-			for (char *p = buf; p < buf + n;) {
-				const struct inotify_event *e = (const struct inotify_event *)p;
-
-				watched += !!(e->mask & RIN_WATCHED);
-				p += sizeof(*e) + e->len;
-			}
-		}
-	}
+	watched = watch_tree(s, fd);
 	t1 = now_ns();
 	perf_window("disable");
 	if (watched != TREE_DIRS + 1)
@@ -641,6 +655,7 @@ static void w10(const struct backend *s, double *v)
 	} else {
 		v[1] = v[0];
 	}
+	v[2] = tree_memory(s);
 }
 
 /* ---- workload 4: wake-up latency ------------------------------------------------------ */
@@ -989,6 +1004,29 @@ static void w6(const struct backend *s, double *v)
 	close(files[1]);
 	close(dirfd);
 	settle();
+}
+
+/*
+ * Bytes of kernel memory per directory of a watched tree (workload 10's), as w6 counts a
+ * watch's: on native inotify the crawler's watches, on rinotify the tree's watches and its
+ * nodes. The records are read before the count, as a client reads them.
+ */
+static double tree_memory(const struct backend *s)
+{
+	static struct slabs before, after;
+	int fd = new_instance(s, O_NONBLOCK);
+	double bytes;
+
+	quiesce();
+	read_slabs(&before);
+	if (watch_tree(s, fd) != TREE_DIRS + 1)
+		fail("%s: the tree was not watched whole", s->name);
+	read_slabs(&after);
+	bytes = slab_delta(&before, &after, TREE_DIRS + 1, s->name, "tree",
+			   s == &backend_native ? 6 : 7);
+	close(fd);
+	settle();
+	return bytes;
 }
 
 /* ---- workload 7: idle cost of the loaded module ------------------------------------------ */
@@ -1803,9 +1841,10 @@ static struct workload workloads[] = {
 		{ "8 wait 1M", "longest write as 1048576 queued drain", "ns" } }, 1 },
 	{ 9, &backend_native, &backend_rinotify, w9, 1, {
 		{ "9 batch add", "add 10000 watches: 1 call each, or batched", "ns/watch" } } },
-	{ 10, &backend_native, &backend_rinotify, w10, 2, {
+	{ 10, &backend_native, &backend_rinotify, w10, 3, {
 		{ "10 tree", "watch a tree of 10001 directories", "ns/directory" },
-		{ "10 inotifywait", "the same, native as inotifywait -m -r", "ns/directory" } } },
+		{ "10 inotifywait", "the same, native as inotifywait -m -r", "ns/directory" },
+		{ "10 mem/dir", "kernel memory per directory of the tree", "bytes" } } },
 	{ 11, &backend_native, &backend_rinotify, w11, 3, {
 		{ "11 mkdir", "mkdir by another user, parent watched", "ns/mkdir" },
 		{ "11 mkdir+file", "the same, and a file created in it", "ns/mkdir" },
