@@ -585,27 +585,13 @@ static int64_t inotifywait_setup(const char *path)
 	return t1 - t0;
 }
 
-/*
- * Starts watching TREE_DIR and the TREE_DIRS directories below it on fd, until the client
- * knows every directory's wd: on native inotify a crawl from user space (crawl()), on
- * rinotify one RINOTIFY_IOC_ADD_TREE and the read of its RIN_WATCHED records. Returns how
- * many directories were watched.
- */
-static long watch_tree(const struct backend *s, int fd)
+/* Reads fd (non-blocking) until it is empty: how many RIN_WATCHED records it held. */
+static long read_watched(int fd)
 {
 	static char buf[READ_BUF] __attribute__((aligned(8)));
-	struct rinotify_tree tree = {
-		.pathname = (uintptr_t)TREE_DIR,
-		.dirfd = AT_FDCWD,
-		.mask = TREE_MASK,
-	};
 	long watched = 0;
 	ssize_t n;
 
-	if (s == &backend_native)
-		return crawl(fd, TREE_DIR, TREE_MASK);
-	if (ioctl(fd, RINOTIFY_IOC_ADD_TREE, &tree) != 1)
-		fail("%s: RINOTIFY_IOC_ADD_TREE", s->name);
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *e = (const struct inotify_event *)p;
@@ -615,6 +601,27 @@ static long watch_tree(const struct backend *s, int fd)
 		}
 	}
 	return watched;
+}
+
+/*
+ * Starts watching TREE_DIR and the TREE_DIRS directories below it on fd, until the client
+ * knows every directory's wd: on native inotify a crawl from user space (crawl()), on
+ * rinotify one RINOTIFY_IOC_ADD_TREE and the read of its RIN_WATCHED records. Returns how
+ * many directories were watched.
+ */
+static long watch_tree(const struct backend *s, int fd)
+{
+	struct rinotify_tree tree = {
+		.pathname = (uintptr_t)TREE_DIR,
+		.dirfd = AT_FDCWD,
+		.mask = TREE_MASK,
+	};
+
+	if (s == &backend_native)
+		return crawl(fd, TREE_DIR, TREE_MASK);
+	if (ioctl(fd, RINOTIFY_IOC_ADD_TREE, &tree) != 1)
+		fail("%s: RINOTIFY_IOC_ADD_TREE", s->name);
+	return read_watched(fd);
 }
 
 static double tree_memory(const struct backend *s);
@@ -1651,14 +1658,7 @@ static void w13(const struct backend *s, double *v)
 	} else if (ioctl(fd, RINOTIFY_IOC_ADD_TREE, &tree) != 1) {
 		fail("%s: RINOTIFY_IOC_ADD_TREE", s->name);
 	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + n;) {
-			const struct inotify_event *e = (const struct inotify_event *)p;
-
-			watched += !!(e->mask & RIN_WATCHED);
-			p += sizeof(*e) + e->len;
-		}
-	}
+	watched += read_watched(fd);
 	if (watched != dirs || (s == &backend_native && nsub != W13_SUB))
 		fail("%s: %ld directories watched, not %ld", s->name, watched, dirs);
 	if (rename(W13_DIR "/sub", W13_OUT))
