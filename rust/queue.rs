@@ -234,6 +234,11 @@ impl EventQueue {
 
     /// Moves the oldest records that fit in `room` bytes to `taken`, at most `max` of them, in
     /// their order.
+    ///
+    /// It keeps the counts as [`EventQueue::pop`] does rather than calling it after
+    /// [`EventQueue::oldest_size`]: that pair looks at the overflow record twice per record,
+    /// which measured about 30 instructions more per event in bench workload 1 and about 10
+    /// more per wake-up in workload 4.
     #[inline]
     pub(crate) fn take(&mut self, taken: &mut Taken, mut room: usize, max: usize) {
         while taken.len() < max {
