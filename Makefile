@@ -74,7 +74,7 @@ endif
 
 LINTS = clippy shellcheck checkpatch rustfmt cargo
 
-.PHONY: all module deps kernel selftests tools check fuzz stress run bench help clean fmt lint \
+.PHONY: all module deps kernel selftests tools check fuzz stress run bench insn-profile help clean fmt lint \
 	$(addprefix lint-,$(LINTS)) FORCE
 
 all: module
@@ -98,6 +98,8 @@ help:
 	@echo '                    and KUnit'"'"'s results go to out/console.log'
 	@echo '  make bench        boot the perf kernel, benchmark rinotify against native inotify,'
 	@echo '                    write bench/results.csv and bench/results.png (BENCH_ARGS=-r 7 -w 1,3)'
+	@echo '  make insn-profile count the kernel'"'"'s instructions per function in the timed parts'
+	@echo '                    of BENCH_ARGS'"'"'s workloads (-r 1 -w 3), native beside rinotify'
 	@echo '  make lint         clippy (the module built with CLIPPY=1), shellcheck, checkpatch.pl --strict'
 	@echo '                    on the C sources, rustfmt --check; make check runs it first'
 	@echo '  make fmt          format the Rust sources (rustfmt, the kernel tree'"'"'s .rustfmt.toml)'
@@ -251,6 +253,17 @@ bench: module $(OUT)/bench/rinobench
 	@kdir=$(KBUILD_DIR) && scripts/vm.sh bench "$$kdir" $(OUT) KO=$(RINOTIFY_KO) $(VM_KERNEL) BENCH_ARGS="$(BENCH_ARGS)" \
 		PARALLEL_ARGS="$(BENCH_PARALLEL_ARGS)" RESULTS=$(CURDIR)/bench$(if $(filter-out perf,$(FLAVOUR)),/$(FLAVOUR)) \
 		FLAVOUR=$(FLAVOUR) TIMEOUT=$(QEMU_TIMEOUT) ACCEL=$(BENCH_ACCEL)
+
+# The kernel's instructions per function in rinobench's timed parts (workload 3 by default),
+# counted by the insncount QEMU plugin; report in out/insn-profile/report.txt.
+insn-profile: FLAVOUR = perf
+insn-profile: module $(OUT)/bench/rinobench $(OUT)/insncount/insncount.so
+	@kdir=$(KBUILD_DIR) && scripts/insn-profile.sh "$$kdir" $(OUT) $(RINOTIFY_KO) \
+		$(OUT)/insncount/insncount.so "$(or $(BENCH_ARGS),-r 1 -w 3)"
+
+$(OUT)/insncount/insncount.so: tools/insncount/insncount.c tools/insncount/qemu-plugin-api.h
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -fvisibility=hidden -O2 -Wall -Werror -o $@ $<
 
 $(OUT)/bench/rinobench: bench/rinobench.c $(HELPERS) $(HELPERS_HEADERS)
 	@mkdir -p $(@D)

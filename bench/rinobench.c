@@ -23,8 +23,10 @@
  * -o runs one side only, for a profiler that samples the whole guest (perf record -a): the
  * samples are then all of that side. It prints the rounds' values and no table or CSV.
  * With RINOBENCH_PERF_CTL set to the control FIFO of perf record --control (and
- * RINOBENCH_PERF_ACK to its acknowledgment FIFO), workloads 1, 2, 4, 9 and 10 enable the
+ * RINOBENCH_PERF_ACK to its acknowledgment FIFO), workloads 1, 2, 3, 4, 9 and 10 enable the
  * profiler for their timed part only (workload 4: the writer's loop, its waits included).
+ * With RIT_INSN_MARK set, the same parts are windows of the insncount QEMU plugin
+ * (make insn-profile), one per metric in workload 3.
  *
  * Prints a table, then the results as CSV between the lines RIT-BENCH-CSV and
  * RIT-BENCH-CSV-END, which the host copies to bench/results.csv. A broken invariant (a lost
@@ -201,13 +203,43 @@ static void settle(void)
  * Enables ("enable") or disables ("disable") perf record around a timed part, through the
  * FIFOs of its --control option named in RINOBENCH_PERF_CTL and RINOBENCH_PERF_ACK, and waits
  * for its acknowledgment. Nothing without them.
+ *
+ * With RIT_INSN_MARK set (make insn-profile), each call is a mark of the insncount QEMU plugin
+ * instead: a getppid() system call, whose entry the plugin watches for, and a line that says
+ * which metric of which side the window that ends there timed (metric, an index into the
+ * current workload's metrics, names it).
  */
-static void perf_window(const char *cmd)
+static const char *window_metric[3], *window_side;
+
+static void perf_window(const char *cmd, int metric)
 {
 	const char *ctl = getenv("RINOBENCH_PERF_CTL"), *ack = getenv("RINOBENCH_PERF_ACK");
 	static int ctl_fd = -1, ack_fd = -1;
+	static int marks;
 	char reply[16];
 
+	if (getenv("RIT_INSN_MARK")) {
+		int opening = !strcmp(cmd, "enable");
+		char text[32] = "";
+		FILE *f;
+
+		/* The window holds nothing but the timed part: no output, no file read. */
+		if (!opening)
+			syscall(SYS_getppid);
+		/* Where the module's code is, for the window's addresses. */
+		f = fopen("/sys/module/rinotify/sections/.text", "re");
+		if (f) {
+			if (!fgets(text, sizeof(text), f))
+				text[0] = 0;
+			text[strcspn(text, "\n")] = 0;
+			fclose(f);
+		}
+		printf("RIT-INSN-MARK %d %s %s/%s %s\n", marks++, cmd, window_metric[metric],
+		       window_side, text[0] ? text : "-");
+		if (opening)
+			syscall(SYS_getppid);
+		return;
+	}
 	if (!ctl || !ack)
 		return;
 	if (ctl_fd < 0) {
@@ -246,7 +278,7 @@ static double throughput(const struct backend *s, int instances, long files)
 		fds[i] = new_instance(s, O_NONBLOCK);
 		add(s, fds[i], TP_DIR, TP_MASK);
 	}
-	perf_window("enable");
+	perf_window("enable", 0);
 	t0 = now_ns();
 	for (long i = 0; i < files; i++) {
 		int fd;
@@ -263,7 +295,7 @@ static double throughput(const struct backend *s, int instances, long files)
 				drain(fds[j], &t);
 	}
 	t1 = now_ns();
-	perf_window("disable");
+	perf_window("disable", 0);
 	if (t.overflows || t.events != expect)
 		fail("%s: %s: %ld events, %ld overflows, expected %ld", s->name, __func__,
 		     t.events, t.overflows, expect);
@@ -321,13 +353,18 @@ static void w3(const struct backend *s, double *v)
 	struct tally t = { 0 };
 	int64_t t0, t1, t2;
 
+	perf_window("enable", 0);
 	t0 = now_ns();
 	add_many(s, fd, wds);
+	t1 = now_ns();
+	perf_window("disable", 0);
+	perf_window("enable", 1);
 	t1 = now_ns();
 	for (int i = 0; i < MANY; i++)
 		if (s->rm_watch(fd, wds[i]))
 			fail("%s: rm_watch", s->name);
 	t2 = now_ns();
+	perf_window("disable", 1);
 	drain(fd, &t);
 	if (t.events != MANY || t.overflows)
 		fail("%s: %ld IN_IGNORED for %d watches", s->name, t.events, MANY);
@@ -356,19 +393,27 @@ static void w3_entry(const struct backend *s, double *v)
 	int fd = new_instance(s, O_NONBLOCK);
 	int64_t t0, t1, t2, t3;
 
+	perf_window("enable", 0);
 	t0 = now_ns();
 	for (int i = 0; i < ENTRY_CALLS; i++)
 		if (s->add_watch(fd, "", IN_CREATE) != -1 || errno != ENOENT)
 			fail("%s: add_watch of \"\" did not fail with ENOENT", s->name);
 	t1 = now_ns();
+	perf_window("disable", 0);
+	perf_window("enable", 1);
+	t1 = now_ns();
 	for (int i = 0; i < ENTRY_CALLS; i++)
 		if (s->rm_watch(fd, 1) != -1 || errno != EINVAL)
 			fail("%s: rm_watch of no watch did not fail with EINVAL", s->name);
+	t2 = now_ns();
+	perf_window("disable", 1);
+	perf_window("enable", 2);
 	t2 = now_ns();
 	for (int i = 0; i < ENTRY_CALLS; i++)
 		if (ioctl(fd, UNKNOWN_IOCTL, 0) != -1 || errno != ENOTTY)
 			fail("%s: an unknown ioctl did not fail with ENOTTY", s->name);
 	t3 = now_ns();
+	perf_window("disable", 2);
 	close(fd);
 	v[0] = (double)(t1 - t0) / ENTRY_CALLS;
 	v[1] = (double)(t2 - t1) / ENTRY_CALLS;
@@ -386,11 +431,13 @@ static void w3_floor(const struct backend *s, double *v)
 	int fd = new_instance(s, O_NONBLOCK);
 	int64_t t0, t1;
 
+	perf_window("enable", 0);
 	t0 = now_ns();
 	for (int i = 0; i < ENTRY_CALLS; i++)
 		if (s->add_watch(fd, "", 0) != -1 || errno != EINVAL)
 			fail("%s: add_watch with no event did not fail with EINVAL", s->name);
 	t1 = now_ns();
+	perf_window("disable", 0);
 	close(fd);
 	v[0] = (double)(t1 - t0) / ENTRY_CALLS;
 }
@@ -419,12 +466,12 @@ static void w9(const struct backend *s, double *v)
 			.dirfd = dirfd,
 			.mask = mask,
 		};
-	perf_window("enable");
+	perf_window("enable", 0);
 	t0 = now_ns();
 	if (s == &backend_native) {
 		add_many(s, fd, wds);
 		t1 = now_ns();
-		perf_window("disable");
+		perf_window("disable", 0);
 	} else {
 		for (int i = 0, done; i < MANY; i += done) {
 			int n = MANY - i < RINOTIFY_MAX_WATCHES_PER_CALL ?
@@ -435,7 +482,7 @@ static void w9(const struct backend *s, double *v)
 				fail("%s: add_watches of %d at %d", s->name, n, i);
 		}
 		t1 = now_ns();
-		perf_window("disable");
+		perf_window("disable", 0);
 		for (int i = 0; i < MANY; i++) {
 			if (e[i].result < 0)
 				fail("%s: add_watches: %s: %s", s->name, many_paths[i],
@@ -643,11 +690,11 @@ static void w10(const struct backend *s, double *v)
 	long watched;
 	int64_t t0, t1;
 
-	perf_window("enable");
+	perf_window("enable", 0);
 	t0 = now_ns();
 	watched = watch_tree(s, fd);
 	t1 = now_ns();
-	perf_window("disable");
+	perf_window("disable", 0);
 	if (watched != TREE_DIRS + 1)
 		fail("%s: %ld directories watched, not %d", s->name, watched, TREE_DIRS + 1);
 	close(fd);
@@ -769,7 +816,7 @@ static void latency(const struct backend *s, int use_epoll, double *v)
 	pin_to(0);
 	if (pthread_create(&reader, NULL, latency_reader, &w))
 		fail("pthread_create");
-	perf_window("enable");
+	perf_window("enable", 0);
 	for (long i = 0; i < w.samples; i++) {
 		int64_t t0;
 
@@ -786,7 +833,7 @@ static void latency(const struct backend *s, int use_epoll, double *v)
 		atomic_store(&w.done, 0);
 		lat[i] = (double)(w.t_read - t0);
 	}
-	perf_window("disable");
+	perf_window("disable", 0);
 	pthread_join(reader, NULL);
 	unpin();
 	v[0] = percentile(lat, w.samples, 0.5);
@@ -2009,6 +2056,9 @@ int main(int argc, char **argv)
 
 				if (one_side >= 0 && side != one_side)
 					continue;
+				for (int i = 0; i < wl->nmetrics; i++)
+					window_metric[i] = wl->m[i].id;
+				window_side = s->name;
 				if (profiling)
 					profile_start();
 				wl->run(s, v);

@@ -6,7 +6,7 @@
 #               [ENV=..] [MEM_BOOTS='3G 5G' MEM_TESTS=prog:test,..] [SELINUX_TESTS=prog:test,..]
 #   vm.sh run   KDIR OUT KO=path [CMD=..] [TIMEOUT=s] [ACCEL=tcg|icount|kvm] [ENV=..]
 #   vm.sh bench KDIR OUT KO=path [BENCH_ARGS=..] [PARALLEL_ARGS=..] [RESULTS=dir]
-#               [FLAVOUR=perf] [TIMEOUT=s] [ACCEL=tcg|icount|kvm]
+#               [FLAVOUR=perf] [TIMEOUT=s] [ACCEL=tcg|icount|kvm] [PLUGIN=plugin.so,args]
 # KO is the rinotify.ko built for KDIR. IMAGE is the kernel to boot (KDIR's bzImage by
 # default). MODDIR, for a kernel that builds virtio-9p as modules (Debian's), is its
 # lib/modules/RELEASE: the modules the guest needs are put into the initramfs (decompressed,
@@ -29,16 +29,18 @@
 # bench: runs rinobench (bench/) instead of the selftests; then, with PARALLEL_ARGS, boots
 # again under plain TCG (vCPUs in parallel, host time) or KVM for the workloads that time two
 # CPUs at once; scripts/bench.sh then copies the CSV to RESULTS/results.csv and plots it.
+# PLUGIN loads a QEMU TCG plugin into the first boot (make insn-profile's insncount).
 set -euo pipefail
 
 mode=$1 kdir=$2 out=$3
 shift 3
 KO='' IMAGE='' MODDIR='' TESTS='' EXTRA_TESTS='' TIMEOUT=1800 ACCEL=tcg CMD='' ENV='' BENCH_ARGS='' RESULTS=''
-FLAVOUR=perf MEM_BOOTS='' MEM_TESTS='' PARALLEL_ARGS='' SELINUX_TESTS=''
+FLAVOUR=perf MEM_BOOTS='' MEM_TESTS='' PARALLEL_ARGS='' SELINUX_TESTS='' PLUGIN=''
 for kv in "$@"; do
 	case "$kv" in
 	KO=* | IMAGE=* | MODDIR=* | TESTS=* | EXTRA_TESTS=* | TIMEOUT=* | ACCEL=* | CMD=* | ENV=* | BENCH_ARGS=* | \
-		RESULTS=* | FLAVOUR=* | MEM_BOOTS=* | MEM_TESTS=* | PARALLEL_ARGS=* | SELINUX_TESTS=*)
+		RESULTS=* | FLAVOUR=* | MEM_BOOTS=* | MEM_TESTS=* | PARALLEL_ARGS=* | SELINUX_TESTS=* | \
+		PLUGIN=*)
 		declare "$kv" ;;
 	*) echo "vm.sh: unknown argument '$kv'" >&2; exit 2 ;;
 	esac
@@ -203,7 +205,10 @@ boot() {
 : >"$out/boot.tap.log"
 qrc=0
 if [ "$mode" = bench ]; then
+	plain=("${qemu[@]}")
+	[ -z "$PLUGIN" ] || qemu+=(-plugin "$PLUGIN")
 	boot 2G '' " RIT_BENCH=$(printf '%s' "$BENCH_ARGS" | base64 -w0)" || qrc=$?
+	qemu=("${plain[@]}")
 	# The workloads that time tasks on both vCPUs at once need them to run at the same
 	# time: under -icount one host thread runs them in turn.
 	if [ -n "$PARALLEL_ARGS" ]; then
