@@ -13,6 +13,7 @@
 
 use crate::sys::{
     inotify_limits::InotifyLimits,
+    once::ReadOnce,
     sysctl::{
         IntSysctl,
         SysctlTable, //
@@ -163,8 +164,8 @@ impl UserCounts {
             return self.ns.max(count);
         }
         match count {
-            Count::Instances => MAX_USER_INSTANCES.load(Relaxed),
-            Count::Watches => MAX_USER_WATCHES.load(Relaxed),
+            Count::Instances => MAX_USER_INSTANCES.read_once(),
+            Count::Watches => MAX_USER_WATCHES.read_once(),
         }
     }
 
@@ -201,7 +202,7 @@ impl UserCounts {
 
 /// Adds one to `counter` if it is below `max`, as `atomic_long_inc_below()` does.
 fn inc_below(counter: &Atomic<i32>, max: i32) -> bool {
-    let mut cur = counter.load(Relaxed);
+    let mut cur = counter.read_once();
     loop {
         if cur >= max {
             return false;

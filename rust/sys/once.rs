@@ -10,7 +10,8 @@
 //! executes one. The event path looks at a few such values per event (the watch's descriptor,
 //! whether it is a tree's, whether the queue is full, the slab cache); with `READ_ONCE()`
 //! inline, `read()`'s wake-up (bench row 4) is at or below native inotify's, and with the
-//! helpers it is not (see `docs/performance.md`). Upstream's answer is
+//! helpers it is not. An added watch reads the user's count of watches and its maximum and
+//! the descriptor table's highest index (see `docs/performance.md`). Upstream's answer is
 //! `CONFIG_RUST_INLINE_HELPERS` (the helpers' LLVM bitcode linked into the module), which then
 //! makes this module unnecessary.
 

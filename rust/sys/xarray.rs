@@ -50,7 +50,10 @@
 //! `kernel::xarray::XArray<T>` plus the `highest` hint, and this file's lock, `get`, `remove`
 //! and drop walk go.
 
-use super::kmem::Gfp;
+use super::{
+    kmem::Gfp,
+    once::ReadOnce, //
+};
 use core::{
     marker::PhantomData,
     pin::Pin,
@@ -192,7 +195,7 @@ impl<T: ForeignOwnable> Guard<'_, T> {
             max: MAX_INDEX,
         };
         let entry = value.into_foreign();
-        let highest = self.xa.highest.load(Relaxed);
+        let highest = self.xa.highest.read_once();
         let mut ret = -(bindings::EBUSY as c_int);
         // Until the cursor wraps or is set back, it is past every index ever stored: store
         // there without searching the free marks for it. `__xa_insert()` never replaces an
@@ -222,7 +225,7 @@ impl<T: ForeignOwnable> Guard<'_, T> {
         match ret {
             0 | 1 => {
                 // Read again: the lock may have been released while the array allocated.
-                let highest = self.xa.highest.load(Relaxed);
+                let highest = self.xa.highest.read_once();
                 self.xa.highest.store(highest.max(index), Relaxed);
                 Ok(index)
             }
