@@ -190,7 +190,7 @@ impl Listener {
                 return Err(e);
             }
         };
-        let in_tree = mark.state().in_tree.load(Relaxed);
+        let in_tree = mark.state().in_tree.read_once();
         if let Err(e) = attach(mark) {
             if in_tree {
                 tree::forget(self, wd);

@@ -24,7 +24,10 @@ use super::{
         KmemCache,
         KmemCacheRegistration, //
     },
-    once::ReadOnce,
+    once::{
+        ReadOnce,
+        WriteOnce, //
+    },
     path::WatchTarget,
     xarray,
 };
@@ -48,7 +51,6 @@ use kernel::{
         atomic::{
             Acquire,
             Atomic,
-            Relaxed,
             Release, //
         },
         Arc, //
@@ -133,7 +135,7 @@ impl Mark {
     /// the table of watches (the one `CyclicXArray` of marks), whose entries are the marks
     /// of their descriptors.
     pub(crate) fn clear_wd(&self, _table: &xarray::Guard<'_, WatchMark>) {
-        self.wd.store(-1, Relaxed);
+        self.wd.write_once(-1);
     }
 
     /// Whether [`NewMark::attach`] attached the mark; it may have been detached since.
@@ -292,7 +294,7 @@ impl MarkRef<'_> {
 
     /// Marks the watch dead, as [`Mark::clear_wd`].
     pub(crate) fn clear_wd(&self, _table: &xarray::Guard<'_, WatchMark>) {
-        self.wd_field().store(-1, Relaxed);
+        self.wd_field().write_once(-1);
     }
 
     /// The mark flags (`mark->flags`).
@@ -350,7 +352,7 @@ impl NewMark {
     /// Sets the watch descriptor its events are reported with, before it is attached: only
     /// under the lock of the table of watches that holds it at `wd`.
     pub(crate) fn set_wd(&self, wd: i32, _table: &xarray::Guard<'_, WatchMark>) {
-        self.mark.wd.store(wd, Relaxed);
+        self.mark.wd.write_once(wd);
     }
 
     /// Attaches the mark to the target's inode (`fsnotify_add_mark()`): from now on fsnotify

@@ -52,7 +52,10 @@
 
 use super::{
     kmem::Gfp,
-    once::ReadOnce, //
+    once::{
+        ReadOnce,
+        WriteOnce, //
+    },
 };
 use core::{
     marker::PhantomData,
@@ -63,10 +66,7 @@ use kernel::{
     bindings,
     ffi::c_void,
     prelude::*,
-    sync::atomic::{
-        Atomic,
-        Relaxed, //
-    },
+    sync::atomic::Atomic,
     types::{
         ForeignOwnable,
         NotThreadSafe,
@@ -226,7 +226,7 @@ impl<T: ForeignOwnable> Guard<'_, T> {
             0 | 1 => {
                 // Read again: the lock may have been released while the array allocated.
                 let highest = self.xa.highest.read_once();
-                self.xa.highest.store(highest.max(index), Relaxed);
+                self.xa.highest.write_once(highest.max(index));
                 Ok(index)
             }
             e => {
