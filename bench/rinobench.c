@@ -29,8 +29,10 @@
  * (make insn-profile), one per metric in workload 3.
  *
  * Prints a table, then the results as CSV between the lines RIT-BENCH-CSV and
- * RIT-BENCH-CSV-END, which the host copies to bench/results.csv. A broken invariant (a lost
- * event, a missing or second IN_Q_OVERFLOW) prints "RIT-BENCH-ERROR ..." and exits 1.
+ * RIT-BENCH-CSV-END, which the host copies to bench/results.csv; both end, when workload
+ * 3 ran, with its rows against native plus the ioctl floor as comment lines. A broken
+ * invariant (a lost event, a missing or second IN_Q_OVERFLOW) prints "RIT-BENCH-ERROR ..."
+ * and exits 1.
  *
  * Needs root, /tmp on tmpfs, /proc/sys/fs/{inotify,rinotify}, /proc/slabinfo,
  * /sys/kernel/slab and RINOTIFY_KO (the module, for the idle-cost workload).
@@ -1997,6 +1999,56 @@ static void print_results(const char *only, int rounds, int csv)
 	}
 }
 
+/* The metric called id, if its workload ran. */
+static const struct metric *find_metric(const char *only, const char *id)
+{
+	for (size_t w = 0; w < ARRAY_SIZE(workloads); w++) {
+		const struct workload *wl = &workloads[w];
+
+		if (!selected(only, wl))
+			continue;
+		for (int i = 0; i < wl->nmetrics; i++)
+			if (!strcmp(wl->m[i].id, id))
+				return &wl->m[i];
+	}
+	return NULL;
+}
+
+/*
+ * Workload 3's rows against native plus the ioctl ABI's floor, as comment lines: the floor is
+ * native's unknown ioctl less native's cheapest failing add_watch (what an ioctl costs above
+ * a system call before either file's code runs), and each row's goal is rinotify's median at
+ * most 1.05 of native's plus the floor.
+ */
+static void print_floor(const char *only, int rounds)
+{
+	static const char *const rows[] = { "3 add", "3 rm", "3 add entry", "3 rm entry" };
+	const struct metric *ioctl_row = find_metric(only, "3 ioctl");
+	const struct metric *floor_row = find_metric(only, "3 floor");
+	struct summary unknown, cheapest;
+	double floor;
+
+	if (!ioctl_row || !floor_row)
+		return;
+	summarize(ioctl_row->v[0], rounds, &unknown);
+	summarize(floor_row->v[0], rounds, &cheapest);
+	floor = unknown.median - cheapest.median;
+	printf("# ioctl floor %.1f: native's unknown ioctl %.1f less its failing add_watch %.1f\n",
+	       floor, unknown.median, cheapest.median);
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		const struct metric *m = find_metric(only, rows[i]);
+		struct summary a, b;
+
+		if (!m)
+			continue;
+		summarize(m->v[0], rounds, &a);
+		summarize(m->v[1], rounds, &b);
+		printf("# %-13s rinotify %.1f against native + floor %.1f: %+.1f (%.3f)\n", m->id,
+		       b.median, a.median + floor, b.median - a.median - floor,
+		       b.median / (a.median + floor));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *only = NULL;
@@ -2090,12 +2142,14 @@ int main(int argc, char **argv)
 	printf("\n%-13s %-38s %-9s %-8s %26s %-8s %26s %6s %6s\n", "metric", "what", "unit", "A",
 	       "median [min, max]", "B", "median [min, max]", "B/A", "(min)");
 	print_results(only, rounds, 0);
+	print_floor(only, rounds);
 
 	printf("RIT-BENCH-CSV\n");
 	printf("# rinobench: kernel %s, %ld CPUs, %d rounds, scale %g\n", u.release,
 	       sysconf(_SC_NPROCESSORS_ONLN), rounds, scale);
 	printf("id,what,unit,a,b,a_median,a_min,a_max,b_median,b_min,b_max,ratio,ratio_min\n");
 	print_results(only, rounds, 1);
+	print_floor(only, rounds);
 	printf("RIT-BENCH-CSV-END\n");
 	return 0;
 }
