@@ -105,6 +105,7 @@ impl Instance {
     fn add_watches(&self, arg: usize) -> Result<isize> {
         let batch = WatchBatch::read_from(arg)?;
         let mut lookup = BatchLookup::new();
+        let mut chunk = BatchChunk::new();
         let mut done = 0;
         // Why the batch stopped short, if it did: the call's error if it processed nothing.
         let stop = 'batch: loop {
@@ -117,10 +118,9 @@ impl Instance {
                 // handler allows, as a read does.
                 break Some(ERESTARTSYS);
             }
-            let chunk = match batch.chunk(done) {
-                Ok(chunk) => chunk,
-                Err(e) => break Some(e),
-            };
+            if let Err(e) = batch.read_chunk(done, &mut chunk) {
+                break Some(e);
+            }
             for (index, request) in chunk.requests().enumerate() {
                 // First the entry's result field, and nothing else of the caller's: a watch
                 // is never added for an entry whose caller could not be told its descriptor

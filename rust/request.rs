@@ -146,32 +146,29 @@ impl WatchBatch {
         self.count as usize
     }
 
-    /// Copies in the entries from index `first` on, up to [`BatchChunk::ENTRIES`] of them, in
-    /// one copy. Nothing is written back: each entry's result is written when it is
-    /// processed (see [`BatchChunk::write_result`]).
+    /// Copies the entries from index `first` on into `chunk`, up to [`BatchChunk::ENTRIES`] of
+    /// them, in one copy. Nothing is written back: each entry's result is written when it is
+    /// processed (see [`BatchChunk::write_result`]). The chunk is filled in place, so that a
+    /// batch copies its entries once, from the caller's memory, and not again on the stack.
     ///
     /// Entries that cannot all be copied at once are taken one at a time: the chunk then
-    /// holds one entry, or the call fails with `EFAULT` if even the first cannot be.
-    pub(crate) fn chunk(&self, first: usize) -> Result<BatchChunk> {
+    /// holds one entry, or the call fails with `EFAULT` if even the first cannot be (the
+    /// chunk is then empty).
+    pub(crate) fn read_chunk(&self, first: usize, chunk: &mut BatchChunk) -> Result {
+        chunk.len = 0;
         let len = (self.count() - first.min(self.count())).min(BatchChunk::ENTRIES);
         // An address that does not fit this machine's pointers, or that wraps, faults, as
         // a bad pointer does.
-        let addr = u64::try_from(first)
+        chunk.addr = u64::try_from(first)
             .ok()
             .and_then(|first| first.checked_mul(size_of::<rinotify_watch_at>() as u64))
             .and_then(|offset| self.entries.checked_add(offset))
             .and_then(|addr| usize::try_from(addr).ok())
             .ok_or(EFAULT)?;
-        let mut chunk = BatchChunk {
-            addr,
-            len,
-            entries: core::array::from_fn(|_| rinotify_watch_at::default()),
-        };
-        if chunk.copy_in().is_err() {
-            chunk.len = len.min(1);
-            chunk.copy_in()?;
+        if chunk.copy_in(len).is_err() {
+            chunk.copy_in(len.min(1))?;
         }
-        Ok(chunk)
+        Ok(())
     }
 }
 
@@ -194,12 +191,23 @@ impl BatchChunk {
     /// error is, so it says "no result yet".
     pub(crate) const PENDING: i32 = 0;
 
-    /// Copies the first `len` entries in.
-    fn copy_in(&mut self) -> Result {
-        let entries = &mut self.entries[..self.len];
+    /// A chunk with no entries, for [`WatchBatch::read_chunk`] to fill.
+    pub(crate) fn new() -> Self {
+        Self {
+            addr: 0,
+            len: 0,
+            entries: core::array::from_fn(|_| rinotify_watch_at::default()),
+        }
+    }
+
+    /// Copies `len` entries in from `addr`: the chunk holds them if it could, none if not.
+    fn copy_in(&mut self, len: usize) -> Result {
+        let entries = &mut self.entries[..len];
         UserSlice::new(UserPtr::from_addr(self.addr), size_of_val(entries))
             .reader()
-            .read_slice(entries.as_bytes_mut())
+            .read_slice(entries.as_bytes_mut())?;
+        self.len = len;
+        Ok(())
     }
 
     /// The requests of the chunk's entries, in order.
