@@ -121,13 +121,14 @@ impl Instance {
             if let Err(e) = batch.read_chunk(done, &mut chunk) {
                 break Some(e);
             }
+            // First the entries' result fields, and nothing else of the caller's: a watch is
+            // never added for an entry whose caller could not be told its descriptor (a
+            // read-only entry stops the batch there). Only a concurrent change of the
+            // caller's mappings can fail the write of a result after this one.
+            let writable = chunk.write_pending();
             for (index, request) in chunk.requests().enumerate() {
-                // First the entry's result field, and nothing else of the caller's: a watch
-                // is never added for an entry whose caller could not be told its descriptor
-                // (a read-only array stops the batch here). Only a concurrent change of the
-                // caller's mappings can fail the write of the result after this one.
-                if let Err(e) = chunk.write_result(index, BatchChunk::PENDING) {
-                    break 'batch Some(e);
+                if index == writable {
+                    break 'batch Some(EFAULT);
                 }
                 let result = match self.add_watch_at(&request, &mut lookup) {
                     Ok(wd) => wd,

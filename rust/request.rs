@@ -220,9 +220,25 @@ impl BatchChunk {
         })
     }
 
-    /// Writes the result of entry `index` of the chunk, a watch descriptor, a negative errno
-    /// or [`BatchChunk::PENDING`], into its `result` field: the only bytes of the caller's
-    /// entries the call writes.
+    /// Writes [`BatchChunk::PENDING`] into the `result` field of every entry of the chunk, in
+    /// one pass, before the first is processed: how many of them, from the first, took it
+    /// (all, unless one could not be written).
+    pub(crate) fn write_pending(&self) -> usize {
+        let Some(first) = self.addr.checked_add(offset_of!(rinotify_watch_at, result)) else {
+            return 0;
+        };
+        let written = uaccess::put_user_i32_strided(
+            UserPtr::from_addr(first),
+            size_of::<rinotify_watch_at>(),
+            self.len as u32,
+            Self::PENDING,
+        );
+        written as usize
+    }
+
+    /// Writes the result of entry `index` of the chunk, a watch descriptor or a negative
+    /// errno, into its `result` field: with [`BatchChunk::write_pending`], the only bytes of
+    /// the caller's entries the call writes.
     pub(crate) fn write_result(&self, index: usize, result: i32) -> Result {
         if index >= self.len {
             return Err(EINVAL);

@@ -356,6 +356,42 @@ TEST(batch_stops_at_an_unreadable_entry)
 	EXPECT_EQ(0, close(fd));
 }
 
+/*
+ * Entries whose results cannot be written from one entry on, in the middle of a chunk: the
+ * entries before it are processed, their results written, and no watch is added for it or
+ * for any after it. The first three entries end a writable page, the next five start a
+ * read-only one: the call can read all eight, and write the first three results only.
+ */
+TEST(batch_stops_at_a_read_only_result)
+{
+	static const char *const paths[] = { "/", "/tmp", "/dev" };
+	long page = sysconf(_SC_PAGESIZE);
+	struct rinotify_watch_at *e;
+	int fd = instance(_metadata), i;
+	char *map;
+
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(map != MAP_FAILED);
+	e = (struct rinotify_watch_at *)(map + page) - 3;
+	for (i = 0; i < 8; i++) {
+		e[i] = (struct rinotify_watch_at)ENTRY(AT_FDCWD, i < 3 ? paths[i] : "/proc",
+						       IN_CREATE);
+		e[i].result = 12345;
+	}
+	ASSERT_EQ(0, mprotect(map + page, page, PROT_READ));
+	EXPECT_EQ(3, batch_ioctl(fd, e, 8, 0));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(i + 1, e[i].result) TH_LOG("entry %d", i);
+	}
+	for (i = 3; i < 8; i++) {
+		EXPECT_EQ(12345, e[i].result) TH_LOG("entry %d", i);
+	}
+	/* "/proc" was not watched: a watch that must be new is, with the next descriptor. */
+	EXPECT_EQ(4, rinotify_add_watch(fd, "/proc", IN_CREATE | IN_MASK_CREATE));
+	EXPECT_EQ(0, munmap(map, 2 * page));
+	EXPECT_EQ(0, close(fd));
+}
+
 static void on_alarm(int sig)
 {
 }

@@ -260,3 +260,23 @@ int rinotify_put_user_s32(s32 __user *p, s32 v)
 {
 	return put_user(v, p);
 }
+
+/*
+ * put_user() of @v into @n ints @stride bytes apart from @first, in one user access section
+ * (user_access_begin() and unsafe_put_user() are macros), where a put_user() each would
+ * open and close one per int: how many, from the first, were written before one faulted.
+ * A range access_ok() refuses is not written at all.
+ */
+unsigned int rinotify_put_user_s32_strided(s32 __user *first, size_t stride, unsigned int n, s32 v)
+{
+	char __user *p = (char __user *)first;
+	unsigned int i = 0;
+
+	if (!n || !user_access_begin(p, (n - 1) * stride + sizeof(s32)))
+		return 0;
+	for (; i < n; i++, p += stride)
+		unsafe_put_user(v, (s32 __user *)p, fault);
+fault:
+	user_access_end();
+	return i;
+}

@@ -58,6 +58,7 @@ void rinotify_put_user_ns(struct user_namespace *ns);
 void rinotify_file_set_pseudo_mode(struct file *file);
 bool rinotify_seq_has_overflowed(struct seq_file *m);
 int rinotify_put_user_s32(s32 __user *p, s32 v);
+unsigned int rinotify_put_user_s32_strided(s32 __user *first, size_t stride, unsigned int n, s32 v);
 int rinotify_may_watch_as(const struct cred *cred, struct mnt_idmap *idmap, struct inode *dir,
 			  struct inode *inode);
 
