@@ -46,15 +46,17 @@ struct rinotify_watch {
  * result is the only field of an entry the call writes. It writes it twice: 0 (no wd and
  * no -errno is 0) before it processes the entry, so that it never adds a watch whose wd it
  * could not write back (entries in read-only memory stop the call at the first), then the
- * entry's result.
+ * entry's result. The 0s are written for up to 16 entries at a time, before the first of
+ * them is processed.
  *
  * The ioctl returns how many entries it processed, from the first: all of them, or fewer
  * when a signal is pending (the results of the processed ones are written; call again
  * with the rest) or when an entry cannot be read or its result written (the entries after
- * it keep what they held). It fails only if it processes none: EINVAL for flags other than 0 or
- * a count above RINOTIFY_MAX_WATCHES_PER_CALL, EFAULT if the first entry cannot be read or
- * its result written, EINTR if a signal came before the first (or the call restarts, for a
- * handler with SA_RESTART). A count of 0 returns 0.
+ * it keep what they held, or the 0 written before them if they are of the same 16). It
+ * fails only if it processes none: EINVAL for flags other than 0 or a count above
+ * RINOTIFY_MAX_WATCHES_PER_CALL, EFAULT if the first entry cannot be read or its result
+ * written, EINTR if a signal came before the first (or the call restarts, for a handler
+ * with SA_RESTART). A count of 0 returns 0.
  */
 struct rinotify_watch_at {
 	__u64 pathname;		/* user pointer to a NUL-terminated path */
