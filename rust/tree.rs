@@ -202,7 +202,7 @@ pub(crate) fn forget(listener: &Listener, wd: i32) {
 const FOLLOW_EVENTS: u32 = IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_MOVE_SELF;
 
 /// The longest name of a directory entry a look-up takes (`NAME_MAX`).
-const NAME_BUF: usize = 255;
+const LONGEST_NAME: usize = 255;
 
 /// Whether `mark` is a directory of a tree.
 pub(crate) fn is_tree(mark: MarkRef<'_>) -> bool {
@@ -293,7 +293,6 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
         Listing::read(listener, root, root_wd, &mut names),
         GFP_KERNEL_ACCOUNT,
     )?;
-    let mut name = [0u8; NAME_BUF];
     while let Some(top) = stack.last_mut() {
         if kernel::current!().signal_pending() {
             // What is watched stays watched; a second call finishes the tree.
@@ -301,8 +300,8 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
         }
         // A tree's size is its user's choice: so is the length of this loop.
         sched::cond_resched();
-        let len = match top.next_name(&names, &mut name) {
-            Some(Ok(len)) => len,
+        let bytes = match top.next_name(&names) {
+            Some(Ok(name)) => name,
             // Longer than any look-up takes: what is below it cannot be watched.
             Some(Err(())) => {
                 listener.queue_record(top.wd, RIN_RESCAN | IN_ISDIR, 0, None);
@@ -314,7 +313,6 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
                 continue;
             }
         };
-        let bytes = &name[..len];
         let child = match top.dir.subdirectory(bytes) {
             Ok(child) => child,
             // Not a directory (DT_UNKNOWN), gone since it was listed, or a mount point,
@@ -440,17 +438,17 @@ impl Listing {
         }
     }
 
-    /// Copies the next name into `buf` and returns its length; `Err` for one too long. Only
-    /// for the top frame, whose names end where `names` does.
-    fn next_name(&mut self, names: &[u8], buf: &mut [u8; NAME_BUF]) -> Option<Result<usize, ()>> {
+    /// The next name, where it is in `names`; `Err` for one too long. Only for the top
+    /// frame, whose names end where `names` does. The name is used in place, not copied: it
+    /// is looked up and announced before the next directory's names are appended.
+    fn next_name<'a>(&mut self, names: &'a [u8]) -> Option<Result<&'a [u8], ()>> {
         let rest = names.get(self.next..)?;
         let len = rest.iter().position(|&b| b == 0)?;
         self.next += len + 1;
-        if len > NAME_BUF {
+        if len > LONGEST_NAME {
             return Some(Err(()));
         }
-        buf[..len].copy_from_slice(&rest[..len]);
-        Some(Ok(len))
+        rest.get(..len).map(Ok)
     }
 }
 
