@@ -1713,6 +1713,7 @@ static void w13(const struct backend *s, double *v)
 	if (rename(W13_DIR "/sub", W13_OUT))
 		fail("rename %s", W13_DIR "/sub");
 	settle();
+	perf_window("enable", 0);
 	t0 = now_ns();
 	if (s == &backend_native) {
 		int moved = 0;
@@ -1734,6 +1735,7 @@ static void w13(const struct backend *s, double *v)
 		fail("%s: FIONREAD", s->name);
 	}
 	t1 = now_ns();
+	perf_window("disable", 0);
 	close(fd);
 	if (rename(W13_OUT, W13_DIR "/sub"))
 		fail("rename %s", W13_OUT);
