@@ -204,12 +204,15 @@ impl Locked<'_> {
         }
     }
 
-    /// Puts the node `wd`, which is in no list, at `place`, at the front of its list if it
-    /// has one. A node that goes below `parent` goes there unless the parent's watch is gone
-    /// (its node too, or it is a tombstone): then it is an orphan, left for `prune`. Returns
-    /// where it went. Each node concerned is looked up once: this is every step of a tree.
-    fn link(&mut self, wd: i32, place: Place) -> Place {
-        let (place, head) = match place {
+    /// Makes `wd` the head of the list a node put at `place` goes in, and returns where it
+    /// goes and the old head, which the node is to point at (`None` for a place in no list). A
+    /// node that goes below `parent` goes there unless the parent's watch is gone (its node
+    /// too, or it is a tombstone): then it is an orphan, left for `prune`. `set_head` with
+    /// what this returns undoes it.
+    // Inline, as it was in `link`: a caller's constant place folds its `match` away.
+    #[inline(always)]
+    fn take_head(&mut self, wd: i32, place: Place) -> (Place, Option<i32>) {
+        match place {
             Place::Root | Place::Removing => (place, None),
             Place::Below(parent) => match self.node(parent) {
                 Some(p) if p.place != Place::Dead => {
@@ -218,9 +221,14 @@ impl Locked<'_> {
                 _ => (Place::Left, Some(self.doomed.xchg(wd, Relaxed))),
             },
             Place::Left | Place::Dead => (place, Some(self.doomed.xchg(wd, Relaxed))),
-        };
-        // The node and the old head of its list, looked up once where they share a chunk (a
-        // crawl's siblings have consecutive descriptors).
+        }
+    }
+
+    /// Puts the node `wd`, which is in no list, at `place`, at the front of its list if it
+    /// has one (see [`Locked::take_head`]). Returns where it went. Each node concerned is
+    /// looked up once: this is every step of a tree.
+    fn link(&mut self, wd: i32, place: Place) -> Place {
+        let (place, head) = self.take_head(wd, place);
         let chunk = chunk_of(wd).and_then(|(index, slot)| {
             let chunk = self.table.get_mut(index)?;
             (chunk.live & 1 << slot != 0).then_some((index, slot, chunk))
@@ -232,28 +240,59 @@ impl Locked<'_> {
             }
             return place;
         };
-        let node = &mut chunk.nodes[slot];
-        node.place = place;
-        let Some(head) = head else {
-            return place;
-        };
-        node.next = head;
-        node.prev = 0;
-        match chunk_of(head) {
-            _ if head == 0 => {}
-            Some((head_index, head_slot)) if head_index == index => {
-                if chunk.live & 1 << head_slot != 0 {
-                    chunk.nodes[head_slot].prev = wd;
-                }
-            }
-            _ => {
-                if let Some(h) = self.node(head) {
-                    h.prev = wd;
-                }
-            }
+        if let Some(head) = set_links(chunk, index, slot, wd, place, head) {
+            self.point_back(head, wd);
         }
         place
     }
+
+    /// Makes the node `head`, in another chunk than the node `wd` now in front of it, point
+    /// back at it.
+    fn point_back(&mut self, head: i32, wd: i32) {
+        if let Some(h) = self.node(head) {
+            h.prev = wd;
+        }
+    }
+}
+
+/// Fills in the place and links of the node `wd`, in `slot` of `chunk` (the chunk at `index`),
+/// which goes at `place` in front of `head` ([`Locked::take_head`]'s): the old head, looked up
+/// in the same chunk (a crawl's siblings have consecutive descriptors), points back at it.
+/// Returns the old head if it is in another chunk, for the caller to do that.
+fn set_links(
+    chunk: &mut Chunk,
+    index: usize,
+    slot: usize,
+    wd: i32,
+    place: Place,
+    head: Option<i32>,
+) -> Option<i32> {
+    let node = &mut chunk.nodes[slot];
+    node.place = place;
+    let head = head?;
+    node.next = head;
+    node.prev = 0;
+    match chunk_of(head) {
+        _ if head == 0 => None,
+        Some((head_index, head_slot)) if head_index == index => {
+            if chunk.live & 1 << head_slot != 0 {
+                chunk.nodes[head_slot].prev = wd;
+            }
+            None
+        }
+        _ => Some(head),
+    }
+}
+
+/// What [`Nodes::insert`] found in the slot of a new node.
+enum Slot {
+    /// Filled, and linked in front of the old head of its list; the old head if it is in
+    /// another chunk (see [`set_links`]).
+    Filled(Option<i32>),
+    /// A tombstone holds the descriptor.
+    Taken,
+    /// The node's chunk is not in the table.
+    NoChunk,
 }
 
 impl Nodes {
@@ -279,44 +318,60 @@ impl Nodes {
     /// ran), `ENOMEM` without the memory.
     pub(crate) fn insert(&self, wd: i32, word: u32, parent: i32, gfp: Flags) -> Result<Inserted> {
         let (index, slot) = chunk_of(wd).ok_or(EINVAL)?;
+        let place = if parent == 0 {
+            Place::Root
+        } else {
+            Place::Below(parent)
+        };
         // Nobody looks for the node before it is linked below, since its mark is not
         // attached, or not in a tree yet.
         let mut node = Node::EMPTY;
         node.word = word;
         let mut locked = self.lock();
+        // The node's list first, then its chunk, where the node is filled in and linked: each
+        // looked up once. Should the node not go in, the list's head is put back as it was,
+        // under the same lock.
+        let (linked, head) = locked.take_head(wd, place);
         let found = match locked.table.get_mut(index) {
-            Some(chunk) if chunk.live & 1 << slot != 0 => return Err(EBUSY),
+            Some(chunk) if chunk.live & 1 << slot != 0 => Slot::Taken,
             Some(chunk) => {
                 chunk.live |= 1 << slot;
                 chunk.nodes[slot] = node;
-                true
+                Slot::Filled(set_links(chunk, index, slot, wd, linked, head))
             }
-            None => false,
+            None => Slot::NoChunk,
         };
-        if !found {
-            // The first node of its chunk. Chunks are added only here, under
-            // `Listener::update`: the slot is still empty once the lock is taken again.
-            drop(locked);
-            let mut chunk = KBox::new(
-                Chunk {
-                    live: 1 << slot,
-                    nodes: [Node::EMPTY; CHUNK],
-                },
-                gfp,
-            )?;
-            chunk.nodes[slot] = node;
-            locked = self.lock();
-            // The lock may be dropped while the XArray allocates: the node is in no list yet.
-            locked.table.store(index, chunk, gfp).map_err(|e| e.error)?;
-        }
-        let place = locked.link(
-            wd,
-            if parent == 0 {
-                Place::Root
+        if let Slot::Filled(other) = found {
+            if let Some(other) = other {
+                locked.point_back(other, wd);
+            }
+            return Ok(if linked == Place::Left {
+                Inserted::Orphan
             } else {
-                Place::Below(parent)
+                Inserted::Linked
+            });
+        }
+        if let Some(head) = head {
+            locked.set_head(linked, head);
+        }
+        if let Slot::Taken = found {
+            return Err(EBUSY);
+        }
+        // The first node of its chunk. Chunks are added only here, under `Listener::update`:
+        // the slot is still empty once the lock is taken again.
+        drop(locked);
+        let mut chunk = KBox::new(
+            Chunk {
+                live: 1 << slot,
+                nodes: [Node::EMPTY; CHUNK],
             },
-        );
+            gfp,
+        )?;
+        chunk.nodes[slot] = node;
+        let mut locked = self.lock();
+        // The lock may be dropped while the XArray allocates: the node is in no list yet.
+        locked.table.store(index, chunk, gfp).map_err(|e| e.error)?;
+        let place = locked.link(wd, place);
         Ok(if place == Place::Left {
             Inserted::Orphan
         } else {
@@ -564,6 +619,30 @@ mod tests {
         assert!(linked(nodes.insert(last, 7, 0, GFP_KERNEL)));
         assert_eq!(nodes.reporting_word(last), Some(7));
         assert_eq!(nodes.reporting_word(last + 1), None);
+        Ok(())
+    }
+
+    #[test]
+    fn a_node_refused_leaves_the_lists_as_they_were() -> Result {
+        let nodes = KBox::pin_init(Nodes::new(), GFP_KERNEL)?;
+        assert!(linked(nodes.insert(1, 7, 0, GFP_KERNEL)));
+        assert!(linked(nodes.insert(2, 7, 1, GFP_KERNEL)));
+        assert!(linked(nodes.insert(3, 7, 2, GFP_KERNEL)));
+        // 2 loses its watch: a tombstone for 3, which holds its descriptor.
+        assert!(nodes.forget(2));
+        // Refused below a live parent, and as an orphan: neither list keeps it.
+        assert!(matches!(nodes.insert(2, 7, 1, GFP_KERNEL), Err(e) if e == EBUSY));
+        assert!(matches!(nodes.insert(2, 7, 9, GFP_KERNEL), Err(e) if e == EBUSY));
+        // 1's children are as they were: none, then 4.
+        assert!(linked(nodes.insert(4, 7, 1, GFP_KERNEL)));
+        let (removed, _) = prune(&nodes)?;
+        assert_eq!(removed.len(), 1);
+        assert_eq!(removed[0], 3);
+        assert!(nodes.forget(1));
+        let (removed, _) = prune(&nodes)?;
+        assert_eq!(removed.len(), 1);
+        assert_eq!(removed[0], 4);
+        assert!(nodes.lock().table.get(0).is_none());
         Ok(())
     }
 
