@@ -327,6 +327,11 @@ pub(crate) fn add_tree(group: &Group<Listener>, request: &TreeRequest) -> Result
             Ok(wd) => {
                 let listing = Listing::read(listener, child, wd, &mut names);
                 let start = listing.start;
+                // A directory without a name to visit (a leaf, most of a tree's directories)
+                // is done: no frame, which the next turn would pop at once.
+                if start == names.len() {
+                    continue;
+                }
                 // Watched, but what is below it is not crawled without the memory.
                 if stack.push(listing, GFP_KERNEL_ACCOUNT).is_err() {
                     names.truncate(start);
