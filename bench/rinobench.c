@@ -23,8 +23,8 @@
  * -o runs one side only, for a profiler that samples the whole guest (perf record -a): the
  * samples are then all of that side. It prints the rounds' values and no table or CSV.
  * With RINOBENCH_PERF_CTL set to the control FIFO of perf record --control (and
- * RINOBENCH_PERF_ACK to its acknowledgment FIFO), workloads 1, 2, 3, 4, 9 and 10 enable the
- * profiler for their timed part only (workload 4: the writer's loop, its waits included).
+ * RINOBENCH_PERF_ACK to its acknowledgment FIFO), workloads 1, 2, 3, 4, 9, 10 and 13 enable
+ * the profiler for their timed part only (workload 4: the writer's loop, its waits included).
  * With RIT_INSN_MARK set, the same parts are windows of the insncount QEMU plugin
  * (make insn-profile), one per metric in workload 3.
  *

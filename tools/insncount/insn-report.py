@@ -18,8 +18,8 @@ import re
 import subprocess
 import sys
 
-# Calls (or watches, or directories) per timed window: rinobench's MANY, ENTRY_CALLS and
-# TREE_DIRS + 1; other metrics are per window.
+# Calls (or watches, or directories) per timed window: rinobench's MANY, ENTRY_CALLS,
+# TREE_DIRS + 1 and workload 13's subtree; other metrics are per window.
 CALLS = {
     "3 add": 10000,
     "3 rm": 10000,
@@ -29,6 +29,7 @@ CALLS = {
     "3 floor": 20000,
     "9 batch add": 10000,
     "10 tree": 10001,
+    "13 prune": 1001,
 }
 TOP = 30
 
